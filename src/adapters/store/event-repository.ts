@@ -1,0 +1,88 @@
+import type { Database, Statement } from 'better-sqlite3';
+import { chainEvents, type ChainHead } from '../../audit/chain.js';
+import type { Actor, AuditEvent, EventDraft, StoredEvent } from '../../audit/event.js';
+
+export interface EventQuery {
+  host?: string;
+  /** SQL GLOB pattern over the action, e.g. `host.*`. */
+  action?: string;
+  since?: string;
+  until?: string;
+  /** The newest `limit` matches are returned, oldest first. 0 means all. */
+  limit: number;
+}
+
+export interface EventPage {
+  events: AuditEvent[];
+  totalMatching: number;
+}
+
+const EVENT_COLUMNS = `id, at, actor_user AS actorUser, actor_machine AS actorMachine, reason, subject, host, action,
+  details, prev_hash AS prevHash, hash`;
+
+export class EventRepository {
+  private readonly readHead: Statement<[], { lastId: number; lastHash: string }>;
+  private readonly writeHead: Statement<[number, string]>;
+  private readonly insert: Statement<StoredEvent>;
+  private readonly allInOrder: Statement<[], StoredEvent>;
+
+  constructor(private readonly db: Database) {
+    this.readHead = db.prepare('SELECT last_id AS lastId, last_hash AS lastHash FROM audit_head WHERE singleton = 1');
+    this.writeHead = db.prepare('UPDATE audit_head SET last_id = ?, last_hash = ? WHERE singleton = 1');
+    this.insert = db.prepare(`INSERT INTO events (id, at, actor_user, actor_machine, reason, subject, host, action, details, prev_hash, hash)
+      VALUES (@id, @at, @actorUser, @actorMachine, @reason, @subject, @host, @action, @details, @prevHash, @hash)`);
+    this.allInOrder = db.prepare(`SELECT ${EVENT_COLUMNS} FROM events ORDER BY id`);
+  }
+
+  /** Must run inside the caller's write transaction, so the events commit with the change they describe. */
+  append(drafts: readonly EventDraft[], actor: Actor, at: string): StoredEvent[] {
+    if (!this.db.inTransaction) throw new Error('EventRepository.append must run inside a transaction');
+    if (drafts.length === 0) return [];
+    const rows = chainEvents(this.head(), drafts, actor, at);
+    for (const row of rows) this.insert.run(row);
+    const last = rows.at(-1)!;
+    this.writeHead.run(last.id, last.hash);
+    return rows;
+  }
+
+  head(): ChainHead {
+    return this.readHead.get()!;
+  }
+
+  /** Streams every event in id order, for verification of very long trails. */
+  iterateAll(): IterableIterator<StoredEvent> {
+    return this.allInOrder.iterate();
+  }
+
+  query(query: EventQuery): EventPage {
+    const clauses: string[] = [];
+    const params: Record<string, string | number> = {};
+    if (query.host !== undefined) {
+      clauses.push('host = @host');
+      params.host = query.host;
+    }
+    if (query.action !== undefined) {
+      clauses.push('action GLOB @action');
+      params.action = query.action;
+    }
+    if (query.since !== undefined) {
+      clauses.push('at >= @since');
+      params.since = query.since;
+    }
+    if (query.until !== undefined) {
+      clauses.push('at < @until');
+      params.until = query.until;
+    }
+    const where = clauses.length > 0 ? `WHERE ${clauses.join(' AND ')}` : '';
+    const { total } = this.db.prepare(`SELECT count(*) AS total FROM events ${where}`).get(params) as { total: number };
+    const limit = query.limit > 0 ? `LIMIT ${Math.floor(query.limit)}` : '';
+    const rows = this.db
+      .prepare(`SELECT * FROM (SELECT ${EVENT_COLUMNS} FROM events ${where} ORDER BY id DESC ${limit}) ORDER BY id`)
+      .all(params) as StoredEvent[];
+    return { events: rows.map(parseDetails), totalMatching: total };
+  }
+}
+
+function parseDetails(row: StoredEvent): AuditEvent {
+  return { ...row, details: JSON.parse(row.details) as unknown };
+}

@@ -1,0 +1,104 @@
+import type { Database, Statement } from 'better-sqlite3';
+import type { Host } from '../../fleet/host.js';
+import type { HostUpsert } from '../../fleet/import-plan.js';
+
+interface HostRow {
+  hostname: string;
+  address: string;
+  port: number | null;
+  ssh_user: string | null;
+  cluster: string | null;
+  zone: string | null;
+  rack: string | null;
+  labels: string;
+  running_kernel: string | null;
+  default_kernel: string | null;
+  boot_id: string | null;
+  netkit_capable: number | null;
+  cni_mode: string | null;
+  last_probed_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+const HOST_COLUMNS = `hostname, address, port, ssh_user, cluster, zone, rack, labels, running_kernel, default_kernel,
+  boot_id, netkit_capable, cni_mode, last_probed_at, created_at, updated_at`;
+
+function toHost(row: HostRow): Host {
+  return {
+    hostname: row.hostname,
+    address: row.address,
+    port: row.port,
+    user: row.ssh_user,
+    cluster: row.cluster,
+    zone: row.zone,
+    rack: row.rack,
+    labels: JSON.parse(row.labels) as Record<string, string>,
+    runningKernel: row.running_kernel,
+    defaultKernel: row.default_kernel,
+    bootId: row.boot_id,
+    netkitCapable: row.netkit_capable === null ? null : row.netkit_capable === 1,
+    cniMode: row.cni_mode as Host['cniMode'],
+    lastProbedAt: row.last_probed_at,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+function upsertParams(upsert: HostUpsert, now: string) {
+  const { fields } = upsert;
+  return {
+    hostname: fields.hostname,
+    address: fields.address,
+    port: fields.port,
+    ssh_user: fields.user,
+    cluster: fields.cluster,
+    zone: fields.zone,
+    rack: fields.rack,
+    labels: JSON.stringify(fields.labels),
+    running_kernel: upsert.runningKernel ?? null,
+    now,
+  };
+}
+
+export class HostRepository {
+  private readonly selectAll: Statement<[], HostRow>;
+  private readonly selectOne: Statement<[string], HostRow>;
+  private readonly insert: Statement<ReturnType<typeof upsertParams>>;
+  private readonly update: Statement<ReturnType<typeof upsertParams>>;
+  private readonly remove: Statement<[string]>;
+
+  constructor(private readonly db: Database) {
+    this.selectAll = db.prepare(`SELECT ${HOST_COLUMNS} FROM hosts ORDER BY hostname`);
+    this.selectOne = db.prepare(`SELECT ${HOST_COLUMNS} FROM hosts WHERE hostname = ?`);
+    this.insert = db.prepare(`INSERT INTO hosts (hostname, address, port, ssh_user, cluster, zone, rack, labels, running_kernel, created_at, updated_at)
+      VALUES (@hostname, @address, @port, @ssh_user, @cluster, @zone, @rack, @labels, @running_kernel, @now, @now)`);
+    // COALESCE: an inventory without a kernel column must not erase what a probe observed.
+    this.update = db.prepare(`UPDATE hosts SET address = @address, port = @port, ssh_user = @ssh_user, cluster = @cluster,
+      zone = @zone, rack = @rack, labels = @labels, running_kernel = COALESCE(@running_kernel, running_kernel), updated_at = @now
+      WHERE hostname = @hostname`);
+    this.remove = db.prepare('DELETE FROM hosts WHERE hostname = ?');
+  }
+
+  all(): Host[] {
+    return this.selectAll.all().map(toHost);
+  }
+
+  find(hostname: string): Host | null {
+    const row = this.selectOne.get(hostname);
+    return row ? toHost(row) : null;
+  }
+
+  /** Callers wrap these in their transaction together with the audit events. */
+  insertHost(upsert: HostUpsert, now: string): void {
+    this.insert.run(upsertParams(upsert, now));
+  }
+
+  updateHost(upsert: HostUpsert, now: string): void {
+    this.update.run(upsertParams(upsert, now));
+  }
+
+  removeHost(hostname: string): void {
+    this.remove.run(hostname);
+  }
+}

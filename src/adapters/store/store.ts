@@ -1,0 +1,34 @@
+import type { Database } from 'better-sqlite3';
+import { openDatabase, type OpenDatabaseOptions } from './database.js';
+import { EventRepository } from './event-repository.js';
+import { HostRepository } from './host-repository.js';
+
+export interface Store {
+  db: Database;
+  hosts: HostRepository;
+  events: EventRepository;
+  /** Runs `work` in one IMMEDIATE transaction: state and its audit events commit together or not at all. */
+  write<T>(work: () => T): T;
+  close(): void;
+}
+
+export function openStore(options: OpenDatabaseOptions): Store {
+  const db = openDatabase(options);
+  return {
+    db,
+    hosts: new HostRepository(db),
+    events: new EventRepository(db),
+    write: (work) => db.transaction(work).immediate(),
+    close: () => db.close(),
+  };
+}
+
+/** Opens, runs, and always closes: commands never leak a handle, even on error. */
+export function withStore<T>(options: OpenDatabaseOptions, work: (store: Store) => T): T {
+  const store = openStore(options);
+  try {
+    return work(store);
+  } finally {
+    store.close();
+  }
+}

@@ -1,0 +1,110 @@
+import { Command, Flags, Interfaces } from '@oclif/core';
+import { BugError, EXIT_CODES, FleetwaveError } from './errors.js';
+
+export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof FleetwaveCommand)['baseFlags'] & T['flags']>;
+
+interface FailureView {
+  exitCode: number;
+  code: string;
+  message: string;
+  suggestions: string[];
+  details?: unknown;
+  stack?: string;
+}
+
+/**
+ * Every fleetwave command extends this. A command returns a plain result object;
+ * this class prints it (human text via `output`, or the {status, result, warnings}
+ * envelope under --json) and is the only place that renders errors and picks exit codes.
+ */
+export abstract class FleetwaveCommand extends Command {
+  static override enableJsonFlag = true;
+
+  static override baseFlags = {
+    db: Flags.string({
+      summary: 'Path of the SQLite state file.',
+      env: 'FLEETWAVE_DB',
+      default: 'fleetwave.db',
+      helpGroup: 'GLOBAL',
+    }),
+  };
+
+  private readonly warnings: string[] = [];
+
+  /** Human rendering happens here so that commands never print directly. */
+  protected output<T>(result: T, renderHuman: (result: T) => string): T {
+    if (!this.jsonEnabled()) {
+      const text = renderHuman(result);
+      if (text.length > 0) this.log(text);
+    }
+    return result;
+  }
+
+  /** Warnings go to stderr for people and into the envelope for machines. */
+  protected addWarnings(warnings: readonly string[]): void {
+    for (const warning of warnings) {
+      this.warnings.push(warning);
+      if (!this.jsonEnabled()) process.stderr.write(`Warning: ${warning}\n`);
+    }
+  }
+
+  protected override toSuccessJson(result: unknown): unknown {
+    return { status: EXIT_CODES.ok, result, warnings: this.warnings };
+  }
+
+  protected override logJson(json: unknown): void {
+    process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
+  }
+
+  override async catch(error: Error & { oclif?: { exit?: number } }): Promise<void> {
+    const failure = describeFailure(error);
+    process.exitCode = failure.exitCode;
+    if (this.jsonEnabled()) {
+      this.logJson({
+        status: failure.exitCode,
+        error: { code: failure.code, message: failure.message, suggestions: failure.suggestions, details: failure.details },
+        warnings: this.warnings,
+      });
+      return;
+    }
+    const lines = [`Error [${failure.code}]: ${failure.message}`];
+    for (const suggestion of failure.suggestions) lines.push(`  Try this: ${suggestion}`);
+    if (failure.stack) lines.push(failure.stack);
+    process.stderr.write(`${lines.join('\n')}\n`);
+  }
+}
+
+function describeFailure(error: Error & { oclif?: { exit?: number }; code?: string }): FailureView {
+  if (error instanceof FleetwaveError) {
+    return {
+      exitCode: error.exitCode,
+      code: error.code,
+      message: error.message,
+      suggestions: error.suggestions,
+      details: error.details,
+    };
+  }
+  // oclif's own parse errors (unknown flag, missing argument) carry their exit code.
+  if (error.oclif?.exit !== undefined && !(error instanceof BugError)) {
+    if (error.oclif.exit === 0) return { exitCode: 0, code: 'OK', message: '', suggestions: [] };
+    return {
+      exitCode: EXIT_CODES.usage,
+      code: 'USAGE',
+      message: stripAnsi(error.message),
+      suggestions: ['Run the command with --help to see its flags and examples.'],
+    };
+  }
+  const debug = process.env.FLEETWAVE_DEBUG === '1';
+  return {
+    exitCode: EXIT_CODES.bug,
+    code: 'INTERNAL',
+    message: `fleetwave hit an internal error: ${error.message}`,
+    suggestions: ['This is a bug in fleetwave. Re-run with FLEETWAVE_DEBUG=1 for a stack trace and report it.'],
+    ...(debug && error.stack ? { stack: error.stack } : {}),
+  };
+}
+
+function stripAnsi(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/\u001b\[[0-9;]*m/g, '');
+}

@@ -1,0 +1,22 @@
+import { Args, Flags } from '@oclif/core';
+import { FleetwaveCommand } from '../../cli/base-command.js';
+import { renderHostDetail } from '../../cli/views/fleet.js';
+import { showHost, type HostDetail } from '../../services/fleet-queries.js';
+
+export default class FleetShow extends FleetwaveCommand {
+  static override summary = 'Show one host: inventory, observed state, and its recent audit events.';
+  static override examples = ['<%= config.bin %> <%= command.id %> web-01', '<%= config.bin %> <%= command.id %> web-01 --events 50 --json'];
+
+  static override args = {
+    hostname: Args.string({ description: 'The host to show.', required: true }),
+  };
+
+  static override flags = {
+    events: Flags.integer({ summary: 'How many recent events to include.', default: 10, min: 0 }),
+  };
+
+  async run(): Promise<HostDetail> {
+    const { args, flags } = await this.parse(FleetShow);
+    return this.output(showHost({ dbPath: flags.db, hostname: args.hostname, events: flags.events }), renderHostDetail);
+  }
+}

@@ -1,0 +1,16 @@
+import AuditLog from './audit/log.js';
+import AuditVerify from './audit/verify.js';
+import FleetImport from './fleet/import.js';
+import FleetList from './fleet/list.js';
+import FleetShow from './fleet/show.js';
+import FleetSummary from './fleet/summary.js';
+
+/** The explicit command registry: oclif loads this one module instead of scanning the disk. */
+export const COMMANDS = {
+  'audit:log': AuditLog,
+  'audit:verify': AuditVerify,
+  'fleet:import': FleetImport,
+  'fleet:list': FleetList,
+  'fleet:show': FleetShow,
+  'fleet:summary': FleetSummary,
+};

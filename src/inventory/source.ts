@@ -1,0 +1,27 @@
+export const INVENTORY_FORMATS = ['csv', 'json', 'yaml', 'ansible-ini', 'ansible-yaml', 'kubectl'] as const;
+export type InventoryFormat = (typeof INVENTORY_FORMATS)[number];
+
+export type FieldPath = readonly (string | number)[];
+
+/** One host-shaped record lifted from a file, before validation; knows where it came from. */
+export interface SourceRecord {
+  raw: Record<string, unknown>;
+  /** The 1-based line of a field of this record (or of the record itself for an empty path). */
+  lineOf(path: FieldPath): number;
+}
+
+export interface InventoryProblem {
+  line: number;
+  field: string | null;
+  problem: string;
+}
+
+export interface ParsedSource {
+  records: SourceRecord[];
+  problems: InventoryProblem[];
+  warnings: string[];
+}
+
+export function problemAt(line: number, problem: string, field: string | null = null): InventoryProblem {
+  return { line, field, problem };
+}

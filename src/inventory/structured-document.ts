@@ -1,0 +1,81 @@
+import { isMap, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
+import type { FieldPath, InventoryProblem } from './source.js';
+
+/** A parsed JSON or YAML file that can say on which line any value sits. */
+export interface StructuredDocument {
+  value: unknown;
+  lineOf(path: FieldPath): number;
+}
+
+export type StructuredResult = { document: StructuredDocument; problems: [] } | { document: null; problems: InventoryProblem[] };
+
+function yamlDocument(text: string): { doc: Document.Parsed; lines: LineCounter } {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  return { doc, lines };
+}
+
+/** Finds the nearest existing node on the path, so a missing field points at its record. */
+function lineFinder(doc: Document.Parsed, lines: LineCounter): (path: FieldPath) => number {
+  return (path) => {
+    for (let depth = path.length; depth >= 0; depth -= 1) {
+      const node = doc.getIn(path.slice(0, depth), true) as { range?: [number, number, number] } | undefined;
+      if (node && (isMap(node) || isSeq(node) || node.range)) {
+        return node.range ? lines.linePos(node.range[0]).line : 1;
+      }
+    }
+    return 1;
+  };
+}
+
+/**
+ * JSON takes the fast path (JSON.parse) and builds a positioned YAML tree only if a line is
+ * asked for, which happens only when something is wrong: a 100k-host import stays fast.
+ */
+export function parseStructured(text: string, syntax: 'json' | 'yaml'): StructuredResult {
+  if (syntax === 'json') {
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (error) {
+      return { document: null, problems: [{ line: jsonErrorLine(text, error as Error), field: null, problem: `invalid JSON: ${(error as Error).message}` }] };
+    }
+    let finder: ((path: FieldPath) => number) | null = null;
+    return {
+      document: {
+        value,
+        lineOf: (path) => {
+          if (!finder) {
+            const { doc, lines } = yamlDocument(text);
+            finder = lineFinder(doc, lines);
+          }
+          return finder(path);
+        },
+      },
+      problems: [],
+    };
+  }
+  const { doc, lines } = yamlDocument(text);
+  if (doc.errors.length > 0) {
+    return {
+      document: null,
+      problems: doc.errors.map((error) => ({
+        line: lines.linePos(error.pos[0]).line,
+        field: null,
+        problem: `invalid YAML: ${error.message.split('\n')[0]}`,
+      })),
+    };
+  }
+  return { document: { value: doc.toJS({ maxAliasCount: 1000 }), lineOf: lineFinder(doc, lines) }, problems: [] };
+}
+
+function jsonErrorLine(text: string, error: Error): number {
+  const position = /position (\d+)/.exec(error.message);
+  if (position) return text.slice(0, Number(position[1])).split('\n').length;
+  const lineColumn = /line (\d+)/.exec(error.message);
+  return lineColumn ? Number(lineColumn[1]) : 1;
+}
+
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
