@@ -1,9 +1,4 @@
 #!/usr/bin/env node
-// `fleetwave ... | head` closes stdout early: that is the reader's choice, not an error.
-process.stdout.on('error', (error) => {
-  if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-  throw error;
-});
-
+// EPIPE on stdout (`fleetwave ... | head`) is swallowed by @oclif/core's Command module; a test guards it.
 const { execute } = await import('@oclif/core');
 await execute({ dir: import.meta.url });
