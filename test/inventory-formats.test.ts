@@ -76,6 +76,14 @@ describe('fleetwave JSON and YAML inventories', () => {
     assert.equal(result.hosts.length, 20);
   });
 
+  test('YAML scalars that look like dates or numbers stay text (YAML 1.2 core schema)', () => {
+    const result = parseInventory('x.yaml', 'hosts:\n  - hostname: a\n    rack: 012\n    labels: { built: 2026-11-23, weight: 1.50 }\n');
+    assert.deepEqual(result.problems, []);
+    assert.deepEqual(result.hosts[0]!.labels, { built: '2026-11-23', weight: '1.5' });
+    // YAML itself reads an unquoted 012 as the number 12: the README tells users to quote such values.
+    assert.equal(result.hosts[0]!.rack, '12');
+  });
+
   test('YAML syntax errors name the line', () => {
     const result = parseFixture('bad-syntax.yaml');
     assert.ok(result.problems.length >= 1);
@@ -99,6 +107,11 @@ describe('fleetwave JSON and YAML inventories', () => {
   test('JSON validation errors are located lazily with the right line', () => {
     const result = parseInventory('x.json', '{\n  "hosts": [\n    { "hostname": "a" },\n    { "hostname": "b",\n      "port": "http" }\n  ]\n}\n');
     assert.deepEqual(result.problems.map((problem) => [problem.line, problem.field]), [[5, 'port']]);
+  });
+
+  test('JSON duplicate hostnames name both lines', () => {
+    const result = parseInventory('x.json', '[\n  {"hostname": "a"},\n  {"hostname": "b"},\n  {"hostname": "a"}\n]\n');
+    assert.deepEqual(result.problems, [{ line: 4, field: 'hostname', problem: 'a is listed twice (first at line 2)' }]);
   });
 
   test('a top level that is neither a list nor a hosts mapping is rejected', () => {

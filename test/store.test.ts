@@ -12,6 +12,17 @@ import { tempDir } from './support/temp.js';
 
 const shipped = loadMigrations(MIGRATIONS_DIR);
 
+/** A migrated database next to a private copy of the shipped migrations that a test may extend or edit. */
+function databaseWithOwnMigrations(name: string): { dbPath: string; migrations: string; nextMigration: (suffix: string) => string } {
+  const dir = tempDir();
+  const migrations = path.join(dir, 'migrations');
+  cpSync(MIGRATIONS_DIR, migrations, { recursive: true });
+  const dbPath = path.join(dir, name);
+  openDatabase({ path: dbPath, create: true, migrationsDir: migrations }).close();
+  const nextMigration = (suffix: string) => path.join(migrations, `${String(shipped.length + 1).padStart(3, '0')}_${suffix}.sql`);
+  return { dbPath, migrations, nextMigration };
+}
+
 function isFleetwaveError(code: string) {
   return (error: unknown) => error instanceof FleetwaveError && error.code === code;
 }
@@ -48,14 +59,8 @@ describe('opening the state file', () => {
   });
 
   test('an existing database is brought forward by a new migration, in one transaction with its version', () => {
-    const dir = tempDir();
-    const migrations = path.join(dir, 'migrations');
-    cpSync(MIGRATIONS_DIR, migrations, { recursive: true });
-    const dbPath = path.join(dir, 'old.db');
-    openDatabase({ path: dbPath, create: true, migrationsDir: migrations }).close();
-
-    const next = String(shipped.length + 1).padStart(3, '0');
-    writeFileSync(path.join(migrations, `${next}_add_notes.sql`), 'CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT NOT NULL) STRICT;\n');
+    const { dbPath, migrations, nextMigration } = databaseWithOwnMigrations('old.db');
+    writeFileSync(nextMigration('add_notes'), 'CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT NOT NULL) STRICT;\n');
     const db = openDatabase({ path: dbPath, create: false, migrationsDir: migrations });
     assert.equal(db.pragma('user_version', { simple: true }), shipped.length + 1);
     assert.deepEqual(db.prepare("SELECT name FROM sqlite_master WHERE name = 'notes'").all(), [{ name: 'notes' }]);
@@ -63,13 +68,8 @@ describe('opening the state file', () => {
   });
 
   test('a failing migration leaves the database at its previous version', () => {
-    const dir = tempDir();
-    const migrations = path.join(dir, 'migrations');
-    cpSync(MIGRATIONS_DIR, migrations, { recursive: true });
-    const dbPath = path.join(dir, 'old.db');
-    openDatabase({ path: dbPath, create: true, migrationsDir: migrations }).close();
-    const next = String(shipped.length + 1).padStart(3, '0');
-    writeFileSync(path.join(migrations, `${next}_broken.sql`), 'CREATE TABLE half_done (id INTEGER);\nTHIS IS NOT SQL;\n');
+    const { dbPath, migrations, nextMigration } = databaseWithOwnMigrations('old.db');
+    writeFileSync(nextMigration('broken'), 'CREATE TABLE half_done (id INTEGER);\nTHIS IS NOT SQL;\n');
     assert.throws(() => openDatabase({ path: dbPath, create: false, migrationsDir: migrations }));
     const raw = new BetterSqlite3(dbPath);
     assert.equal(raw.pragma('user_version', { simple: true }), shipped.length);
@@ -91,11 +91,7 @@ describe('opening the state file', () => {
   });
 
   test('an applied migration whose file changed is refused', () => {
-    const dir = tempDir();
-    const migrations = path.join(dir, 'migrations');
-    cpSync(MIGRATIONS_DIR, migrations, { recursive: true });
-    const dbPath = path.join(dir, 'drift.db');
-    openDatabase({ path: dbPath, create: true, migrationsDir: migrations }).close();
+    const { dbPath, migrations } = databaseWithOwnMigrations('drift.db');
     const first = path.join(migrations, `001_${shipped[0]!.name}.sql`);
     writeFileSync(first, `${shipped[0]!.sql}\n-- edited after release\n`);
     assert.throws(() => openDatabase({ path: dbPath, create: false, migrationsDir: migrations }), isFleetwaveError('SCHEMA_DRIFT'));

@@ -1,3 +1,4 @@
+import { expandHostPattern } from './host-pattern.js';
 import type { InventoryProblem, ParsedSource, SourceRecord } from './source.js';
 
 /** A variable with the line that set it, so an invalid group var is reported where it was written. */
@@ -27,11 +28,21 @@ export class AnsibleInventoryModel {
     return group;
   }
 
-  addHost(groupName: string, hostname: string, vars: Map<string, PlacedValue>, line: number): void {
+  /** Adds every host a pattern such as web[01:20] names; a bad range becomes a problem on its line. */
+  addHosts(groupName: string, pattern: string, vars: Map<string, PlacedValue>, line: number): void {
+    let hostnames: string[];
+    try {
+      hostnames = expandHostPattern(pattern);
+    } catch (error) {
+      this.problems.push({ line, field: 'hostname', problem: (error as Error).message });
+      return;
+    }
     const group = this.group(groupName);
-    const existing = group.hosts.get(hostname);
-    if (existing) for (const [key, value] of vars) existing.vars.set(key, value);
-    else group.hosts.set(hostname, { vars, line });
+    for (const hostname of hostnames) {
+      const existing = group.hosts.get(hostname);
+      if (existing) for (const [key, value] of vars) existing.vars.set(key, value);
+      else group.hosts.set(hostname, { vars: new Map(vars), line });
+    }
   }
 }
 

@@ -1,5 +1,4 @@
 import { AnsibleInventoryModel, resolveAnsibleInventory, type PlacedValue } from './ansible-model.js';
-import { expandHostPattern } from './host-pattern.js';
 import type { ParsedSource } from './source.js';
 
 type SectionKind = 'hosts' | 'vars' | 'children';
@@ -97,14 +96,7 @@ export function readAnsibleIni(text: string): ParsedSource {
     }
     const { name, port } = splitHostPort(pattern);
     if (port !== undefined && !vars.has('ansible_port')) vars.set('ansible_port', { value: port, line });
-    let hostnames: string[];
-    try {
-      hostnames = expandHostPattern(name);
-    } catch (error) {
-      model.problems.push({ line, field: 'hostname', problem: (error as Error).message });
-      return;
-    }
-    for (const hostname of hostnames) model.addHost(section.group, hostname, new Map(vars), line);
+    model.addHosts(section.group, name, vars, line);
   });
   return resolveAnsibleInventory(model);
 }

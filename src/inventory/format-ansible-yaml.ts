@@ -1,5 +1,4 @@
 import { AnsibleInventoryModel, resolveAnsibleInventory, type PlacedValue } from './ansible-model.js';
-import { expandHostPattern } from './host-pattern.js';
 import { isPlainObject, type StructuredDocument } from './structured-document.js';
 import type { FieldPath, ParsedSource } from './source.js';
 
@@ -36,15 +35,7 @@ export function readAnsibleYaml(document: StructuredDocument): ParsedSource {
     if (isPlainObject(body.hosts)) {
       for (const [pattern, hostVars] of Object.entries(body.hosts)) {
         const hostPath = [...path, 'hosts', pattern];
-        const line = document.lineOf(hostPath);
-        let hostnames: string[];
-        try {
-          hostnames = expandHostPattern(pattern);
-        } catch (error) {
-          model.problems.push({ line, field: 'hostname', problem: (error as Error).message });
-          continue;
-        }
-        for (const hostname of hostnames) model.addHost(name, hostname, placedVars(document, hostPath, hostVars), line);
+        model.addHosts(name, pattern, placedVars(document, hostPath, hostVars), document.lineOf(hostPath));
       }
     } else if (body.hosts !== undefined && body.hosts !== null) {
       model.problems.push({ line: document.lineOf([...path, 'hosts']), field: 'hosts', problem: 'hosts must be a mapping of host name to vars' });

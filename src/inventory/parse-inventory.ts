@@ -5,7 +5,7 @@ import { looksLikeAnsibleYaml, readAnsibleYaml } from './format-ansible-yaml.js'
 import { readCsv } from './format-csv.js';
 import { readFleetwaveDocument } from './format-fleetwave.js';
 import { looksLikeKubectlNodes, readKubectlNodes } from './format-kubectl.js';
-import type { InventoryFormat, InventoryProblem, ParsedSource } from './source.js';
+import type { InventoryFormat, InventoryProblem, ParsedSource, SourceRecord } from './source.js';
 import { parseStructured, type StructuredDocument } from './structured-document.js';
 
 export interface InventoryParseResult {
@@ -96,7 +96,7 @@ export function parseInventory(fileName: string, text: string, options: ParseInv
   const { format, source } = parseSource(fileName, text, options.format);
   const problems = [...source.problems];
   const hosts: InventoryHost[] = [];
-  const firstLine = new Map<string, number>();
+  const firstRecord = new Map<string, SourceRecord>();
   for (const record of source.records) {
     const raw = options.defaultCluster !== undefined && record.raw.cluster === undefined ? { ...record.raw, cluster: options.defaultCluster } : record.raw;
     const result = InventoryHostSchema.safeParse(raw);
@@ -110,13 +110,13 @@ export function parseInventory(fileName: string, text: string, options: ParseInv
       continue;
     }
     const host = result.data;
-    const line = record.lineOf([]);
-    const seenAt = firstLine.get(host.hostname);
-    if (seenAt !== undefined) {
-      problems.push({ line, field: 'hostname', problem: `${host.hostname} is listed twice (first at line ${seenAt})` });
+    const first = firstRecord.get(host.hostname);
+    if (first !== undefined) {
+      // Lines are looked up only here: for JSON that costs a positioned re-parse of the file.
+      problems.push({ line: record.lineOf([]), field: 'hostname', problem: `${host.hostname} is listed twice (first at line ${first.lineOf([])})` });
       continue;
     }
-    firstLine.set(host.hostname, line);
+    firstRecord.set(host.hostname, record);
     hosts.push(host);
   }
   problems.sort((a, b) => a.line - b.line);

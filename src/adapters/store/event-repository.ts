@@ -17,6 +17,13 @@ export interface EventPage {
   totalMatching: number;
 }
 
+const EVENT_FILTERS = [
+  ['host', 'host = @host'],
+  ['action', 'action GLOB @action'],
+  ['since', 'at >= @since'],
+  ['until', 'at < @until'],
+] as const satisfies readonly (readonly [keyof EventQuery, string])[];
+
 const EVENT_COLUMNS = `id, at, actor_user AS actorUser, actor_machine AS actorMachine, reason, subject, host, action,
   details, prev_hash AS prevHash, hash`;
 
@@ -55,24 +62,9 @@ export class EventRepository {
   }
 
   query(query: EventQuery): EventPage {
-    const clauses: string[] = [];
-    const params: Record<string, string | number> = {};
-    if (query.host !== undefined) {
-      clauses.push('host = @host');
-      params.host = query.host;
-    }
-    if (query.action !== undefined) {
-      clauses.push('action GLOB @action');
-      params.action = query.action;
-    }
-    if (query.since !== undefined) {
-      clauses.push('at >= @since');
-      params.since = query.since;
-    }
-    if (query.until !== undefined) {
-      clauses.push('at < @until');
-      params.until = query.until;
-    }
+    const active = EVENT_FILTERS.filter(([key]) => query[key] !== undefined);
+    const clauses = active.map(([, clause]) => clause);
+    const params = Object.fromEntries(active.map(([key]) => [key, query[key]!]));
     const where = clauses.length > 0 ? `WHERE ${clauses.join(' AND ')}` : '';
     const { total } = this.db.prepare(`SELECT count(*) AS total FROM events ${where}`).get(params) as { total: number };
     const limit = query.limit > 0 ? `LIMIT ${Math.floor(query.limit)}` : '';

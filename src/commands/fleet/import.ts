@@ -7,11 +7,11 @@ import { importInventory, type ImportResult } from '../../services/import-invent
 
 export default class FleetImport extends FleetwaveCommand {
   static override summary = 'Import hosts from an inventory file (upsert by hostname).';
-  static override description = `Formats: csv, json, yaml (fleetwave's own: a "hosts" list), ansible-ini, ansible-yaml
-(ansible_host/port/user become address/port/user, groups become labels group.NAME=true, vars cluster/zone/rack
-become failure domains, other scalar vars become labels) and kubectl (\`kubectl get nodes -o json\`; zone and rack
-from the topology labels). One import is all-or-nothing: any bad row rejects the whole file, listing every problem
-as file:line: field: problem, and the database is left untouched.`;
+  static override description = [
+    'Formats: csv, json and yaml (fleetwave\'s own: a "hosts" list), ansible-ini, ansible-yaml, and kubectl (`kubectl get nodes -o json`).',
+    'Ansible: ansible_host/port/user become address/port/user, vars cluster/zone/rack become failure domains, groups become labels group.NAME=true, other scalar vars become labels. kubectl: zone and rack come from the topology labels, the kernel from nodeInfo.',
+    'One import is all-or-nothing: any bad row rejects the whole file, listing every problem as file:line: field: problem, and the database is left untouched.',
+  ].join('\n\n');
 
   static override examples = [
     { description: 'Import the sample fleet', command: '<%= config.bin %> <%= command.id %> playbooks/inventory/sample-fleet.yaml' },

@@ -11,8 +11,8 @@ export default class FleetList extends FleetwaveCommand {
   key~regex, key!~regex     regular expression (kernel~^5\\.15)
   key in (a,b), key notin (a,b)
   key, !key                 the field or label is set / not set
-Keys: hostname, address, port, user, cluster, zone, rack, kernel, default_kernel, cni, netkit (true/false),
-or any label key (labels.KEY when a label shares a field's name). A field that is not set compares as "".`;
+
+Keys: hostname, address, port, user, cluster, zone, rack, kernel, default_kernel, cni, netkit (true/false), or any label key (labels.KEY when a label shares a field's name). A field that is not set compares as "".`;
 
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
