@@ -1,7 +1,5 @@
-import { Command, Flags, Interfaces } from '@oclif/core';
+import { Command, Flags } from '@oclif/core';
 import { BugError, EXIT_CODES, FleetwaveError } from './errors.js';
-
-export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof FleetwaveCommand)['baseFlags'] & T['flags']>;
 
 interface FailureView {
   exitCode: number;
@@ -74,7 +72,7 @@ export abstract class FleetwaveCommand extends Command {
   }
 }
 
-function describeFailure(error: Error & { oclif?: { exit?: number }; code?: string }): FailureView {
+function describeFailure(error: Error & { oclif?: { exit?: number } }): FailureView {
   if (error instanceof FleetwaveError) {
     return {
       exitCode: error.exitCode,

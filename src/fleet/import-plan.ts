@@ -22,7 +22,7 @@ export interface ImportPlan {
 
 const COMPARED_FIELDS = ['address', 'port', 'user', 'cluster', 'zone', 'rack'] as const;
 
-export function toUpsert(host: InventoryHost): HostUpsert {
+function toUpsert(host: InventoryHost): HostUpsert {
   return {
     fields: {
       hostname: host.hostname,

@@ -9,7 +9,9 @@ const ADDRESS_PREFERENCE = ['InternalIP', 'ExternalIP', 'Hostname'];
 export function looksLikeKubectlNodes(value: unknown): boolean {
   if (!isPlainObject(value)) return false;
   if (value.kind === 'Node') return true;
-  return (value.kind === 'List' || value.kind === 'NodeList') && Array.isArray(value.items) && value.items.every((item) => isPlainObject(item) && item.kind !== undefined ? item.kind === 'Node' : true);
+  if (value.kind !== 'List' && value.kind !== 'NodeList') return false;
+  // A NodeList's items may omit their kind; a generic List must hold only Nodes.
+  return Array.isArray(value.items) && value.items.every((item) => !isPlainObject(item) || item.kind === undefined || item.kind === 'Node');
 }
 
 function firstLabel(labels: Record<string, unknown>, keys: readonly string[]): unknown {

@@ -21,7 +21,3 @@ export interface ParsedSource {
   problems: InventoryProblem[];
   warnings: string[];
 }
-
-export function problemAt(line: number, problem: string, field: string | null = null): InventoryProblem {
-  return { line, field, problem };
-}

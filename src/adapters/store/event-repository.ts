@@ -1,6 +1,7 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { chainEvents, type ChainHead } from '../../audit/chain.js';
 import type { Actor, AuditEvent, EventDraft, StoredEvent } from '../../audit/event.js';
+import { BugError } from '../../cli/errors.js';
 
 export interface EventQuery {
   host?: string;
@@ -43,7 +44,7 @@ export class EventRepository {
 
   /** Must run inside the caller's write transaction, so the events commit with the change they describe. */
   append(drafts: readonly EventDraft[], actor: Actor, at: string): StoredEvent[] {
-    if (!this.db.inTransaction) throw new Error('EventRepository.append must run inside a transaction');
+    if (!this.db.inTransaction) throw new BugError('EventRepository.append must run inside a transaction');
     if (drafts.length === 0) return [];
     const rows = chainEvents(this.head(), drafts, actor, at);
     for (const row of rows) this.insert.run(row);
