@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { FleetwaveError } from '../src/cli/errors.js';
+import { FleetwaveError } from '../src/errors.js';
 import { compileSelector, parseSelector } from '../src/fleet/selector.js';
 import { makeHost } from './support/hosts.js';
 

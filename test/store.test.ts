@@ -5,7 +5,7 @@ import { describe, test } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
 import { openDatabase } from '../src/adapters/store/database.js';
 import { openStore } from '../src/adapters/store/store.js';
-import { FleetwaveError } from '../src/cli/errors.js';
+import { FleetwaveError } from '../src/errors.js';
 import { MIGRATIONS_DIR } from '../src/paths.js';
 import { loadMigrations } from '../src/adapters/store/migrations.js';
 import { tempDir } from './support/temp.js';

@@ -1,5 +1,6 @@
 import { Command, Flags } from '@oclif/core';
-import { BugError, EXIT_CODES, FleetwaveError } from './errors.js';
+import { BugError, FleetwaveError } from '../errors.js';
+import { EXIT_CODES, exitCodeFor } from './exit-codes.js';
 
 interface FailureView {
   exitCode: number;
@@ -75,7 +76,7 @@ export abstract class FleetwaveCommand extends Command {
 function describeFailure(error: Error & { oclif?: { exit?: number } }): FailureView {
   if (error instanceof FleetwaveError) {
     return {
-      exitCode: error.exitCode,
+      exitCode: exitCodeFor(error.code),
       code: error.code,
       message: error.message,
       suggestions: error.suggestions,

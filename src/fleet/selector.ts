@@ -1,4 +1,4 @@
-import { FleetwaveError } from '../cli/errors.js';
+import { FleetwaveError } from '../errors.js';
 import type { Host } from './host.js';
 
 /**

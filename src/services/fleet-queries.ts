@@ -1,6 +1,6 @@
 import { withStore } from '../adapters/store/store.js';
 import type { AuditEvent } from '../audit/event.js';
-import { FleetwaveError } from '../cli/errors.js';
+import { FleetwaveError } from '../errors.js';
 import type { FailureDomain, Host } from '../fleet/host.js';
 import { compileSelector } from '../fleet/selector.js';
 import { summarizeFleet, type FleetSummary } from '../fleet/summary.js';

@@ -4,7 +4,7 @@ import { currentActor } from '../adapters/actor.js';
 import type { Clock } from '../adapters/clock.js';
 import { withStore } from '../adapters/store/store.js';
 import type { EventDraft } from '../audit/event.js';
-import { FleetwaveError } from '../cli/errors.js';
+import { FleetwaveError } from '../errors.js';
 import type { Host } from '../fleet/host.js';
 import { planImport, type FieldChange, type ImportPlan } from '../fleet/import-plan.js';
 import { formatProblem, parseInventory } from '../inventory/parse-inventory.js';

@@ -1,6 +1,6 @@
 import { chmodSync, closeSync, existsSync, openSync } from 'node:fs';
 import BetterSqlite3, { type Database } from 'better-sqlite3';
-import { FleetwaveError } from '../../cli/errors.js';
+import { FleetwaveError } from '../../errors.js';
 import { MIGRATIONS_DIR } from '../../paths.js';
 import { loadMigrations, migrate } from './migrations.js';
 

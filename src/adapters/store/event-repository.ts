@@ -1,7 +1,7 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { chainEvents, type ChainHead } from '../../audit/chain.js';
 import type { Actor, AuditEvent, EventDraft, StoredEvent } from '../../audit/event.js';
-import { BugError } from '../../cli/errors.js';
+import { BugError } from '../../errors.js';
 
 export interface EventQuery {
   host?: string;

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Database } from 'better-sqlite3';
-import { BugError, FleetwaveError } from '../../cli/errors.js';
+import { BugError, FleetwaveError } from '../../errors.js';
 
 export interface Migration {
   version: number;

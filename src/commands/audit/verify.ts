@@ -1,5 +1,5 @@
 import { FleetwaveCommand } from '../../cli/base-command.js';
-import { FleetwaveError } from '../../cli/errors.js';
+import { FleetwaveError } from '../../errors.js';
 import { renderVerification } from '../../cli/views/audit.js';
 import type { ChainVerification } from '../../audit/chain.js';
 import { verifyAuditTrail } from '../../services/audit-trail.js';

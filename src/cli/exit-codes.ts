@@ -1,0 +1,33 @@
+import type { ErrorCode } from '../errors.js';
+
+/** The documented exit statuses (README, "Output, errors and exit codes"). Nothing else picks one. */
+export const EXIT_CODES = {
+  ok: 0,
+  bug: 1,
+  usage: 2,
+  invalidInput: 3,
+  notFound: 4,
+  conflict: 5,
+  auditBroken: 6,
+} as const;
+
+export type ExitCode = (typeof EXIT_CODES)[keyof typeof EXIT_CODES];
+
+/** Exhaustive: a new error code does not compile until it is given an exit status here. */
+const EXIT_CODE_BY_ERROR: Record<ErrorCode, ExitCode> = {
+  USAGE: EXIT_CODES.usage,
+  INVENTORY_INVALID: EXIT_CODES.invalidInput,
+  INVENTORY_UNREADABLE: EXIT_CODES.invalidInput,
+  SELECTOR_INVALID: EXIT_CODES.invalidInput,
+  TIME_INVALID: EXIT_CODES.invalidInput,
+  DB_NOT_FOUND: EXIT_CODES.notFound,
+  HOST_NOT_FOUND: EXIT_CODES.notFound,
+  DB_UNREADABLE: EXIT_CODES.conflict,
+  SCHEMA_TOO_NEW: EXIT_CODES.conflict,
+  SCHEMA_DRIFT: EXIT_CODES.conflict,
+  AUDIT_CHAIN_BROKEN: EXIT_CODES.auditBroken,
+};
+
+export function exitCodeFor(code: ErrorCode): ExitCode {
+  return EXIT_CODE_BY_ERROR[code];
+}

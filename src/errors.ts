@@ -1,0 +1,48 @@
+/**
+ * The one error type users see, thrown anywhere in fleetwave. It carries a stable code; the CLI
+ * maps codes to exit statuses (src/cli/exit-codes.ts), so the core never thinks about processes.
+ */
+export const ERROR_CODES = [
+  'USAGE',
+  'INVENTORY_INVALID',
+  'INVENTORY_UNREADABLE',
+  'SELECTOR_INVALID',
+  'TIME_INVALID',
+  'DB_NOT_FOUND',
+  'HOST_NOT_FOUND',
+  'DB_UNREADABLE',
+  'SCHEMA_TOO_NEW',
+  'SCHEMA_DRIFT',
+  'AUDIT_CHAIN_BROKEN',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export interface FleetwaveErrorOptions {
+  suggestions?: string[];
+  /** Structured detail for --json consumers, e.g. every bad inventory row. */
+  details?: unknown;
+}
+
+/** A problem the user can fix. Rendered without a stack trace. */
+export class FleetwaveError extends Error {
+  readonly code: ErrorCode;
+  readonly suggestions: string[];
+  readonly details: unknown;
+
+  constructor(code: ErrorCode, message: string, options: FleetwaveErrorOptions = {}) {
+    super(message);
+    this.name = 'FleetwaveError';
+    this.code = code;
+    this.suggestions = options.suggestions ?? [];
+    this.details = options.details;
+  }
+}
+
+/** A broken invariant inside fleetwave: never the user's fault, always worth a report. */
+export class BugError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'BugError';
+  }
+}
