@@ -14,6 +14,9 @@ export const ERROR_CODES = [
   'SCHEMA_TOO_NEW',
   'SCHEMA_DRIFT',
   'AUDIT_CHAIN_BROKEN',
+  'LAB_UNAVAILABLE',
+  'LAB_EXISTS',
+  'LAB_NOT_FOUND',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -2,3 +2,5 @@ import { fileURLToPath } from 'node:url';
 
 /** Compiled code lives in dist/src; shipped data (migrations, playbooks) sits at the package root. */
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations/', import.meta.url));
+/** The lab's simulated host commands (uname, reboot, ...), shell scripts shipped as source. */
+export const LAB_SIM_BIN_DIR = fileURLToPath(new URL('../../src/lab/sim-bin/', import.meta.url));

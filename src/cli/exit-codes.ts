@@ -26,6 +26,9 @@ const EXIT_CODE_BY_ERROR: Record<ErrorCode, ExitCode> = {
   SCHEMA_TOO_NEW: EXIT_CODES.conflict,
   SCHEMA_DRIFT: EXIT_CODES.conflict,
   AUDIT_CHAIN_BROKEN: EXIT_CODES.auditBroken,
+  LAB_UNAVAILABLE: EXIT_CODES.conflict,
+  LAB_EXISTS: EXIT_CODES.conflict,
+  LAB_NOT_FOUND: EXIT_CODES.notFound,
 };
 
 export function exitCodeFor(code: ErrorCode): ExitCode {

@@ -16,3 +16,9 @@ export const formatFlag = Flags.option({
   options: INVENTORY_FORMATS,
   summary: 'Inventory format; detected from the extension and content when omitted.',
 })();
+
+export const labDirFlag = Flags.string({
+  summary: 'Directory holding the lab state (keys, sshd configs, simulated host state).',
+  env: 'FLEETWAVE_LAB_DIR',
+  default: '.fleetwave/lab',
+});

@@ -4,6 +4,9 @@ import FleetImport from './fleet/import.js';
 import FleetList from './fleet/list.js';
 import FleetShow from './fleet/show.js';
 import FleetSummary from './fleet/summary.js';
+import LabDown from './lab/down.js';
+import LabStatus from './lab/status.js';
+import LabUp from './lab/up.js';
 
 /** The explicit command registry: oclif loads this one module instead of scanning the disk. */
 export const COMMANDS = {
@@ -13,4 +16,7 @@ export const COMMANDS = {
   'fleet:list': FleetList,
   'fleet:show': FleetShow,
   'fleet:summary': FleetSummary,
+  'lab:down': LabDown,
+  'lab:status': LabStatus,
+  'lab:up': LabUp,
 };

@@ -2,10 +2,10 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { currentActor } from '../adapters/actor.js';
 import type { Clock } from '../adapters/clock.js';
-import { withStore } from '../adapters/store/store.js';
-import type { EventDraft } from '../audit/event.js';
+import { withStore, type Store } from '../adapters/store/store.js';
+import type { Actor, EventDraft } from '../audit/event.js';
 import { FleetwaveError } from '../errors.js';
-import type { Host } from '../fleet/host.js';
+import type { Host, InventoryHost } from '../fleet/host.js';
 import { planImport, type FieldChange, type ImportPlan } from '../fleet/import-plan.js';
 import { formatProblem, parseInventory } from '../inventory/parse-inventory.js';
 import type { InventoryFormat } from '../inventory/source.js';
@@ -55,11 +55,7 @@ function importEvents(plan: ImportPlan, summary: Record<string, unknown>): Event
   ];
 }
 
-/**
- * All-or-nothing: the file is parsed and validated completely before the database is opened for
- * writing, and the plan is computed and applied inside one IMMEDIATE transaction with its audit
- * events, so a concurrent import cannot interleave and a crash leaves the previous state.
- */
+/** All-or-nothing: the file is parsed and validated completely before the database is opened for writing. */
 export function importInventory(request: ImportInventoryRequest): ImportResult {
   const text = readInventoryFile(request.file);
   const sha256 = createHash('sha256').update(text).digest('hex');
@@ -110,30 +106,61 @@ export function importInventory(request: ImportInventoryRequest): ImportResult {
   }
 
   return withStore({ path: request.dbPath, create: true }, (store) => {
-    const now = request.clock.now().toISOString();
-    const actor = currentActor(request.reason);
-    return store.write(() => {
-      const plan = planImport(store.hosts.all(), parsed.hosts, { prune: request.prune });
-      for (const upsert of plan.added) store.hosts.insertHost(upsert, now);
-      for (const { upsert } of plan.changed) store.hosts.updateHost(upsert, now);
-      for (const hostname of plan.removed) store.hosts.removeHost(hostname);
-      const result = summarize(plan);
-      store.events.append(
-        importEvents(plan, {
-          file: request.file,
-          sha256,
-          format: parsed.format,
-          hostsInFile: parsed.hosts.length,
-          added: plan.added.length,
-          changed: plan.changed.length,
-          removed: plan.removed.length,
-          unchanged: plan.unchanged,
-          prune: request.prune,
-        }),
-        actor,
-        now,
-      );
-      return result;
+    const plan = applyInventory(store, parsed.hosts, {
+      prune: request.prune,
+      now: request.clock.now().toISOString(),
+      actor: currentActor(request.reason),
+      summary: { file: request.file, sha256, format: parsed.format },
     });
+    return summarize(plan);
+  });
+}
+
+export interface ApplyInventoryOptions {
+  prune: boolean;
+  now: string;
+  actor: Actor;
+  /** Where the hosts came from, recorded on the fleet.imported event. */
+  summary: Record<string, unknown>;
+}
+
+/** Writes a plan's rows and its audit events; the caller holds the transaction. */
+function writePlan(store: Store, plan: ImportPlan, hostsInSource: number, options: ApplyInventoryOptions): void {
+  for (const upsert of plan.added) store.hosts.insertHost(upsert, options.now);
+  for (const { upsert } of plan.changed) store.hosts.updateHost(upsert, options.now);
+  for (const hostname of plan.removed) store.hosts.removeHost(hostname);
+  store.events.append(
+    importEvents(plan, {
+      ...options.summary,
+      hostsInFile: hostsInSource,
+      added: plan.added.length,
+      changed: plan.changed.length,
+      removed: plan.removed.length,
+      unchanged: plan.unchanged,
+      prune: options.prune,
+    }),
+    options.actor,
+    options.now,
+  );
+}
+
+/**
+ * Plans against the current state and applies the plan inside one IMMEDIATE transaction with its
+ * audit events, so a concurrent import cannot interleave and a crash leaves the previous state.
+ */
+export function applyInventory(store: Store, hosts: readonly InventoryHost[], options: ApplyInventoryOptions): ImportPlan {
+  return store.write(() => {
+    const plan = planImport(store.hosts.all(), hosts, { prune: options.prune });
+    writePlan(store, plan, hosts.length, options);
+    return plan;
+  });
+}
+
+/** Removes the hosts `select` picks, with a host.removed event each, in one transaction. */
+export function removeHosts(store: Store, select: (host: Host) => boolean, options: Omit<ApplyInventoryOptions, 'prune'>): string[] {
+  return store.write(() => {
+    const removed = store.hosts.all().filter(select).map((host) => host.hostname);
+    if (removed.length > 0) writePlan(store, { added: [], changed: [], removed, unchanged: 0 }, 0, { ...options, prune: true });
+    return removed;
   });
 }

@@ -1,0 +1,104 @@
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import type { LabHostLayout } from '../../lab/layout.js';
+import { LAB_SIM_BIN_DIR } from '../../paths.js';
+import { runCommand } from '../system/run-command.js';
+
+export const LAB_INITIAL_KERNEL = '5.15.0-91-generic';
+
+export function hostDirectory(labDir: string, host: LabHostLayout): string {
+  return path.join(labDir, 'hosts', host.hostname);
+}
+
+/** A user key shared by the lab's hosts, like an operator's key on a real fleet. */
+export function createClientKey(labDir: string): string {
+  const keyPath = path.join(labDir, 'id_ed25519');
+  runCommand('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'fleetwave-lab', '-f', keyPath]);
+  return keyPath;
+}
+
+/** Host key, authorized_keys, sshd_config and the simulated boot state of one lab host. Returns the public host key. */
+export function writeHostFiles(labDir: string, host: LabHostLayout, clientPublicKey: string): string {
+  const dir = hostDirectory(labDir, host);
+  for (const sub of ['home', 'state', 'boot', 'bin']) mkdirSync(path.join(dir, sub), { recursive: true });
+  const hostKey = path.join(dir, 'ssh_host_ed25519_key');
+  runCommand('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', host.hostname, '-f', hostKey]);
+  writeFileSync(path.join(dir, 'authorized_keys'), clientPublicKey, { mode: 0o600 });
+  writeFileSync(path.join(dir, 'state', 'hostname'), `${host.hostname}\n`);
+  writeFileSync(path.join(dir, 'state', 'kernel'), `${LAB_INITIAL_KERNEL}\n`);
+  writeFileSync(path.join(dir, 'state', 'boot_id'), `${randomUUID()}\n`);
+  writeFileSync(path.join(dir, 'boot', `config-${LAB_INITIAL_KERNEL}`), '# SIMULATION: fleetwave lab kernel config\nCONFIG_BPF_SYSCALL=y\n# CONFIG_NETKIT is not set\n');
+  writeFileSync(path.join(dir, 'boot', `vmlinuz-${LAB_INITIAL_KERNEL}`), 'SIMULATION: not a kernel image\n');
+  writeFileSync(
+    path.join(dir, 'sshd_config'),
+    [
+      `ListenAddress ${host.address}:22`,
+      `HostKey ${hostKey}`,
+      `PidFile ${path.join(dir, 'sshd.pid')}`,
+      `AuthorizedKeysFile ${path.join(dir, 'authorized_keys')}`,
+      'PasswordAuthentication no',
+      'KbdInteractiveAuthentication no',
+      'UsePAM no',
+      'PermitRootLogin prohibit-password',
+      'StrictModes no',
+      'MaxSessions 64',
+      'MaxStartups 200',
+      // A clean HOME keeps the machine's ~/.bashrc (pyenv: ~100 ms a command) out of lab shells;
+      // the simulated commands come first on PATH.
+      `SetEnv HOME=${path.join(dir, 'home')} FLEETWAVE_LAB_HOST=${dir} PATH=${path.join(dir, 'bin')}:${LAB_SIM_BIN_DIR}:/usr/sbin:/usr/bin:/sbin:/bin`,
+      '',
+    ].join('\n'),
+  );
+  return readFileSync(`${hostKey}.pub`, 'utf8').trim();
+}
+
+/**
+ * Starts the host's sshd inside its network namespace and a private mount namespace in which
+ * its own boot id and /boot are bind-mounted over the machine's, so probes read real paths.
+ */
+export function startHostSshd(labDir: string, host: LabHostLayout): void {
+  const dir = hostDirectory(labDir, host);
+  mkdirSync('/run/sshd', { recursive: true });
+  const script = [
+    `mount --bind ${dir}/state/boot_id /proc/sys/kernel/random/boot_id`,
+    `mount --bind ${dir}/boot /boot`,
+    `exec /usr/sbin/sshd -D -f ${dir}/sshd_config -E ${dir}/sshd.log`,
+  ].join(' && ');
+  const child = spawn('ip', ['netns', 'exec', host.netns, 'unshare', '--mount', '--propagation', 'private', 'sh', '-c', script], {
+    detached: true,
+    stdio: 'ignore',
+  });
+  child.unref();
+}
+
+/** Waits until every address accepts TCP on port 22, or returns the ones that did not. */
+export async function waitForPort22(addresses: readonly string[], deadlineMs: number): Promise<string[]> {
+  const pending = new Set(addresses);
+  const deadline = Date.now() + deadlineMs;
+  while (pending.size > 0 && Date.now() < deadline) {
+    await Promise.all(
+      [...pending].map(
+        (address) =>
+          new Promise<void>((resolve) => {
+            const socket = net.connect({ host: address, port: 22, timeout: 500 });
+            socket.once('connect', () => {
+              pending.delete(address);
+              socket.destroy();
+              resolve();
+            });
+            socket.once('error', () => resolve());
+            socket.once('timeout', () => {
+              socket.destroy();
+              resolve();
+            });
+          }),
+      ),
+    );
+    if (pending.size > 0) await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return [...pending];
+}
+

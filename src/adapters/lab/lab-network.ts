@@ -1,0 +1,103 @@
+import { FleetwaveError } from '../../errors.js';
+import { LAB_BRIDGE_PATTERN, LAB_NETNS_PATTERN, LAB_RANGE, LAB_SLOTS, planLab, type LabLayout } from '../../lab/layout.js';
+import { runCommand } from '../system/run-command.js';
+
+/** Every lab namespace on this machine, whatever state files say: `lab down` must work after a crash. */
+export function listLabNamespaces(): { netns: string; slot: number }[] {
+  return runCommand('ip', ['netns', 'list'])
+    .split('\n')
+    .map((line) => line.split(' ')[0] ?? '')
+    .flatMap((name) => {
+      const match = LAB_NETNS_PATTERN.exec(name);
+      return match ? [{ netns: name, slot: Number(match[1]) }] : [];
+    });
+}
+
+function listLabBridges(): { bridge: string; slot: number }[] {
+  return runCommand('ip', ['-o', 'link', 'show', 'type', 'bridge'])
+    .split('\n')
+    .flatMap((line) => {
+      const name = /^\d+:\s+([^:@]+)/.exec(line)?.[1] ?? '';
+      const match = LAB_BRIDGE_PATTERN.exec(name);
+      return match ? [{ bridge: name, slot: Number(match[1]) }] : [];
+    });
+}
+
+function ipv4ToNumber(address: string): number {
+  return address.split('.').reduce((value, octet) => value * 256 + Number(octet), 0);
+}
+
+function overlaps(a: string, b: string): boolean {
+  const [aAddress, aLength] = a.includes('/') ? a.split('/') : [a, '32'];
+  const [bAddress, bLength] = b.includes('/') ? b.split('/') : [b, '32'];
+  const length = Math.min(Number(aLength), Number(bLength));
+  const mask = length === 0 ? 0 : 2 ** 32 - 2 ** (32 - length);
+  const masked = (value: number) => Math.floor(value / 2 ** (32 - length)) * 2 ** (32 - length);
+  return mask === 0 || masked(ipv4ToNumber(aAddress!)) === masked(ipv4ToNumber(bAddress!));
+}
+
+/** The first slot with no lab on it, refusing any whose subnet a real route already uses. */
+export function pickFreeSlot(): number {
+  const taken = new Set([...listLabNamespaces().map((entry) => entry.slot), ...listLabBridges().map((entry) => entry.slot)]);
+  const routes = runCommand('ip', ['-4', 'route', 'show', 'table', 'all'])
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/))
+    .filter((words) => words[0] && words[0] !== 'unreachable' && words[0] !== 'local' && words[0] !== 'broadcast' && words[0] !== 'default')
+    .map((words) => words[0]!)
+    .filter((prefix) => /^\d+\.\d+\.\d+\.\d+(\/\d+)?$/.test(prefix));
+  for (let slot = 0; slot < LAB_SLOTS; slot += 1) {
+    if (taken.has(slot)) continue;
+    const { subnet } = planLab('probe', slot, 1);
+    if (routes.some((route) => overlaps(route, subnet))) continue;
+    return slot;
+  }
+  throw new FleetwaveError('LAB_UNAVAILABLE', `all ${LAB_SLOTS} lab slots in ${LAB_RANGE} are in use or routed elsewhere`, {
+    suggestions: ['Tear down labs you no longer need: fleetwave lab down --all'],
+  });
+}
+
+/**
+ * Builds the bridge, one namespace per host and its veth, in as few processes as possible.
+ * An `unreachable` route for the whole lab range stays behind on purpose: a stale inventory can
+ * then never send lab traffic out of the machine's real interface.
+ */
+export function createLabNetwork(layout: LabLayout): void {
+  const existing = runCommand('ip', ['-4', 'route', 'show', 'type', 'unreachable']);
+  if (!existing.includes(LAB_RANGE)) runCommand('ip', ['route', 'add', 'unreachable', LAB_RANGE, 'metric', '4000']);
+  const rootCommands = [
+    `link add ${layout.bridge} type bridge`,
+    `addr add ${layout.gateway}/${layout.prefixLength} dev ${layout.bridge}`,
+    `link set ${layout.bridge} up`,
+    ...layout.hosts.flatMap((host) => [
+      `netns add ${host.netns}`,
+      `link add ${host.veth} type veth peer name eth0 netns ${host.netns}`,
+      `link set ${host.veth} master ${layout.bridge} up`,
+    ]),
+  ];
+  runCommand('ip', ['-batch', '-'], { input: `${rootCommands.join('\n')}\n` });
+  for (const host of layout.hosts) {
+    runCommand('ip', ['-n', host.netns, '-batch', '-'], {
+      input: [`addr add ${host.address}/${layout.prefixLength} dev eth0`, 'link set eth0 up', 'link set lo up', `route add default via ${layout.gateway}`].join('\n') + '\n',
+    });
+  }
+}
+
+/** Kills every process in the slot's namespaces, then removes them and the bridge. Idempotent. */
+export function destroyLabNetwork(slot: number | 'all'): { namespaces: number; processes: number } {
+  let processes = 0;
+  const namespaces = listLabNamespaces().filter((entry) => slot === 'all' || entry.slot === slot);
+  for (const { netns } of namespaces) {
+    const pids = runCommand('ip', ['netns', 'pids', netns]).split('\n').filter(Boolean);
+    for (const pid of pids) {
+      try {
+        process.kill(Number(pid), 'SIGKILL');
+        processes += 1;
+      } catch {
+        // Already gone: exactly what we want.
+      }
+    }
+  }
+  for (const { netns } of namespaces) runCommand('ip', ['netns', 'del', netns]);
+  for (const { bridge } of listLabBridges().filter((entry) => slot === 'all' || entry.slot === slot)) runCommand('ip', ['link', 'del', bridge]);
+  return { namespaces: namespaces.length, processes };
+}
