@@ -17,6 +17,8 @@ export const ERROR_CODES = [
   'LAB_UNAVAILABLE',
   'LAB_EXISTS',
   'LAB_NOT_FOUND',
+  'SSH_CONFIG_INVALID',
+  'NO_HOSTS_SELECTED',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -29,6 +29,13 @@ export abstract class FleetwaveCommand extends Command {
   };
 
   private readonly warnings: string[] = [];
+  private exitStatus: number = EXIT_CODES.ok;
+
+  /** For results that are not errors but must not exit 0, e.g. some hosts failed (exit 7). */
+  protected setExitStatus(status: number): void {
+    this.exitStatus = status;
+    process.exitCode = status;
+  }
 
   /** Human rendering happens here so that commands never print directly. */
   protected output<T>(result: T, renderHuman: (result: T) => string): T {
@@ -48,7 +55,7 @@ export abstract class FleetwaveCommand extends Command {
   }
 
   protected override toSuccessJson(result: unknown): unknown {
-    return { status: EXIT_CODES.ok, result, warnings: this.warnings };
+    return { status: this.exitStatus, result, warnings: this.warnings };
   }
 
   protected override logJson(json: unknown): void {

@@ -9,6 +9,8 @@ export const EXIT_CODES = {
   notFound: 4,
   conflict: 5,
   auditBroken: 6,
+  /** The command ran, but some hosts failed or could not be reached: the result says which. */
+  hostsFailed: 7,
 } as const;
 
 export type ExitCode = (typeof EXIT_CODES)[keyof typeof EXIT_CODES];
@@ -29,6 +31,8 @@ const EXIT_CODE_BY_ERROR: Record<ErrorCode, ExitCode> = {
   LAB_UNAVAILABLE: EXIT_CODES.conflict,
   LAB_EXISTS: EXIT_CODES.conflict,
   LAB_NOT_FOUND: EXIT_CODES.notFound,
+  SSH_CONFIG_INVALID: EXIT_CODES.invalidInput,
+  NO_HOSTS_SELECTED: EXIT_CODES.notFound,
 };
 
 export function exitCodeFor(code: ErrorCode): ExitCode {

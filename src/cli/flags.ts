@@ -22,3 +22,24 @@ export const labDirFlag = Flags.string({
   env: 'FLEETWAVE_LAB_DIR',
   default: '.fleetwave/lab',
 });
+
+/** How fleetwave reaches hosts; shared by every command that talks SSH. */
+export const sshFlags = {
+  'ssh-config': Flags.string({ summary: 'OpenSSH client config to use instead of ~/.ssh/config (colon-separated list).', env: 'FLEETWAVE_SSH_CONFIG', helpGroup: 'SSH' }),
+  concurrency: Flags.integer({ summary: 'Hosts worked on at once.', default: 50, min: 1, max: 2000, helpGroup: 'SSH' }),
+  'connect-timeout': Flags.integer({ summary: 'Seconds to wait for a host to accept and authenticate.', default: 10, min: 1, helpGroup: 'SSH' }),
+  timeout: Flags.integer({ summary: 'Seconds a command may run on a host.', default: 60, min: 1, helpGroup: 'SSH' }),
+  'output-cap': Flags.integer({ summary: 'Bytes of stdout and of stderr kept per host (the tail is kept).', default: 65536, min: 256, helpGroup: 'SSH' }),
+  'accept-new': Flags.boolean({ summary: 'Pin unknown host keys on first contact (like OpenSSH accept-new); changed keys are still refused.', default: false, helpGroup: 'SSH' }),
+};
+
+export function sshRunOptions(flags: { 'ssh-config'?: string | undefined; concurrency: number; 'connect-timeout': number; timeout: number; 'output-cap': number; 'accept-new': boolean }) {
+  return {
+    ...(flags['ssh-config'] ? { sshConfig: flags['ssh-config'] } : {}),
+    concurrency: flags.concurrency,
+    connectTimeoutMs: flags['connect-timeout'] * 1000,
+    commandTimeoutMs: flags.timeout * 1000,
+    outputCapBytes: flags['output-cap'],
+    acceptNew: flags['accept-new'],
+  };
+}

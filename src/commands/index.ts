@@ -1,5 +1,6 @@
 import AuditLog from './audit/log.js';
 import AuditVerify from './audit/verify.js';
+import FleetExec from './fleet/exec.js';
 import FleetImport from './fleet/import.js';
 import FleetList from './fleet/list.js';
 import FleetShow from './fleet/show.js';
@@ -12,6 +13,7 @@ import LabUp from './lab/up.js';
 export const COMMANDS = {
   'audit:log': AuditLog,
   'audit:verify': AuditVerify,
+  'fleet:exec': FleetExec,
   'fleet:import': FleetImport,
   'fleet:list': FleetList,
   'fleet:show': FleetShow,

@@ -1,12 +1,14 @@
 import type { Database } from 'better-sqlite3';
 import { openDatabase, type OpenDatabaseOptions } from './database.js';
 import { EventRepository } from './event-repository.js';
+import { HostKeyRepository } from './host-key-repository.js';
 import { HostRepository } from './host-repository.js';
 
 export interface Store {
   db: Database;
   hosts: HostRepository;
   events: EventRepository;
+  hostKeys: HostKeyRepository;
   /** Runs `work` in one IMMEDIATE transaction: state and its audit events commit together or not at all. */
   write<T>(work: () => T): T;
   close(): void;
@@ -18,6 +20,7 @@ export function openStore(options: OpenDatabaseOptions): Store {
     db,
     hosts: new HostRepository(db),
     events: new EventRepository(db),
+    hostKeys: new HostKeyRepository(db),
     write: (work) => db.transaction(work).immediate(),
     close: () => db.close(),
   };

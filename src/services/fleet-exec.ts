@@ -1,0 +1,119 @@
+import { currentActor } from '../adapters/actor.js';
+import type { Clock } from '../adapters/clock.js';
+import { loadSshConfig, localEnvironment } from '../adapters/ssh/ssh-config-files.js';
+import { SshExecutor, type CommandResult } from '../adapters/ssh/ssh-executor.js';
+import { openStore, type Store } from '../adapters/store/store.js';
+import { FleetwaveError } from '../errors.js';
+import type { Host } from '../fleet/host.js';
+import { compileSelector } from '../fleet/selector.js';
+import { resolveConnection } from '../ssh/connection-settings.js';
+import { groupResults, type ResultGroup } from '../ssh/group-results.js';
+
+export interface SshRunOptions {
+  sshConfig?: string;
+  concurrency: number;
+  connectTimeoutMs: number;
+  commandTimeoutMs: number;
+  outputCapBytes: number;
+  acceptNew: boolean;
+}
+
+export interface FleetExecRequest extends SshRunOptions {
+  dbPath: string;
+  where?: string;
+  command: string;
+  reason?: string;
+  clock: Clock;
+  onProgress?: (done: number, total: number, failed: number) => void;
+}
+
+export interface FleetExecResult {
+  command: string;
+  hosts: number;
+  ok: number;
+  failed: number;
+  errors: number;
+  groups: ResultGroup[];
+  results: CommandResult[];
+}
+
+/** An executor wired to this database's host-key pins, with every pin audited. */
+export function openExecutor(store: Store, options: SshRunOptions, audit: (alias: string, fingerprint: string) => void): SshExecutor {
+  return new SshExecutor({
+    concurrency: options.concurrency,
+    connectTimeoutMs: options.connectTimeoutMs,
+    connectAttempts: 3,
+    commandTimeoutMs: options.commandTimeoutMs,
+    outputCapBytes: options.outputCapBytes,
+    acceptNew: options.acceptNew,
+    hostKeys: {
+      pinned: (alias) => store.hostKeys.pinned(alias),
+      pin: (alias, key) => {
+        store.hostKeys.pin(alias, key, new Date().toISOString());
+        audit(alias, key.fingerprint);
+      },
+    },
+  });
+}
+
+export function selectTargets(store: Store, where: string | undefined): Host[] {
+  const matches = compileSelector(where ?? '');
+  const hosts = store.hosts.all().filter(matches);
+  if (hosts.length === 0) {
+    throw new FleetwaveError('NO_HOSTS_SELECTED', where ? `no host matches ${JSON.stringify(where)}` : 'the fleet is empty', {
+      suggestions: ['See what a selector matches with: fleetwave fleet list --where SELECTOR'],
+    });
+  }
+  return hosts;
+}
+
+export async function execOnFleet(request: FleetExecRequest): Promise<FleetExecResult> {
+  // Held open across the run (not withStore): pins and audit events are written as hosts answer.
+  const store = openStore({ path: request.dbPath, create: false });
+  const actor = currentActor(request.reason);
+  const now = () => request.clock.now().toISOString();
+  try {
+    const hosts = selectTargets(store, request.where);
+    const env = localEnvironment();
+    const lookup = loadSshConfig(request.sshConfig, env);
+    const executor = openExecutor(store, request, (alias, fingerprint) =>
+      store.write(() => store.events.append([{ subject: `host:${alias}`, host: alias, action: 'host.key-pinned', details: { fingerprint } }], actor, now())),
+    );
+    store.write(() => store.events.append([{ subject: 'fleet', action: 'fleet.exec-started', details: { command: request.command, selector: request.where ?? null, hosts: hosts.length } }], actor, now()));
+    let done = 0;
+    let failed = 0;
+    const results = await Promise.all(
+      hosts.map(async (host) => {
+        const result = await executor.run(resolveConnection(host, lookup, env), request.command);
+        done += 1;
+        if (result.status !== 'ok') failed += 1;
+        request.onProgress?.(done, hosts.length, failed);
+        return result;
+      }),
+    );
+    await executor.close();
+    store.write(() =>
+      store.events.append(
+        results.map((result) => ({
+          subject: `host:${result.hostname}`,
+          host: result.hostname,
+          action: 'host.exec',
+          details: { command: request.command, status: result.status, exitCode: result.exitCode, signal: result.signal, error: result.error, durationMs: result.durationMs },
+        })),
+        actor,
+        now(),
+      ),
+    );
+    return {
+      command: request.command,
+      hosts: hosts.length,
+      ok: results.filter((result) => result.status === 'ok').length,
+      failed: results.filter((result) => result.status === 'failed').length,
+      errors: results.filter((result) => result.status === 'error').length,
+      groups: groupResults(results),
+      results,
+    };
+  } finally {
+    store.close();
+  }
+}
