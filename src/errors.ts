@@ -17,6 +17,7 @@ export const ERROR_CODES = [
   'LAB_UNAVAILABLE',
   'LAB_EXISTS',
   'LAB_NOT_FOUND',
+  'LAB_SETUP_FAILED',
   'SSH_CONFIG_INVALID',
   'NO_HOSTS_SELECTED',
 ] as const;

@@ -31,6 +31,7 @@ const EXIT_CODE_BY_ERROR: Record<ErrorCode, ExitCode> = {
   LAB_UNAVAILABLE: EXIT_CODES.conflict,
   LAB_EXISTS: EXIT_CODES.conflict,
   LAB_NOT_FOUND: EXIT_CODES.notFound,
+  LAB_SETUP_FAILED: EXIT_CODES.conflict,
   SSH_CONFIG_INVALID: EXIT_CODES.invalidInput,
   NO_HOSTS_SELECTED: EXIT_CODES.notFound,
 };

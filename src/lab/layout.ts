@@ -70,3 +70,4 @@ export function planLab(name: string, slot: number, hostCount: number): LabLayou
 /** Namespace and link names of any fleetwave lab, found even when the lab's state is lost. */
 export const LAB_NETNS_PATTERN = /^fwlab(\d+)-h\d+$/;
 export const LAB_BRIDGE_PATTERN = /^fwlab(\d+)$/;
+export const LAB_VETH_PATTERN = /^fwl(\d+)h\d+$/;

@@ -88,7 +88,9 @@ export async function labUp(request: LabRequest & { name: string; hosts: number 
   } catch (error) {
     destroyLabNetwork(layout.slot);
     rmSync(request.labDir, { recursive: true, force: true });
-    throw error;
+    throw new FleetwaveError('LAB_SETUP_FAILED', `lab "${layout.name}" could not be set up, and what was made is removed again: ${(error as Error).message}`, {
+      suggestions: ['The lab needs root, iproute2 and network namespaces.', 'Clear leftovers from crashed labs with: fleetwave lab down --all'],
+    });
   }
   withStore({ path: request.dbPath, create: true }, (store) =>
     applyInventory(

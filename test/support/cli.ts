@@ -22,7 +22,10 @@ export function runCli(args: string[], options: { env?: Record<string, string>; 
 
 /** Runs with --json and parses the envelope; a non-JSON stdout fails the test loudly. */
 export function runCliJson<T = unknown>(args: string[], options: Parameters<typeof runCli>[1] = {}): CliRun & { json: { status: number; result: T; warnings: string[]; error?: { code: string; message: string; suggestions: string[]; details: unknown } } } {
-  const run = runCli([...args, '--json'], options);
+  // Everything after `--` belongs to the remote command, so --json goes before it.
+  const separator = args.indexOf('--');
+  const withJson = separator === -1 ? [...args, '--json'] : [...args.slice(0, separator), '--json', ...args.slice(separator)];
+  const run = runCli(withJson, options);
   try {
     return { ...run, json: JSON.parse(run.stdout) };
   } catch {

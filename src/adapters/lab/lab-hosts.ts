@@ -46,6 +46,7 @@ export function writeHostFiles(labDir: string, host: LabHostLayout, clientPublic
       'StrictModes no',
       'MaxSessions 64',
       'MaxStartups 200',
+      'Subsystem sftp internal-sftp',
       // A clean HOME keeps the machine's ~/.bashrc (pyenv: ~100 ms a command) out of lab shells;
       // the simulated commands come first on PATH.
       `SetEnv HOME=${path.join(dir, 'home')} FLEETWAVE_LAB_HOST=${dir} PATH=${path.join(dir, 'bin')}:${LAB_SIM_BIN_DIR}:/usr/sbin:/usr/bin:/sbin:/bin`,

@@ -1,5 +1,5 @@
 import { FleetwaveError } from '../../errors.js';
-import { LAB_BRIDGE_PATTERN, LAB_NETNS_PATTERN, LAB_RANGE, LAB_SLOTS, planLab, type LabLayout } from '../../lab/layout.js';
+import { LAB_BRIDGE_PATTERN, LAB_NETNS_PATTERN, LAB_RANGE, LAB_SLOTS, LAB_VETH_PATTERN, planLab, type LabLayout } from '../../lab/layout.js';
 import { runCommand } from '../system/run-command.js';
 
 /** Every lab namespace on this machine, whatever state files say: `lab down` must work after a crash. */
@@ -13,13 +13,14 @@ export function listLabNamespaces(): { netns: string; slot: number }[] {
     });
 }
 
-function listLabBridges(): { bridge: string; slot: number }[] {
-  return runCommand('ip', ['-o', 'link', 'show', 'type', 'bridge'])
+/** Root-namespace links of any lab: its bridge and the bridge-side ends of its veth pairs. */
+function listLabLinks(): { link: string; slot: number }[] {
+  return runCommand('ip', ['-o', 'link', 'show'])
     .split('\n')
     .flatMap((line) => {
       const name = /^\d+:\s+([^:@]+)/.exec(line)?.[1] ?? '';
-      const match = LAB_BRIDGE_PATTERN.exec(name);
-      return match ? [{ bridge: name, slot: Number(match[1]) }] : [];
+      const match = LAB_BRIDGE_PATTERN.exec(name) ?? LAB_VETH_PATTERN.exec(name);
+      return match ? [{ link: name, slot: Number(match[1]) }] : [];
     });
 }
 
@@ -38,7 +39,7 @@ function overlaps(a: string, b: string): boolean {
 
 /** The first slot with no lab on it, refusing any whose subnet a real route already uses. */
 export function pickFreeSlot(): number {
-  const taken = new Set([...listLabNamespaces().map((entry) => entry.slot), ...listLabBridges().map((entry) => entry.slot)]);
+  const taken = new Set([...listLabNamespaces().map((entry) => entry.slot), ...listLabLinks().map((entry) => entry.slot)]);
   const routes = runCommand('ip', ['-4', 'route', 'show', 'table', 'all'])
     .split('\n')
     .map((line) => line.trim().split(/\s+/))
@@ -97,7 +98,9 @@ export function destroyLabNetwork(slot: number | 'all'): { namespaces: number; p
       }
     }
   }
+  // Links first, explicitly: the kernel tears a deleted namespace down asynchronously, and a veth
+  // end left lingering for a moment would collide with the next `lab up` in this slot.
+  for (const { link } of listLabLinks().filter((entry) => slot === 'all' || entry.slot === slot)) runCommand('ip', ['link', 'del', link]);
   for (const { netns } of namespaces) runCommand('ip', ['netns', 'del', netns]);
-  for (const { bridge } of listLabBridges().filter((entry) => slot === 'all' || entry.slot === slot)) runCommand('ip', ['link', 'del', bridge]);
   return { namespaces: namespaces.length, processes };
 }

@@ -1,0 +1,235 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import BetterSqlite3 from 'better-sqlite3';
+import { hostDirectory, startHostSshd, waitForPort22 } from '../src/adapters/lab/lab-hosts.js';
+import { loadSshConfig, localEnvironment } from '../src/adapters/ssh/ssh-config-files.js';
+import { SshExecutor } from '../src/adapters/ssh/ssh-executor.js';
+import { planLab } from '../src/lab/layout.js';
+import { resolveConnection } from '../src/ssh/connection-settings.js';
+import { runCli, runCliJson } from './support/cli.js';
+import { tempDir } from './support/temp.js';
+
+/**
+ * Real sshd hosts in real network namespaces (fleetwave lab), reached through the real CLI.
+ * Needs root, as CI has; the lab installs openssh-server itself when it is missing.
+ */
+const HOSTS = 6;
+const dir = tempDir('fleetwave-lab-test-');
+const labDir = path.join(dir, 'lab');
+const db = path.join(dir, 'fleet.db');
+const sshConfig = path.join(labDir, 'ssh_config');
+
+interface ExecJson {
+  hosts: number;
+  ok: number;
+  failed: number;
+  errors: number;
+  groups: { hostnames: string[]; status: string; output: string; errorKind: string | null }[];
+  results: { hostname: string; status: string; exitCode: number | null; stdout: string; stdoutTruncated: boolean; error: { kind: string; message: string } | null }[];
+}
+
+function exec(selector: string, command: string, extra: string[] = [], env: Record<string, string> = {}) {
+  return runCliJson<ExecJson>(['fleet', 'exec', selector, '--db', db, ...extra, '--', command], { env: { FLEETWAVE_SSH_CONFIG: sshConfig, ...env } });
+}
+
+function resultFor(run: { json: { result: ExecJson } }, hostname: string) {
+  return run.json.result.results.find((result) => result.hostname === hostname)!;
+}
+
+let slot = -1;
+
+describe('the lab fleet over real SSH', () => {
+  before(() => {
+    const up = runCliJson<{ slot: number; hosts: { hostname: string }[] }>(['lab', 'up', '--hosts', String(HOSTS), '--name', 'tlab', '--lab-dir', labDir, '--db', db]);
+    assert.equal(up.code, 0, up.stdout + up.stderr);
+    slot = up.json.result.slot;
+  });
+
+  after(() => {
+    const down = runCliJson<{ namespacesRemoved: number }>(['lab', 'down', '--lab-dir', labDir, '--db', db]);
+    assert.equal(down.code, 0, down.stdout);
+    const left = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }).split('\n').filter((line) => line.startsWith(`fwlab${slot}-`));
+    assert.deepEqual(left, [], 'lab down leaves no namespace behind');
+  });
+
+  test('lab up registers every host with zones and racks spread, and status sees them all', () => {
+    const status = runCliJson<{ hosts: { sshd: string; netns: boolean }[] }>(['lab', 'status', '--lab-dir', labDir]);
+    assert.equal(status.json.result.hosts.length, HOSTS);
+    assert.ok(status.json.result.hosts.every((host) => host.sshd === 'up' && host.netns));
+    const list = runCliJson<{ hosts: { zone: string; labels: Record<string, string> }[] }>(['fleet', 'list', '--db', db, '--where', 'lab=tlab']);
+    assert.equal(list.json.result.hosts.length, HOSTS);
+    assert.deepEqual([...new Set(list.json.result.hosts.map((host) => host.zone))].sort(), ['lab-a', 'lab-b', 'lab-c']);
+  });
+
+  test('each lab host is its own machine: its own address, hostname, boot id and simulated kernel', () => {
+    const run = exec('lab=tlab', 'echo $(uname -n) $(uname -r) $(cat /proc/sys/kernel/random/boot_id) $(ip -4 -o addr show eth0 | grep -o "198[.0-9]*")');
+    assert.equal(run.code, 0, run.stdout);
+    const lines = run.json.result.results.map((result) => result.stdout.trim().split(' '));
+    assert.equal(new Set(lines.map((words) => words[2])).size, HOSTS, 'every host has its own boot id');
+    const layout = planLab('tlab', slot, HOSTS);
+    for (const host of layout.hosts) {
+      const words = resultFor(run, host.hostname).stdout.trim().split(' ');
+      assert.deepEqual([words[0], words[1], words[3]], [host.hostname, '5.15.0-91-generic', host.address]);
+    }
+  });
+
+  test('identical results are grouped; a failing host makes the run exit 7', () => {
+    const run = exec('lab=tlab', 'uname -r; test "$(uname -n)" != tlab-h003');
+    assert.equal(run.code, 7);
+    assert.equal(run.json.status, 7);
+    assert.deepEqual([run.json.result.ok, run.json.result.failed, run.json.result.errors], [HOSTS - 1, 1, 0]);
+    assert.deepEqual(run.json.result.groups.map((group) => [group.hostnames.length, group.status]), [[HOSTS - 1, 'ok'], [1, 'failed']]);
+    assert.deepEqual(run.json.result.groups[1]!.hostnames, ['tlab-h003']);
+    const human = runCli(['fleet', 'exec', 'lab=tlab', '--db', db, '--', 'true'], { env: { FLEETWAVE_SSH_CONFIG: sshConfig } });
+    assert.equal(human.code, 0);
+    assert.match(human.stdout, new RegExp(`${HOSTS} hosts: ok`));
+  });
+
+  test('output beyond the cap keeps its tail and says it was cut', () => {
+    const run = exec('hostname=tlab-h001', "head -c 300000 /dev/zero | tr '\\0' x; echo; echo THE-END", ['--output-cap', '1024']);
+    const result = resultFor(run, 'tlab-h001');
+    assert.equal(result.status, 'ok');
+    assert.equal(result.stdoutTruncated, true);
+    assert.equal(result.stdout.length, 1024);
+    assert.match(result.stdout, /THE-END\n$/);
+  });
+
+  test('a command over its timeout is abandoned and reported, not retried', () => {
+    const run = exec('hostname=tlab-h002', 'sleep 30', ['--timeout', '1']);
+    assert.equal(run.code, 7);
+    assert.equal(resultFor(run, 'tlab-h002').error?.kind, 'timeout');
+  });
+
+  test('a host that drops the connection mid-command is reported as dropped, outcome unknown', () => {
+    // The command kills its own sshd session process: the connection dies with the command in flight.
+    const run = exec('hostname=tlab-h002', 'sleep 0.3; kill -9 $PPID; sleep 5');
+    const result = resultFor(run, 'tlab-h002');
+    assert.equal(result.status, 'error');
+    assert.equal(result.error?.kind, 'dropped');
+    assert.match(result.error!.message, /may or may not have completed/);
+    // The host itself is fine: the next run reconnects.
+    assert.equal(exec('hostname=tlab-h002', 'true').code, 0);
+  });
+
+  test('an unreachable host is retried, then reported with the reason; the others still run', () => {
+    const extra = path.join(dir, 'ghost.csv');
+    const layout = planLab('tlab', slot, HOSTS);
+    writeFileSync(extra, `hostname,address,port,labels\ntlab-ghost,${layout.hosts[0]!.address},2222,lab=tlab\n`);
+    runCliJson(['fleet', 'import', extra, '--db', db]);
+    const run = exec('lab=tlab', 'true');
+    assert.equal(run.code, 7);
+    const ghost = resultFor(run, 'tlab-ghost');
+    assert.equal(ghost.error?.kind, 'unreachable');
+    assert.match(ghost.error!.message, /ECONNREFUSED.*after 3 attempts/);
+    assert.equal(run.json.result.ok, HOSTS);
+    // Later tests select lab=tlab again: take the ghost out of the inventory.
+    const handle = new BetterSqlite3(db);
+    handle.prepare("DELETE FROM hosts WHERE hostname = 'tlab-ghost'").run();
+    handle.close();
+  });
+
+  test('a host key that differs from known_hosts is refused, naming the host and both fingerprints', () => {
+    const knownHosts = readFileSync(path.join(labDir, 'known_hosts'), 'utf8').split('\n');
+    const [, ...h001Key] = knownHosts[0]!.split(' ');
+    const [h004Names] = knownHosts[3]!.split(' ');
+    const forged = path.join(dir, 'forged_known_hosts');
+    writeFileSync(forged, [...knownHosts.slice(0, 3), `${h004Names} ${h001Key.join(' ')}`, ...knownHosts.slice(4)].join('\n'));
+    const config = path.join(dir, 'forged_ssh_config');
+    writeFileSync(config, readFileSync(sshConfig, 'utf8').replace(path.join(labDir, 'known_hosts'), forged));
+    const run = exec('lab=tlab', 'true', ['--accept-new'], { FLEETWAVE_SSH_CONFIG: config });
+    const result = resultFor(run, 'tlab-h004');
+    assert.equal(result.error?.kind, 'host-key');
+    assert.match(result.error!.message, /HOST KEY MISMATCH for tlab-h004 .*presented SHA256:\S+, expected SHA256:\S+ \(.*forged_known_hosts:4\)/);
+    assert.equal(run.json.result.ok, HOSTS - 1, 'only the host with the wrong key is refused');
+  });
+
+  test('unknown keys are refused by default, pinned with --accept-new, and a pinned key that changes is refused', async () => {
+    const emptyKnown = path.join(dir, 'empty_known_hosts');
+    writeFileSync(emptyKnown, '');
+    const config = path.join(dir, 'tofu_ssh_config');
+    writeFileSync(config, readFileSync(sshConfig, 'utf8').replace(path.join(labDir, 'known_hosts'), emptyKnown));
+    const env = { FLEETWAVE_SSH_CONFIG: config };
+
+    const refused = exec('hostname=tlab-h005', 'true', [], env);
+    assert.equal(resultFor(refused, 'tlab-h005').error?.kind, 'host-key');
+    assert.match(resultFor(refused, 'tlab-h005').error!.message, /unknown host key .*--accept-new/);
+
+    const pinned = exec('hostname=tlab-h005', 'true', ['--accept-new'], env);
+    assert.equal(pinned.code, 0, pinned.stdout);
+    const events = runCliJson<{ events: { action: string }[] }>(['audit', 'log', '--db', db, '--host', 'tlab-h005', '--action', 'host.key-pinned']);
+    assert.equal(events.json.result.events.length, 1);
+    assert.equal(exec('hostname=tlab-h005', 'true', [], env).code, 0, 'the pin is trusted without --accept-new');
+
+    // The host is "reinstalled": a new host key, sshd restarted.
+    const host = planLab('tlab', slot, HOSTS).hosts[4]!;
+    const hostDir = hostDirectory(labDir, host);
+    execFileSync('sh', ['-c', `kill $(cat ${hostDir}/sshd.pid); rm -f ${hostDir}/ssh_host_ed25519_key*`]);
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', `${hostDir}/ssh_host_ed25519_key`]);
+    startHostSshd(labDir, host);
+    assert.deepEqual(await waitForPort22([host.address], 10_000), [], 'the reinstalled host is back');
+    const changed = exec('hostname=tlab-h005', 'true', ['--accept-new'], env);
+    assert.equal(resultFor(changed, 'tlab-h005').error?.kind, 'host-key');
+    assert.match(resultFor(changed, 'tlab-h005').error!.message, /HOST KEY MISMATCH .*fleetwave pin/);
+    // Restore the lab's own known_hosts entry for the later tests.
+    const knownHostsFile = path.join(labDir, 'known_hosts');
+    const lines = readFileSync(knownHostsFile, 'utf8').split('\n');
+    lines[4] = `${lines[4]!.split(' ')[0]} ${readFileSync(`${hostDir}/ssh_host_ed25519_key.pub`, 'utf8').split(' ').slice(0, 2).join(' ')}`;
+    writeFileSync(knownHostsFile, lines.join('\n'));
+  });
+
+  test('upload goes over SFTP and is checked by sha256 on the far side', async () => {
+    const local = path.join(dir, 'payload.bin');
+    writeFileSync(local, Buffer.from(Array.from({ length: 200_000 }, (_, index) => index % 251)));
+    const env = localEnvironment();
+    const lookup = loadSshConfig(sshConfig, env);
+    const executor = new SshExecutor({ concurrency: 4, connectTimeoutMs: 5000, connectAttempts: 1, commandTimeoutMs: 10_000, outputCapBytes: 4096, acceptNew: false, hostKeys: { pinned: () => [], pin: () => undefined } });
+    const host = planLab('tlab', slot, HOSTS).hosts[5]!;
+    const settings = resolveConnection({ hostname: host.hostname, address: host.address, port: 22, user: 'root' }, lookup, env);
+    const remote = `${hostDirectory(labDir, host)}/home/payload.bin`;
+    const upload = await executor.upload(settings, local, remote);
+    assert.equal(upload.status, 'ok', JSON.stringify(upload.error));
+    const check = await executor.run(settings, `sha256sum ${remote}`);
+    await executor.close();
+    assert.equal(check.stdout.split(' ')[0], upload.sha256);
+    rmSync(remote);
+  });
+
+  test('ProxyJump: a host reached through another lab host sees the jump host as its client', () => {
+    const layout = planLab('tlab', slot, HOSTS);
+    const [jump, target] = [layout.hosts[0]!, layout.hosts[1]!];
+    const config = path.join(dir, 'jump_ssh_config');
+    writeFileSync(config, `Host ${target.hostname}\n  ProxyJump ${jump.hostname}\n${readFileSync(sshConfig, 'utf8')}`);
+    const logFile = `${hostDirectory(labDir, target)}/sshd.log`;
+    const before = readFileSync(logFile, 'utf8').length;
+    const run = exec(`hostname=${target.hostname}`, 'echo $SSH_CLIENT', [], { FLEETWAVE_SSH_CONFIG: config });
+    assert.equal(run.code, 0, run.stdout);
+    assert.equal(resultFor(run, target.hostname).stdout.split(' ')[0], jump.address);
+    assert.match(readFileSync(logFile, 'utf8').slice(before), new RegExp(`Accepted publickey for root from ${jump.address.replace(/\./g, '\\.')}`));
+  });
+
+  test('ssh-agent authentication: no identity file, only the agent holds the key', () => {
+    const socket = path.join(dir, 'agent.sock');
+    const agent = execFileSync('ssh-agent', ['-a', socket], { encoding: 'utf8' });
+    const agentPid = /SSH_AGENT_PID=(\d+)/.exec(agent)![1]!;
+    try {
+      execFileSync('ssh-add', [path.join(labDir, 'id_ed25519')], { env: { SSH_AUTH_SOCK: socket }, stdio: 'ignore' });
+      const config = path.join(dir, 'agent_ssh_config');
+      writeFileSync(config, readFileSync(sshConfig, 'utf8').replace(`IdentityFile ${path.join(labDir, 'id_ed25519')}`, `IdentityFile ${path.join(dir, 'no-such-key')}`));
+      const withAgent = exec('hostname=tlab-h006', 'true', [], { FLEETWAVE_SSH_CONFIG: config, SSH_AUTH_SOCK: socket });
+      assert.equal(withAgent.code, 0, withAgent.stdout);
+      const withoutAgent = exec('hostname=tlab-h006', 'true', [], { FLEETWAVE_SSH_CONFIG: config });
+      assert.equal(resultFor(withoutAgent, 'tlab-h006').error?.kind, 'auth');
+    } finally {
+      process.kill(Number(agentPid));
+    }
+  });
+
+  test('every exec is in the audit trail, per host, and the chain verifies', () => {
+    const log = runCliJson<{ events: { action: string; details: { status: string } }[] }>(['audit', 'log', '--db', db, '--host', 'tlab-h003', '--action', 'host.exec']);
+    assert.ok(log.json.result.events.some((event) => event.details.status === 'failed'));
+    assert.equal(runCliJson(['audit', 'verify', '--db', db]).code, 0);
+  });
+});
