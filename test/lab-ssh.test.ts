@@ -227,6 +227,36 @@ describe('the lab fleet over real SSH', () => {
     }
   });
 
+  test('probe records each host\'s kernels, boot id and netkit capability; an unreachable host is listed and left alone', () => {
+    const layout = planLab('tlab', slot, HOSTS);
+    const ghostCsv = path.join(dir, 'ghost2.csv');
+    writeFileSync(ghostCsv, `hostname,address,port,labels\ntlab-ghost2,${layout.hosts[0]!.address},2222,lab=tlab\n`);
+    runCliJson(['fleet', 'import', ghostCsv, '--db', db]);
+    const run = runCliJson<{ probed: { hostname: string; runningKernel: string; bootId: string; netkitCapable: boolean; netkitDetail: string; installedKernels: string[] }[]; unreachable: { hostname: string; kind: string }[] }>(
+      ['fleet', 'probe', 'lab=tlab', '--db', db],
+      { env: { FLEETWAVE_SSH_CONFIG: sshConfig } },
+    );
+    assert.equal(run.code, 7, 'one host could not be probed');
+    assert.deepEqual(run.json.result.unreachable.map((host) => [host.hostname, host.kind]), [['tlab-ghost2', 'unreachable']]);
+    assert.equal(run.json.result.probed.length, HOSTS);
+    const first = run.json.result.probed[0]!;
+    assert.equal(first.runningKernel, '5.15.0-91-generic');
+    assert.deepEqual(first.installedKernels, ['5.15.0-91-generic']);
+    assert.equal(first.netkitCapable, false);
+    assert.equal(first.netkitDetail, 'the running kernel is built without CONFIG_NETKIT');
+    const bootId = readFileSync(`${hostDirectory(labDir, layout.hosts[0]!)}/state/boot_id`, 'utf8').trim();
+    assert.equal(first.bootId, bootId);
+
+    const shown = runCliJson<{ host: { runningKernel: string; lastProbedAt: string | null } }>(['fleet', 'show', 'tlab-h001', '--db', db]);
+    assert.equal(shown.json.result.host.runningKernel, '5.15.0-91-generic');
+    assert.ok(shown.json.result.host.lastProbedAt);
+    const ghost = runCliJson<{ host: { runningKernel: string | null; lastProbedAt: string | null } }>(['fleet', 'show', 'tlab-ghost2', '--db', db]);
+    assert.deepEqual([ghost.json.result.host.runningKernel, ghost.json.result.host.lastProbedAt], [null, null]);
+    const handle = new BetterSqlite3(db);
+    handle.prepare("DELETE FROM hosts WHERE hostname = 'tlab-ghost2'").run();
+    handle.close();
+  });
+
   test('every exec is in the audit trail, per host, and the chain verifies', () => {
     const log = runCliJson<{ events: { action: string; details: { status: string } }[] }>(['audit', 'log', '--db', db, '--host', 'tlab-h003', '--action', 'host.exec']);
     assert.ok(log.json.result.events.some((event) => event.details.status === 'failed'));

@@ -3,6 +3,7 @@ import AuditVerify from './audit/verify.js';
 import FleetExec from './fleet/exec.js';
 import FleetImport from './fleet/import.js';
 import FleetList from './fleet/list.js';
+import FleetProbe from './fleet/probe.js';
 import FleetShow from './fleet/show.js';
 import FleetSummary from './fleet/summary.js';
 import LabDown from './lab/down.js';
@@ -16,6 +17,7 @@ export const COMMANDS = {
   'fleet:exec': FleetExec,
   'fleet:import': FleetImport,
   'fleet:list': FleetList,
+  'fleet:probe': FleetProbe,
   'fleet:show': FleetShow,
   'fleet:summary': FleetSummary,
   'lab:down': LabDown,

@@ -71,8 +71,12 @@ export type InventoryFields = z.infer<typeof InventoryFieldsSchema>;
 export const ObservedFieldsSchema = z.object({
   runningKernel: z.string().nullable(),
   defaultKernel: z.string().nullable(),
+  nextBootKernel: z.string().nullable(),
+  installedKernels: z.array(z.string()),
   bootId: z.string().nullable(),
+  uptimeSeconds: z.number().nullable(),
   netkitCapable: z.boolean().nullable(),
+  netkitDetail: z.string().nullable(),
   cniMode: CniModeSchema.nullable(),
   lastProbedAt: z.string().nullable(),
 });

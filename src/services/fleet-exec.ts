@@ -1,4 +1,5 @@
 import { currentActor } from '../adapters/actor.js';
+import type { Actor } from '../audit/event.js';
 import type { Clock } from '../adapters/clock.js';
 import { loadSshConfig, localEnvironment } from '../adapters/ssh/ssh-config-files.js';
 import { SshExecutor, type CommandResult } from '../adapters/ssh/ssh-executor.js';
@@ -67,31 +68,53 @@ export function selectTargets(store: Store, where: string | undefined): Host[] {
   return hosts;
 }
 
-export async function execOnFleet(request: FleetExecRequest): Promise<FleetExecResult> {
-  // Held open across the run (not withStore): pins and audit events are written as hosts answer.
-  const store = openStore({ path: request.dbPath, create: false });
-  const actor = currentActor(request.reason);
-  const now = () => request.clock.now().toISOString();
+export interface RemoteRunContext {
+  store: Store;
+  actor: Actor;
+  now: () => string;
+}
+
+/**
+ * Runs one command on every host through one executor (pooled connections, pins audited as they
+ * happen) and reports progress. Shared by `fleet exec` and `fleet probe`.
+ */
+export async function runOnHosts(
+  context: RemoteRunContext,
+  hosts: readonly Host[],
+  command: string,
+  options: SshRunOptions & { onProgress?: (done: number, total: number, failed: number) => void },
+): Promise<CommandResult[]> {
+  const env = localEnvironment();
+  const lookup = loadSshConfig(options.sshConfig, env);
+  const { store, actor, now } = context;
+  const executor = openExecutor(store, options, (alias, fingerprint) =>
+    store.write(() => store.events.append([{ subject: `host:${alias}`, host: alias, action: 'host.key-pinned', details: { fingerprint } }], actor, now())),
+  );
+  let done = 0;
+  let failed = 0;
   try {
-    const hosts = selectTargets(store, request.where);
-    const env = localEnvironment();
-    const lookup = loadSshConfig(request.sshConfig, env);
-    const executor = openExecutor(store, request, (alias, fingerprint) =>
-      store.write(() => store.events.append([{ subject: `host:${alias}`, host: alias, action: 'host.key-pinned', details: { fingerprint } }], actor, now())),
-    );
-    store.write(() => store.events.append([{ subject: 'fleet', action: 'fleet.exec-started', details: { command: request.command, selector: request.where ?? null, hosts: hosts.length } }], actor, now()));
-    let done = 0;
-    let failed = 0;
-    const results = await Promise.all(
+    return await Promise.all(
       hosts.map(async (host) => {
-        const result = await executor.run(resolveConnection(host, lookup, env), request.command);
+        const result = await executor.run(resolveConnection(host, lookup, env), command);
         done += 1;
         if (result.status !== 'ok') failed += 1;
-        request.onProgress?.(done, hosts.length, failed);
+        options.onProgress?.(done, hosts.length, failed);
         return result;
       }),
     );
+  } finally {
     await executor.close();
+  }
+}
+
+export async function execOnFleet(request: FleetExecRequest): Promise<FleetExecResult> {
+  // Held open across the run (not withStore): pins and audit events are written as hosts answer.
+  const store = openStore({ path: request.dbPath, create: false });
+  const context = { store, actor: currentActor(request.reason), now: () => request.clock.now().toISOString() };
+  try {
+    const hosts = selectTargets(store, request.where);
+    store.write(() => store.events.append([{ subject: 'fleet', action: 'fleet.exec-started', details: { command: request.command, selector: request.where ?? null, hosts: hosts.length } }], context.actor, context.now()));
+    const results = await runOnHosts(context, hosts, request.command, request);
     store.write(() =>
       store.events.append(
         results.map((result) => ({
@@ -100,8 +123,8 @@ export async function execOnFleet(request: FleetExecRequest): Promise<FleetExecR
           action: 'host.exec',
           details: { command: request.command, status: result.status, exitCode: result.exitCode, signal: result.signal, error: result.error, durationMs: result.durationMs },
         })),
-        actor,
-        now(),
+        context.actor,
+        context.now(),
       ),
     );
     return {

@@ -1,6 +1,7 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { Host } from '../../fleet/host.js';
 import type { HostUpsert } from '../../fleet/import-plan.js';
+import type { ProbeFacts } from '../../probe/probe-facts.js';
 
 interface HostRow {
   hostname: string;
@@ -13,8 +14,12 @@ interface HostRow {
   labels: string;
   running_kernel: string | null;
   default_kernel: string | null;
+  next_boot_kernel: string | null;
+  installed_kernels: string;
   boot_id: string | null;
+  uptime_seconds: number | null;
   netkit_capable: number | null;
+  netkit_detail: string | null;
   cni_mode: string | null;
   last_probed_at: string | null;
   created_at: string;
@@ -22,7 +27,8 @@ interface HostRow {
 }
 
 const HOST_COLUMNS = `hostname, address, port, ssh_user, cluster, zone, rack, labels, running_kernel, default_kernel,
-  boot_id, netkit_capable, cni_mode, last_probed_at, created_at, updated_at`;
+  next_boot_kernel, installed_kernels, boot_id, uptime_seconds, netkit_capable, netkit_detail, cni_mode, last_probed_at,
+  created_at, updated_at`;
 
 function toHost(row: HostRow): Host {
   return {
@@ -36,8 +42,12 @@ function toHost(row: HostRow): Host {
     labels: JSON.parse(row.labels) as Record<string, string>,
     runningKernel: row.running_kernel,
     defaultKernel: row.default_kernel,
+    nextBootKernel: row.next_boot_kernel,
+    installedKernels: JSON.parse(row.installed_kernels) as string[],
     bootId: row.boot_id,
+    uptimeSeconds: row.uptime_seconds,
     netkitCapable: row.netkit_capable === null ? null : row.netkit_capable === 1,
+    netkitDetail: row.netkit_detail,
     cniMode: row.cni_mode as Host['cniMode'],
     lastProbedAt: row.last_probed_at,
     createdAt: row.created_at,
@@ -67,6 +77,7 @@ export class HostRepository {
   private readonly insert: Statement<ReturnType<typeof upsertParams>>;
   private readonly update: Statement<ReturnType<typeof upsertParams>>;
   private readonly remove: Statement<[string]>;
+  private readonly probed: Statement<Record<string, string | number | null>>;
 
   constructor(private readonly db: Database) {
     this.selectAll = db.prepare(`SELECT ${HOST_COLUMNS} FROM hosts ORDER BY hostname`);
@@ -78,6 +89,10 @@ export class HostRepository {
       zone = @zone, rack = @rack, labels = @labels, running_kernel = COALESCE(@running_kernel, running_kernel), updated_at = @now
       WHERE hostname = @hostname`);
     this.remove = db.prepare('DELETE FROM hosts WHERE hostname = ?');
+    this.probed = db.prepare(`UPDATE hosts SET running_kernel = @runningKernel, default_kernel = @defaultKernel,
+      next_boot_kernel = @nextBootKernel, installed_kernels = @installedKernels, boot_id = @bootId, uptime_seconds = @uptimeSeconds,
+      netkit_capable = @netkitCapable, netkit_detail = @netkitDetail, cni_mode = @cniMode, last_probed_at = @now, updated_at = @now
+      WHERE hostname = @hostname`);
   }
 
   all(): Host[] {
@@ -100,5 +115,21 @@ export class HostRepository {
 
   removeHost(hostname: string): void {
     this.remove.run(hostname);
+  }
+
+  recordProbe(hostname: string, facts: ProbeFacts, now: string): void {
+    this.probed.run({
+      hostname,
+      runningKernel: facts.runningKernel,
+      defaultKernel: facts.defaultKernel,
+      nextBootKernel: facts.nextBootKernel,
+      installedKernels: JSON.stringify(facts.installedKernels),
+      bootId: facts.bootId,
+      uptimeSeconds: facts.uptimeSeconds,
+      netkitCapable: facts.netkitCapable ? 1 : 0,
+      netkitDetail: facts.netkitDetail,
+      cniMode: facts.cniMode,
+      now,
+    });
   }
 }

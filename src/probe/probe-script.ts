@@ -1,0 +1,38 @@
+/**
+ * One POSIX sh script run on each host: every fact in a single round trip, as key=value lines.
+ * Only reads, except for a throwaway netkit pair that proves the kernel can really make one.
+ */
+export const PROBE_SCRIPT = `
+echo "kernel=$(uname -r)"
+echo "boot_id=$(cat /proc/sys/kernel/random/boot_id 2>/dev/null)"
+echo "uptime=$(cut -d' ' -f1 /proc/uptime 2>/dev/null)"
+if command -v grub-editenv >/dev/null 2>&1; then
+  grub-editenv list 2>/dev/null | sed -n 's/^saved_entry=/grub_saved=/p; s/^next_entry=/grub_next=/p'
+fi
+for image in /boot/vmlinuz-*; do [ -e "$image" ] && echo "installed=\${image#/boot/vmlinuz-}"; done
+config="/boot/config-$(uname -r)"
+for symbol in CONFIG_NETKIT CONFIG_NET_XGRESS CONFIG_BPF_SYSCALL; do
+  if [ -r "$config" ]; then
+    value=$(sed -n "s/^$symbol=//p" "$config")
+    echo "config_$symbol=\${value:-n}"
+  elif [ -r /proc/config.gz ]; then
+    value=$(zcat /proc/config.gz | sed -n "s/^$symbol=//p")
+    echo "config_$symbol=\${value:-n}"
+  else
+    echo "config_$symbol=unknown"
+  fi
+done
+if ip link add fwprobe0 type netkit peer name fwprobe1 2>/tmp/.fleetwave-probe.$$; then
+  echo "netkit_create=ok"
+  ip link del fwprobe0 2>/dev/null
+else
+  echo "netkit_create=failed: $(head -n 1 /tmp/.fleetwave-probe.$$)"
+fi
+rm -f /tmp/.fleetwave-probe.$$
+[ -r /etc/fleetwave/cni-mode ] && echo "cni_marker=$(cat /etc/fleetwave/cni-mode)"
+# The host's own uplink may itself be a veth (containers, the lab): only pod-side links count.
+uplink=$(ip route show default 2>/dev/null | sed -n 's/.* dev \\([^ ]*\\).*/\\1/p' | head -n 1)
+echo "links_veth=$(ip -o link show type veth 2>/dev/null | grep -v -e "^[0-9]*: \${uplink:-none}[@:]" | wc -l)"
+echo "links_netkit=$(ip -o link show type netkit 2>/dev/null | wc -l)"
+echo "probe=done"
+`;

@@ -1,0 +1,82 @@
+import { currentActor } from '../adapters/actor.js';
+import type { Clock } from '../adapters/clock.js';
+import type { RemoteErrorKind } from '../adapters/ssh/ssh-executor.js';
+import { openStore } from '../adapters/store/store.js';
+import type { Host } from '../fleet/host.js';
+import { PROBE_SCRIPT } from '../probe/probe-script.js';
+import { parseProbeOutput, ProbeParseError, type ProbeFacts } from '../probe/probe-facts.js';
+import { runOnHosts, selectTargets, type SshRunOptions } from './fleet-exec.js';
+
+export interface FleetProbeRequest extends SshRunOptions {
+  dbPath: string;
+  where?: string;
+  reason?: string;
+  clock: Clock;
+  onProgress?: (done: number, total: number, failed: number) => void;
+}
+
+export interface ProbedHost extends ProbeFacts {
+  hostname: string;
+  /** Observed fields that differ from what the inventory held before this probe. */
+  changed: string[];
+  rebooted: boolean;
+}
+
+export interface FleetProbeResult {
+  probed: ProbedHost[];
+  unreachable: { hostname: string; kind: RemoteErrorKind | 'probe'; reason: string }[];
+}
+
+const COMPARED: (keyof ProbeFacts & keyof Host)[] = ['runningKernel', 'defaultKernel', 'nextBootKernel', 'installedKernels', 'bootId', 'netkitCapable', 'cniMode'];
+
+function changedFields(before: Host, facts: ProbeFacts): string[] {
+  return COMPARED.filter((field) => JSON.stringify(before[field]) !== JSON.stringify(facts[field]));
+}
+
+/** Probes, then records each reachable host's facts with a host.probed event. Unreachable hosts are left untouched. */
+export async function probeFleet(request: FleetProbeRequest): Promise<FleetProbeResult> {
+  const store = openStore({ path: request.dbPath, create: false });
+  const context = { store, actor: currentActor(request.reason), now: () => request.clock.now().toISOString() };
+  try {
+    const hosts = selectTargets(store, request.where);
+    const byName = new Map(hosts.map((host) => [host.hostname, host]));
+    const results = await runOnHosts(context, hosts, PROBE_SCRIPT, request);
+    const probed: ProbedHost[] = [];
+    const unreachable: FleetProbeResult['unreachable'] = [];
+    for (const result of results) {
+      if (result.status !== 'ok') {
+        unreachable.push({ hostname: result.hostname, kind: result.error?.kind ?? 'probe', reason: result.error?.message ?? `the probe exited ${result.exitCode}: ${result.stderr.trim().split('\n').at(-1) ?? ''}` });
+        continue;
+      }
+      try {
+        const facts = parseProbeOutput(result.stdout);
+        const before = byName.get(result.hostname)!;
+        probed.push({ hostname: result.hostname, ...facts, changed: changedFields(before, facts), rebooted: before.bootId !== null && before.bootId !== facts.bootId });
+      } catch (error) {
+        if (!(error instanceof ProbeParseError)) throw error;
+        unreachable.push({ hostname: result.hostname, kind: 'probe', reason: error.message });
+      }
+    }
+    const now = context.now();
+    store.write(() => {
+      for (const host of probed) store.hosts.recordProbe(host.hostname, host, now);
+      store.events.append(
+        [
+          { subject: 'fleet', action: 'fleet.probed', details: { selector: request.where ?? null, probed: probed.length, unreachable: unreachable.length } },
+          ...probed.map((host) => ({
+            subject: `host:${host.hostname}`,
+            host: host.hostname,
+            action: 'host.probed',
+            details: { changed: host.changed, rebooted: host.rebooted, runningKernel: host.runningKernel, defaultKernel: host.defaultKernel, netkitCapable: host.netkitCapable, cniMode: host.cniMode },
+          })),
+          ...unreachable.map((host) => ({ subject: `host:${host.hostname}`, host: host.hostname, action: 'host.probe-failed', details: { kind: host.kind, reason: host.reason } })),
+        ],
+        context.actor,
+        now,
+      );
+    });
+    return { probed: probed.sort((a, b) => a.hostname.localeCompare(b.hostname)), unreachable: unreachable.sort((a, b) => a.hostname.localeCompare(b.hostname)) };
+  } finally {
+    store.close();
+  }
+}
