@@ -6,51 +6,17 @@
  *   - the floor: the sqlite3 shell's `.import` of the same CSV (no validation, no audit).
  * Timing is done by hyperfine; peak memory by /usr/bin/time. Run: npm run bench:import
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { syntheticFleet, writeInventory } from './generate-inventory.js';
+import { have, measure, printTable, type Scenario } from './measure.js';
 
 const HOSTS = Number(process.env.BENCH_HOSTS ?? 100_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const OUT = path.join(ROOT, 'bench', 'out');
 const CLI = path.join(ROOT, 'bin', 'run.js');
-
-interface Scenario {
-  name: string;
-  command: string;
-  prepare?: string;
-  runs?: number;
-  /** Does the same job as the peer (turn the inventory into hosts), so a ratio means something. */
-  comparable?: boolean;
-}
-
-interface Measured {
-  name: string;
-  meanSeconds: number;
-  stddevSeconds: number;
-  maxRssMb: number;
-}
-
-function have(tool: string): boolean {
-  return spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0;
-}
-
-/** hyperfine times the runs; /usr/bin/time inside the same runs records peak memory, so nothing runs twice. */
-function measure(scenario: Scenario): Measured {
-  const exportFile = path.join(OUT, 'hyperfine.json');
-  const rssFile = path.join(OUT, 'rss.txt');
-  rmSync(rssFile, { force: true });
-  const args = ['--runs', String(scenario.runs ?? RUNS), '--export-json', exportFile, '--style', 'basic', '--shell', 'bash'];
-  if (scenario.prepare) args.push('--prepare', scenario.prepare);
-  const command = `/usr/bin/time -a -o ${rssFile} -f %M bash -c ${JSON.stringify(scenario.command)}`;
-  execFileSync('hyperfine', [...args, '--command-name', scenario.name, command], { stdio: ['ignore', 'inherit', 'inherit'] });
-  const result = (JSON.parse(readFileSync(exportFile, 'utf8')) as { results: { mean: number; stddev: number | null }[] }).results[0]!;
-  const rssKb = readFileSync(rssFile, 'utf8').trim().split('\n').map(Number);
-  return { name: scenario.name, meanSeconds: result.mean, stddevSeconds: result.stddev ?? 0, maxRssMb: Math.round(Math.max(...rssKb) / 1024) };
-}
 
 function main(): void {
   for (const tool of ['hyperfine', 'sqlite3', 'ansible-inventory']) {
@@ -78,17 +44,9 @@ function main(): void {
     { name: 'peer: ansible-inventory --list (ini, parse only)', command: `ansible-inventory -i ${OUT}/fleet.ini --list > /dev/null`, runs: 1, comparable: true },
     { name: 'floor: sqlite3 .import csv (no validation)', command: `sqlite3 ${OUT}/floor.db '.import --csv ${OUT}/fleet.csv hosts'`, prepare: `rm -f ${OUT}/floor.db`, comparable: true },
   ];
-  const results = scenarios.map(measure);
+  const results = scenarios.map((scenario) => measure(scenario, OUT, RUNS));
   const peer = results.find((result) => result.name.startsWith('peer:'))!;
-  console.log(`\nInventory import, ${HOSTS.toLocaleString('en')} hosts, ${RUNS} runs each (peer: 1 run), node ${process.version}`);
-  console.log(`${'scenario'.padEnd(50)} ${'mean s'.padStart(8)} ${'± s'.padStart(6)} ${'max RSS MB'.padStart(11)} ${'vs peer'.padStart(8)}`);
-  for (const result of results) {
-    const scenario = scenarios[results.indexOf(result)]!;
-    const ratio = result === peer ? '1.0x' : scenario.comparable ? `${(peer.meanSeconds / result.meanSeconds).toFixed(1)}x` : '';
-    console.log(
-      `${result.name.padEnd(50)} ${result.meanSeconds.toFixed(2).padStart(8)} ${result.stddevSeconds.toFixed(2).padStart(6)} ${String(result.maxRssMb ?? '-').padStart(11)} ${ratio.padStart(8)}`,
-    );
-  }
+  printTable(`Inventory import, ${HOSTS.toLocaleString('en')} hosts, ${RUNS} runs each (peer: 1 run), node ${process.version}`, scenarios, results, peer);
   console.log('"vs peer": how many times faster than ansible-inventory turning the same fleet into hosts (higher is better).');
 }
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -11,6 +11,7 @@ import { planLab } from '../src/lab/layout.js';
 import { resolveConnection } from '../src/ssh/connection-settings.js';
 import { runCli, runCliJson } from './support/cli.js';
 import { tempDir } from './support/temp.js';
+import { buildDeb, buildKernelDeb } from './support/kernel-deb.js';
 
 /**
  * Real sshd hosts in real network namespaces (fleetwave lab), reached through the real CLI.
@@ -255,6 +256,96 @@ describe('the lab fleet over real SSH', () => {
     const handle = new BetterSqlite3(db);
     handle.prepare("DELETE FROM hosts WHERE hostname = 'tlab-ghost2'").run();
     handle.close();
+  });
+
+  describe('simulated kernels and reboots (named simulations: this machine cannot boot them)', () => {
+    const release = '5.15.0-200-netkit';
+    let deb = '';
+    const onHost = (hostname: string, command: string) => resultFor(exec(`hostname=${hostname}`, command), hostname);
+    const labHost = (index: number) => planLab('tlab', slot, HOSTS).hosts[index]!;
+    const waitUntilUp = async (index: number) => assert.deepEqual(await waitForPort22([labHost(index).address], 20_000), [], `${labHost(index).hostname} is back`);
+    const probe = (hostname: string) =>
+      runCliJson<{ probed: { runningKernel: string; defaultKernel: string; nextBootKernel: string | null; bootId: string; installedKernels: string[]; netkitDetail: string }[] }>(
+        ['fleet', 'probe', `hostname=${hostname}`, '--db', db],
+        { env: { FLEETWAVE_SSH_CONFIG: sshConfig } },
+      ).json.result.probed[0]!;
+
+    before(() => {
+      deb = buildKernelDeb(dir, release, { netkit: true });
+      for (const index of [2, 3]) {
+        runCliJson(['lab', 'fault', labHost(index).hostname, 'down-seconds', '--value', '1', '--lab-dir', labDir]);
+        execFileSync('cp', [deb, `${hostDirectory(labDir, labHost(index))}/home/kernel.deb`]);
+      }
+    });
+
+    test('dpkg -i installs the package\'s /boot; grub-reboot is one-shot; reboot brings a new boot id; the next plain reboot returns to the default', async () => {
+      const host = labHost(2).hostname;
+      const before = probe(host);
+      assert.equal(onHost(host, 'dpkg -i ~/kernel.deb && grub-reboot 5.15.0-200-netkit').status, 'ok');
+      const staged = probe(host);
+      assert.deepEqual(staged.installedKernels, ['5.15.0-91-generic', release]);
+      assert.equal(staged.nextBootKernel, release);
+      assert.equal(staged.defaultKernel, '5.15.0-91-generic', 'installing does not change the default');
+
+      onHost(host, 'reboot');
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      await waitUntilUp(2);
+      const rebooted = probe(host);
+      assert.equal(rebooted.runningKernel, release);
+      assert.notEqual(rebooted.bootId, before.bootId);
+      assert.equal(rebooted.nextBootKernel, null, 'the one-shot entry was consumed');
+      assert.match(rebooted.netkitDetail, /CONFIG_NETKIT is set but creating a netkit pair failed/, 'the config says netkit; this machine still cannot create one');
+
+      onHost(host, 'reboot');
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      await waitUntilUp(2);
+      assert.equal(probe(host).runningKernel, '5.15.0-91-generic', 'a power cycle after a one-shot boots the default');
+    });
+
+    test('a kernel that fails to boot comes back on the default kernel', async () => {
+      const host = labHost(3).hostname;
+      runCliJson(['lab', 'fault', host, 'bad-kernel', '--value', release, '--lab-dir', labDir]);
+      onHost(host, 'dpkg -i ~/kernel.deb && grub-reboot 5.15.0-200-netkit && reboot');
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      await waitUntilUp(3);
+      assert.equal(probe(host).runningKernel, '5.15.0-91-generic');
+      assert.match(readFileSync(`${hostDirectory(labDir, labHost(3))}/boot.log`, 'utf8'), /kernel 5\.15\.0-200-netkit failed to boot/);
+      runCliJson(['lab', 'fault', host, 'bad-kernel', '--clear', '--lab-dir', labDir]);
+    });
+
+    test('a reboot that never returns leaves the host unreachable until it is powered on again', async () => {
+      const host = labHost(3).hostname;
+      runCliJson(['lab', 'fault', host, 'reboot-hangs', '--lab-dir', labDir]);
+      onHost(host, 'reboot');
+      await new Promise((resolve) => setTimeout(resolve, 2500));
+      assert.equal(onHost(host, 'true').error?.kind, 'unreachable');
+      runCliJson(['lab', 'fault', host, 'reboot-hangs', '--clear', '--lab-dir', labDir]);
+      const back = runCliJson(['lab', 'fault', host, 'unreachable', '--clear', '--lab-dir', labDir]);
+      assert.equal(back.code, 0, back.stdout);
+      assert.equal(onHost(host, 'true').status, 'ok');
+    });
+
+    test('health-fails and unreachable faults; dpkg refuses anything but a kernel', () => {
+      const host = labHost(2).hostname;
+      assert.equal(onHost(host, 'fleetwave-health').status, 'ok');
+      runCliJson(['lab', 'fault', host, 'health-fails', '--lab-dir', labDir]);
+      const unhealthy = onHost(host, 'fleetwave-health');
+      assert.deepEqual([unhealthy.status, unhealthy.exitCode], ['failed', 1]);
+      runCliJson(['lab', 'fault', host, 'health-fails', '--clear', '--lab-dir', labDir]);
+
+      // The lab's dpkg must never reach the machine's own package database.
+      const other = buildDeb(dir, 'fleetwave-test-not-a-kernel', '1.0', { 'usr/share/doc/fleetwave-test-not-a-kernel/README': 'test\n' });
+      execFileSync('cp', [other, `${hostDirectory(labDir, labHost(2))}/home/other.deb`]);
+      const refused = onHost(host, 'dpkg -i ~/other.deb 2>&1');
+      assert.equal(refused.status, 'failed');
+      assert.match(refused.stdout, /refusing fleetwave-test-not-a-kernel; only linux-image packages install on a lab host/);
+      assert.notEqual(spawnSync('dpkg', ['-s', 'fleetwave-test-not-a-kernel'], { stdio: 'ignore' }).status, 0, 'the machine never got the package');
+
+      runCliJson(['lab', 'fault', host, 'unreachable', '--lab-dir', labDir]);
+      assert.equal(onHost(host, 'true').error?.kind, 'unreachable');
+      runCliJson(['lab', 'fault', host, 'unreachable', '--clear', '--lab-dir', labDir]);
+      assert.equal(onHost(host, 'true').status, 'ok');
+    });
   });
 
   test('every exec is in the audit trail, per host, and the chain verifies', () => {

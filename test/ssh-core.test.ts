@@ -7,7 +7,9 @@ import { TailBuffer } from '../src/adapters/ssh/tail-buffer.js';
 import { parseJumpSpec, resolveConnection, type SshConfigValues } from '../src/ssh/connection-settings.js';
 import { groupResults } from '../src/ssh/group-results.js';
 import { judgeHostKey } from '../src/ssh/host-key-policy.js';
-import { entryMatches, fingerprint, keyTypeOf, knownHostsName, parseKnownHosts } from '../src/ssh/known-hosts.js';
+import { entryMatches, fingerprint, keyTypeOf, KnownHostsIndex, knownHostsName, parseKnownHosts } from '../src/ssh/known-hosts.js';
+import { loadSshConfig } from '../src/adapters/ssh/ssh-config-files.js';
+import SSHConfig from 'ssh-config';
 import { planLab, isLabAddress } from '../src/lab/layout.js';
 import { tempDir } from './support/temp.js';
 
@@ -167,5 +169,49 @@ describe('lab layout', () => {
     assert.ok(layout.hosts.every((host) => host.veth.length <= 15));
     assert.throws(() => planLab('lab', 32, 1), RangeError);
     assert.throws(() => planLab('lab', 0, 4001), RangeError);
+  });
+});
+
+describe('fast lookups give the same answers as the slow ones', () => {
+  test('narrowed ssh config lookups equal ssh-config compute()', () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'config');
+    const text = [
+      'User global',
+      'Host web-* !web-9',
+      '  Port 2201',
+      '  IdentityFile ~/.ssh/web',
+      'Host web-1',
+      '  HostName 198.18.0.11',
+      '  Port 2222',
+      'Host db-? db-primary',
+      '  User dba',
+      'Host *',
+      '  IdentityFile ~/.ssh/all',
+      '  ServerAliveInterval 30',
+      '',
+    ].join('\n');
+    writeFileSync(file, text);
+    const lookup = loadSshConfig(file, { home: '/home/op', localUser: 'op', agentSocket: null });
+    const reference = SSHConfig.parse(text);
+    for (const alias of ['web-1', 'web-2', 'web-9', 'db-1', 'db-primary', 'other', 'web-']) {
+      assert.deepEqual(lookup(alias), reference.compute(alias), alias);
+    }
+  });
+
+  test('the known_hosts index finds exactly what a full scan finds', () => {
+    const text = [
+      'a,198.18.0.2 ssh-ed25519 AAAA1',
+      '[a]:2222 ssh-ed25519 AAAA2',
+      '*.dc1,!bad.dc1 ssh-ed25519 AAAA3',
+      'A ssh-rsa AAAA4',
+      '@revoked b ssh-ed25519 AAAA5',
+    ].join('\n');
+    const entries = parseKnownHosts(text, 'kh');
+    const index = new KnownHostsIndex(entries);
+    for (const names of [['a'], ['198.18.0.2'], ['[a]:2222'], ['x.dc1'], ['bad.dc1'], ['b'], ['a', 'x.dc1'], ['nothing']]) {
+      const scanned = entries.filter((entry) => entryMatches(entry, names)).map((entry) => entry.source).sort();
+      assert.deepEqual(index.lookup(names).map((entry) => entry.source).sort(), scanned, names.join(','));
+    }
   });
 });

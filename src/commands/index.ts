@@ -7,6 +7,7 @@ import FleetProbe from './fleet/probe.js';
 import FleetShow from './fleet/show.js';
 import FleetSummary from './fleet/summary.js';
 import LabDown from './lab/down.js';
+import LabFault from './lab/fault.js';
 import LabStatus from './lab/status.js';
 import LabUp from './lab/up.js';
 
@@ -21,6 +22,7 @@ export const COMMANDS = {
   'fleet:show': FleetShow,
   'fleet:summary': FleetSummary,
   'lab:down': LabDown,
+  'lab:fault': LabFault,
   'lab:status': LabStatus,
   'lab:up': LabUp,
 };

@@ -4,6 +4,7 @@ import { currentActor } from '../adapters/actor.js';
 import type { Clock } from '../adapters/clock.js';
 import { createLabNetwork, destroyLabNetwork, listLabNamespaces, pickFreeSlot } from '../adapters/lab/lab-network.js';
 import { createClientKey, hostDirectory, startHostSshd, waitForPort22, writeHostFiles } from '../adapters/lab/lab-hosts.js';
+import { FAULT_VALUES, type LabFault } from '../lab/faults.js';
 import { withStore } from '../adapters/store/store.js';
 import { commandExists, runCommand } from '../adapters/system/run-command.js';
 import { FleetwaveError } from '../errors.js';
@@ -179,4 +180,57 @@ export function labDown(request: LabRequest & { all: boolean }): LabDownResult {
   }
   rmSync(request.labDir, { recursive: true, force: true });
   return { name: state?.name ?? null, namespacesRemoved: destroyed.namespaces, processesKilled: destroyed.processes, hostsRemovedFromInventory };
+}
+
+export interface LabFaultRequest {
+  labDir: string;
+  hostname: string;
+  fault: LabFault;
+  value?: string;
+  clear: boolean;
+}
+
+export interface LabFaultResult {
+  hostname: string;
+  fault: LabFault;
+  active: boolean;
+  value: string | null;
+}
+
+/** Sets or clears one fault on one lab host. `unreachable` stops sshd; clearing it starts sshd again. */
+export async function labFault(request: LabFaultRequest): Promise<LabFaultResult> {
+  const state = readLabState(request.labDir);
+  if (!state) throw new FleetwaveError('LAB_NOT_FOUND', `no lab state in ${request.labDir}`, { suggestions: ['Start one with: fleetwave lab up'] });
+  const host = planLab(state.name, state.slot, state.hostCount).hosts.find((candidate) => candidate.hostname === request.hostname);
+  if (!host) {
+    throw new FleetwaveError('HOST_NOT_FOUND', `${request.hostname} is not a host of lab "${state.name}"`, { suggestions: ['List them with: fleetwave lab status'] });
+  }
+  const needsValue = FAULT_VALUES[request.fault];
+  if (needsValue && !request.clear && !request.value) {
+    throw new FleetwaveError('USAGE', `fault ${request.fault} needs --value: ${needsValue}`, { suggestions: [`fleetwave lab fault ${request.hostname} ${request.fault} --value ...`] });
+  }
+  const dir = hostDirectory(request.labDir, host);
+  const faultFile = path.join(dir, 'faults', request.fault === 'bad-kernel' ? 'bad-kernels' : request.fault);
+  mkdirSync(path.dirname(faultFile), { recursive: true });
+  if (request.fault === 'unreachable') {
+    if (request.clear) {
+      startHostSshd(request.labDir, host);
+      const silent = await waitForPort22([host.address], SSHD_READY_DEADLINE_MS);
+      if (silent.length > 0) throw new FleetwaveError('LAB_SETUP_FAILED', `sshd on ${host.hostname} did not come back; see ${dir}/sshd.log`);
+    } else {
+      // Everything in the host's namespace goes: the listener and every open session.
+      for (const pid of runCommand('ip', ['netns', 'pids', host.netns]).split('\n').filter(Boolean)) {
+        try {
+          process.kill(Number(pid), 'SIGKILL');
+        } catch {
+          // Already gone.
+        }
+      }
+    }
+  } else if (request.clear) {
+    rmSync(faultFile, { force: true });
+  } else {
+    writeFileSync(faultFile, `${request.value ?? ''}\n`, { flag: request.fault === 'bad-kernel' ? 'a' : 'w' });
+  }
+  return { hostname: host.hostname, fault: request.fault, active: !request.clear, value: request.value ?? null };
 }

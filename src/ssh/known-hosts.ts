@@ -30,8 +30,14 @@ export function knownHostsName(host: string, port: number): string {
   return port === 22 ? host : `[${host}]:${port}`;
 }
 
+const compiledGlobs = new Map<string, RegExp>();
+
 function globMatches(pattern: string, name: string): boolean {
-  const regex = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 'i');
+  let regex = compiledGlobs.get(pattern);
+  if (!regex) {
+    regex = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 'i');
+    compiledGlobs.set(pattern, regex);
+  }
   return regex.test(name);
 }
 
@@ -66,4 +72,34 @@ export function fingerprint(keyBlob: Buffer): string {
 export function keyTypeOf(keyBlob: Buffer): string {
   const length = keyBlob.readUInt32BE(0);
   return keyBlob.subarray(4, 4 + length).toString('ascii');
+}
+
+/**
+ * A known_hosts file parsed once, with entries whose patterns are all plain names indexed by
+ * name; only hashed, wildcard or negated entries are scanned per lookup.
+ */
+export class KnownHostsIndex {
+  private readonly byName = new Map<string, KnownHostEntry[]>();
+  private readonly scanned: KnownHostEntry[] = [];
+
+  constructor(entries: readonly KnownHostEntry[]) {
+    for (const entry of entries) {
+      const plain = entry.hostPatterns.every((pattern) => !/[*?!|]/.test(pattern));
+      if (!plain) {
+        this.scanned.push(entry);
+        continue;
+      }
+      for (const pattern of entry.hostPatterns) {
+        const key = pattern.toLowerCase();
+        this.byName.set(key, [...(this.byName.get(key) ?? []), entry]);
+      }
+    }
+  }
+
+  lookup(names: readonly string[]): KnownHostEntry[] {
+    const found = new Set<KnownHostEntry>();
+    for (const name of names) for (const entry of this.byName.get(name.toLowerCase()) ?? []) found.add(entry);
+    for (const entry of this.scanned) if (entryMatches(entry, names)) found.add(entry);
+    return [...found];
+  }
 }

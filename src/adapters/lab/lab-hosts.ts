@@ -29,6 +29,8 @@ export function writeHostFiles(labDir: string, host: LabHostLayout, clientPublic
   writeFileSync(path.join(dir, 'authorized_keys'), clientPublicKey, { mode: 0o600 });
   writeFileSync(path.join(dir, 'state', 'hostname'), `${host.hostname}\n`);
   writeFileSync(path.join(dir, 'state', 'kernel'), `${LAB_INITIAL_KERNEL}\n`);
+  // As on a host set up with GRUB_DEFAULT=saved: installing a kernel does not change the default.
+  writeFileSync(path.join(dir, 'state', 'grub-default'), `${LAB_INITIAL_KERNEL}\n`);
   writeFileSync(path.join(dir, 'state', 'boot_id'), `${randomUUID()}\n`);
   writeFileSync(path.join(dir, 'boot', `config-${LAB_INITIAL_KERNEL}`), '# SIMULATION: fleetwave lab kernel config\nCONFIG_BPF_SYSCALL=y\n# CONFIG_NETKIT is not set\n');
   writeFileSync(path.join(dir, 'boot', `vmlinuz-${LAB_INITIAL_KERNEL}`), 'SIMULATION: not a kernel image\n');

@@ -24,6 +24,37 @@ export function loadSshConfig(explicit: string | undefined, env: LocalEnvironmen
       });
     }
   });
+  const narrowers = configs.map(sectionsFor);
   // First obtained value wins across files too, as with several -F files.
-  return (alias) => Object.assign({}, ...configs.map((config) => config.compute(alias)).reverse()) as SshConfigValues;
+  return (alias) => Object.assign({}, ...narrowers.map((narrow) => narrow(alias).compute(alias)).reverse()) as SshConfigValues;
+}
+
+type ParsedConfig = ReturnType<typeof SSHConfig.parse>;
+type ConfigLine = ParsedConfig[number];
+
+function compileHostPattern(pattern: string): RegExp {
+  return new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+}
+
+/**
+ * ssh-config's compute() tests every Host block and rebuilds a dozen RegExps per pattern per
+ * test: with one block per host that is O(hosts^2) RegExp constructions per run. Here patterns
+ * are compiled once, and compute() only sees the Host blocks that can match the alias (plus
+ * global lines and Match blocks), which gives the same result.
+ */
+function sectionsFor(config: ParsedConfig): (alias: string) => ParsedConfig {
+  const lines = [...config].map((line: ConfigLine) => {
+    const isHost = 'param' in line && typeof line.param === 'string' && line.param.toLowerCase() === 'host' && Array.isArray(line.value);
+    if (!isHost) return { line, matches: (_alias: string) => true };
+    const patterns = (line.value as { val: string }[]).map((part) => ({ negated: part.val.startsWith('!'), regex: compileHostPattern(part.val.replace(/^!/, '')) }));
+    return {
+      line,
+      matches: (alias: string) => !patterns.some((p) => p.negated && p.regex.test(alias)) && patterns.some((p) => !p.negated && p.regex.test(alias)),
+    };
+  });
+  return (alias) => {
+    const narrowed = SSHConfig.parse('');
+    narrowed.push(...lines.filter((entry) => entry.matches(alias)).map((entry) => entry.line));
+    return narrowed;
+  };
 }

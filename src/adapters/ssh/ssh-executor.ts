@@ -4,7 +4,7 @@ import type { Duplex } from 'node:stream';
 import PQueue from 'p-queue';
 import { Client, type ClientChannel, type ConnectConfig } from 'ssh2';
 import { judgeHostKey, type HostKeyVerdict, type TrustedKey } from '../../ssh/host-key-policy.js';
-import { entryMatches, fingerprint, keyTypeOf, knownHostsName, parseKnownHosts } from '../../ssh/known-hosts.js';
+import { fingerprint, keyTypeOf, KnownHostsIndex, knownHostsName, parseKnownHosts } from '../../ssh/known-hosts.js';
 import type { ConnectionSettings, JumpHost } from '../../ssh/connection-settings.js';
 import { TailBuffer } from './tail-buffer.js';
 
@@ -72,6 +72,7 @@ export class SshExecutor {
   private readonly connections = new Map<string, Promise<Client>>();
   private readonly hostLocks = new Map<string, Promise<unknown>>();
   private readonly fileCache = new Map<string, string | null>();
+  private readonly knownHostsCache = new Map<string, KnownHostsIndex | null>();
 
   constructor(private readonly options: SshExecutorOptions) {
     this.queue = new PQueue({ concurrency: options.concurrency });
@@ -252,10 +253,12 @@ export class SshExecutor {
   private knownHostKeys(hop: JumpHost): TrustedKey[] {
     const names = [knownHostsName(hop.alias, hop.port), knownHostsName(hop.host, hop.port)];
     return hop.knownHostsFiles.flatMap((file) => {
-      const text = this.readCached(file);
-      if (!text) return [];
-      return parseKnownHosts(text, file)
-        .filter((entry) => entry.marker !== '@cert-authority' && entryMatches(entry, names))
+      if (!this.knownHostsCache.has(file)) {
+        const text = this.readCached(file);
+        this.knownHostsCache.set(file, text ? new KnownHostsIndex(parseKnownHosts(text, file)) : null);
+      }
+      return (this.knownHostsCache.get(file)?.lookup(names) ?? [])
+        .filter((entry) => entry.marker !== '@cert-authority')
         .map((entry) => ({
           keyType: entry.keyType,
           keyBase64: entry.keyBase64,
