@@ -7,7 +7,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { hostDirectory, startHostSshd, waitForPort22 } from '../src/adapters/lab/lab-hosts.js';
 import { loadSshConfig, localEnvironment } from '../src/adapters/ssh/ssh-config-files.js';
 import { SshExecutor } from '../src/adapters/ssh/ssh-executor.js';
-import { planLab } from '../src/lab/layout.js';
+import { isLabAddress, planLab } from '../src/lab/layout.js';
 import { resolveConnection } from '../src/ssh/connection-settings.js';
 import { runCli, runCliJson } from './support/cli.js';
 import { tempDir } from './support/temp.js';
@@ -63,6 +63,19 @@ describe('the lab fleet over real SSH', () => {
     const list = runCliJson<{ hosts: { zone: string; labels: Record<string, string> }[] }>(['fleet', 'list', '--db', db, '--where', 'lab=tlab']);
     assert.equal(list.json.result.hosts.length, HOSTS);
     assert.deepEqual([...new Set(list.json.result.hosts.map((host) => host.zone))].sort(), ['lab-a', 'lab-b', 'lab-c']);
+  });
+
+  test('the lab stays inside its own range: no route out of a lab host, and an unreachable route for the range', () => {
+    const layout = planLab('tlab', slot, HOSTS);
+    assert.ok(layout.hosts.every((host) => isLabAddress(host.address)));
+    assert.match(execFileSync('ip', ['-4', 'route', 'show', 'type', 'unreachable'], { encoding: 'utf8' }), /198\.18\.0\.0\/15/);
+    const host = layout.hosts[0]!;
+    const routes = execFileSync('ip', ['-n', host.netns, '-4', 'route', 'show'], { encoding: 'utf8' }).trim().split('\n');
+    assert.deepEqual(routes.map((route) => route.split(' ')[0]), [layout.subnet], 'only the lab subnet is routable');
+    // A route lookup sends nothing; it proves any other destination is unreachable from the host.
+    const outside = spawnSync('ip', ['-n', host.netns, 'route', 'get', '192.0.2.1'], { encoding: 'utf8' });
+    assert.notEqual(outside.status, 0);
+    assert.match(outside.stderr, /unreachable/i);
   });
 
   test('each lab host is its own machine: its own address, hostname, boot id and simulated kernel', () => {
@@ -174,6 +187,11 @@ describe('the lab fleet over real SSH', () => {
     const changed = exec('hostname=tlab-h005', 'true', ['--accept-new'], env);
     assert.equal(resultFor(changed, 'tlab-h005').error?.kind, 'host-key');
     assert.match(resultFor(changed, 'tlab-h005').error!.message, /HOST KEY MISMATCH .*fleetwave pin/);
+    // Only an explicit, audited clear lets the new key be pinned.
+    const cleared = runCliJson<{ keysCleared: number }>(['fleet', 'clear-host-key', 'tlab-h005', '--db', db, '--reason', 'reinstalled']);
+    assert.equal(cleared.json.result.keysCleared, 1);
+    assert.equal(exec('hostname=tlab-h005', 'true', ['--accept-new'], env).code, 0);
+    assert.equal(runCliJson(['fleet', 'clear-host-key', 'tlab-h001', '--db', db]).code, 4, 'nothing pinned for that host');
     // Restore the lab's own known_hosts entry for the later tests.
     const knownHostsFile = path.join(labDir, 'known_hosts');
     const lines = readFileSync(knownHostsFile, 'utf8').split('\n');
@@ -209,6 +227,16 @@ describe('the lab fleet over real SSH', () => {
     assert.equal(run.code, 0, run.stdout);
     assert.equal(resultFor(run, target.hostname).stdout.split(' ')[0], jump.address);
     assert.match(readFileSync(logFile, 'utf8').slice(before), new RegExp(`Accepted publickey for root from ${jump.address.replace(/\./g, '\\.')}`));
+  });
+
+  test('ProxyJump chains: two jumps, and the target sees the last one', () => {
+    const layout = planLab('tlab', slot, HOSTS);
+    const [first, second, target] = [layout.hosts[0]!, layout.hosts[1]!, layout.hosts[5]!];
+    const config = path.join(dir, 'chain_ssh_config');
+    writeFileSync(config, `Host ${target.hostname}\n  ProxyJump ${first.hostname},${second.hostname}\n${readFileSync(sshConfig, 'utf8')}`);
+    const run = exec(`hostname=${target.hostname}`, 'echo $SSH_CLIENT', [], { FLEETWAVE_SSH_CONFIG: config });
+    assert.equal(run.code, 0, run.stdout);
+    assert.equal(resultFor(run, target.hostname).stdout.split(' ')[0], second.address);
   });
 
   test('ssh-agent authentication: no identity file, only the agent holds the key', () => {
@@ -325,7 +353,7 @@ describe('the lab fleet over real SSH', () => {
       assert.equal(onHost(host, 'true').status, 'ok');
     });
 
-    test('health-fails and unreachable faults; dpkg refuses anything but a kernel', () => {
+    test('health-fails, slow and unreachable faults; dpkg refuses anything but a kernel', () => {
       const host = labHost(2).hostname;
       assert.equal(onHost(host, 'fleetwave-health').status, 'ok');
       runCliJson(['lab', 'fault', host, 'health-fails', '--lab-dir', labDir]);
@@ -340,6 +368,12 @@ describe('the lab fleet over real SSH', () => {
       assert.equal(refused.status, 'failed');
       assert.match(refused.stdout, /refusing fleetwave-test-not-a-kernel; only linux-image packages install on a lab host/);
       assert.notEqual(spawnSync('dpkg', ['-s', 'fleetwave-test-not-a-kernel'], { stdio: 'ignore' }).status, 0, 'the machine never got the package');
+
+      runCliJson(['lab', 'fault', host, 'slow', '--value', '3', '--lab-dir', labDir]);
+      const slow = resultFor(exec(`hostname=${host}`, 'true', ['--timeout', '1']), host);
+      assert.equal(slow.error?.kind, 'timeout', 'a slow host runs into the command timeout');
+      runCliJson(['lab', 'fault', host, 'slow', '--clear', '--lab-dir', labDir]);
+      assert.equal(onHost(host, 'true').status, 'ok');
 
       runCliJson(['lab', 'fault', host, 'unreachable', '--lab-dir', labDir]);
       assert.equal(onHost(host, 'true').error?.kind, 'unreachable');

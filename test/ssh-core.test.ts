@@ -122,7 +122,7 @@ describe('connection settings', () => {
 
 describe('grouping results and capping output', () => {
   const result = (hostname: string, status: 'ok' | 'failed' | 'error', stdout = '', exitCode: number | null = 0) => ({
-    hostname, status, exitCode, signal: null, stdout, stderr: '', error: status === 'error' ? { kind: 'unreachable', message: 'ECONNREFUSED' } : null,
+    hostname, status, exitCode, signal: null, stdout, stderr: '', error: status === 'error' ? { kind: 'unreachable' as const, message: 'ECONNREFUSED' } : null,
   });
 
   test('identical results group, largest first, failures first on a tie', () => {

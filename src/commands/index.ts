@@ -1,5 +1,6 @@
 import AuditLog from './audit/log.js';
 import AuditVerify from './audit/verify.js';
+import FleetClearHostKey from './fleet/clear-host-key.js';
 import FleetExec from './fleet/exec.js';
 import FleetImport from './fleet/import.js';
 import FleetList from './fleet/list.js';
@@ -15,6 +16,7 @@ import LabUp from './lab/up.js';
 export const COMMANDS = {
   'audit:log': AuditLog,
   'audit:verify': AuditVerify,
+  'fleet:clear-host-key': FleetClearHostKey,
   'fleet:exec': FleetExec,
   'fleet:import': FleetImport,
   'fleet:list': FleetList,

@@ -1,6 +1,6 @@
 import { currentActor } from '../adapters/actor.js';
 import type { Clock } from '../adapters/clock.js';
-import type { RemoteErrorKind } from '../adapters/ssh/ssh-executor.js';
+import type { RemoteErrorKind } from '../ssh/command-result.js';
 import { openStore } from '../adapters/store/store.js';
 import type { Host } from '../fleet/host.js';
 import { PROBE_SCRIPT } from '../probe/probe-script.js';

@@ -1,13 +1,7 @@
+import type { CommandResult } from './command-result.js';
+
 /** Hosts whose results read the same, so 500 hosts summarize as "497 hosts: ok" plus the odd ones out. */
-export interface ResultLike {
-  hostname: string;
-  status: 'ok' | 'failed' | 'error';
-  exitCode: number | null;
-  signal: string | null;
-  stdout: string;
-  stderr: string;
-  error: { kind: string; message: string } | null;
-}
+export type ResultLike = Pick<CommandResult, 'hostname' | 'status' | 'exitCode' | 'signal' | 'stdout' | 'stderr' | 'error'>;
 
 export interface ResultGroup {
   status: 'ok' | 'failed' | 'error';

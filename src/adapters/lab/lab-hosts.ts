@@ -34,6 +34,12 @@ export function writeHostFiles(labDir: string, host: LabHostLayout, clientPublic
   writeFileSync(path.join(dir, 'state', 'boot_id'), `${randomUUID()}\n`);
   writeFileSync(path.join(dir, 'boot', `config-${LAB_INITIAL_KERNEL}`), '# SIMULATION: fleetwave lab kernel config\nCONFIG_BPF_SYSCALL=y\n# CONFIG_NETKIT is not set\n');
   writeFileSync(path.join(dir, 'boot', `vmlinuz-${LAB_INITIAL_KERNEL}`), 'SIMULATION: not a kernel image\n');
+  // bash started by sshd reads ~/.bashrc (Debian builds it with SSH_SOURCE_BASHRC), and each lab
+  // host has its own HOME: the `slow` fault lives there. It replaces nothing of the machine's own.
+  writeFileSync(
+    path.join(dir, 'home', '.bashrc'),
+    '# SIMULATION (fleetwave lab): the slow fault delays every command on this host.\n[ -r "$FLEETWAVE_LAB_HOST/faults/slow" ] && sleep "$(cat "$FLEETWAVE_LAB_HOST/faults/slow")"\n',
+  );
   writeFileSync(
     path.join(dir, 'sshd_config'),
     [

@@ -78,7 +78,9 @@ export function createLabNetwork(layout: LabLayout): void {
   runCommand('ip', ['-batch', '-'], { input: `${rootCommands.join('\n')}\n` });
   for (const host of layout.hosts) {
     runCommand('ip', ['-n', host.netns, '-batch', '-'], {
-      input: [`addr add ${host.address}/${layout.prefixLength} dev eth0`, 'link set eth0 up', 'link set lo up', `route add default via ${layout.gateway}`].join('\n') + '\n',
+      // No default route on purpose: a lab host reaches its /20 and nothing else, even where the
+      // machine forwards packets, so a command run on a lab host can never leave the machine.
+      input: [`addr add ${host.address}/${layout.prefixLength} dev eth0`, 'link set eth0 up', 'link set lo up'].join('\n') + '\n',
     });
   }
 }

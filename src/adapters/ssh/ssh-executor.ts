@@ -6,28 +6,8 @@ import { Client, type ClientChannel, type ConnectConfig } from 'ssh2';
 import { judgeHostKey, type HostKeyVerdict, type TrustedKey } from '../../ssh/host-key-policy.js';
 import { fingerprint, keyTypeOf, KnownHostsIndex, knownHostsName, parseKnownHosts } from '../../ssh/known-hosts.js';
 import type { ConnectionSettings, JumpHost } from '../../ssh/connection-settings.js';
+import type { CommandResult, RemoteError, RemoteErrorKind } from '../../ssh/command-result.js';
 import { TailBuffer } from './tail-buffer.js';
-
-export type RemoteErrorKind = 'unreachable' | 'host-key' | 'auth' | 'timeout' | 'dropped';
-
-export interface RemoteError {
-  kind: RemoteErrorKind;
-  message: string;
-}
-
-/** ok: exit 0. failed: the command ran and exited non-zero or by a signal. error: it did not run, or its outcome is unknown. */
-export interface CommandResult {
-  hostname: string;
-  status: 'ok' | 'failed' | 'error';
-  exitCode: number | null;
-  signal: string | null;
-  stdout: string;
-  stderr: string;
-  stdoutTruncated: boolean;
-  stderrTruncated: boolean;
-  error: RemoteError | null;
-  durationMs: number;
-}
 
 export interface UploadResult {
   hostname: string;
