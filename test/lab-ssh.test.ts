@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
@@ -9,7 +10,7 @@ import { loadSshConfig, localEnvironment } from '../src/adapters/ssh/ssh-config-
 import { SshExecutor } from '../src/adapters/ssh/ssh-executor.js';
 import { isLabAddress, planLab } from '../src/lab/layout.js';
 import { resolveConnection } from '../src/ssh/connection-settings.js';
-import { runCli, runCliJson } from './support/cli.js';
+import { runCli, runCliJson, runCliJsonAsync } from './support/cli.js';
 import { tempDir } from './support/temp.js';
 import { buildDeb, buildKernelDeb } from './support/kernel-deb.js';
 
@@ -380,6 +381,27 @@ describe('the lab fleet over real SSH', () => {
       runCliJson(['lab', 'fault', host, 'unreachable', '--clear', '--lab-dir', labDir]);
       assert.equal(onHost(host, 'true').status, 'ok');
     });
+  });
+
+  test('a host that resets the connection before the handshake is reported, and fleetwave does not crash', async () => {
+    // A real TCP listener that accepts and resets: ssh2 then emits more than one error.
+    const server = net.createServer((socket) => socket.resetAndDestroy());
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as net.AddressInfo).port;
+    const csv = path.join(dir, 'reset.csv');
+    writeFileSync(csv, `hostname,address,port,labels\nresetter,127.0.0.1,${port},reset=yes\n`);
+    runCliJson(['fleet', 'import', csv, '--db', db]);
+    try {
+      const run = await runCliJsonAsync<ExecJson>(['fleet', 'exec', 'reset=yes', '--db', db, '--', 'true']);
+      assert.equal(run.code, 7, run.stderr);
+      const result = run.json.result.results[0]!;
+      assert.equal(result.error?.kind, 'unreachable');
+    } finally {
+      server.close();
+      const handle = new BetterSqlite3(db);
+      handle.prepare("DELETE FROM hosts WHERE hostname = 'resetter'").run();
+      handle.close();
+    }
   });
 
   test('every exec is in the audit trail, per host, and the chain verifies', () => {

@@ -31,6 +31,14 @@ export interface LabUpResult {
 
 const SSHD_READY_DEADLINE_MS = 30_000;
 
+/**
+ * Every path the lab writes into sshd_config and ssh_config must be absolute: sshd re-executes
+ * itself for each connection after chdir("/"), where a relative config path no longer resolves.
+ */
+function absoluteLabDir<T extends { labDir: string }>(request: T): T {
+  return { ...request, labDir: path.resolve(request.labDir) };
+}
+
 function statePath(labDir: string): string {
   return path.join(labDir, 'lab.json');
 }
@@ -63,7 +71,8 @@ function sshConfigText(labDir: string, layout: LabLayout): string {
   return `# Written by fleetwave lab up for lab "${layout.name}"; removed by lab down.\n${[...perHost, ...common].join('\n')}\n`;
 }
 
-export async function labUp(request: LabRequest & { name: string; hosts: number }): Promise<LabUpResult> {
+export async function labUp(given: LabRequest & { name: string; hosts: number }): Promise<LabUpResult> {
+  const request = absoluteLabDir(given);
   const existing = readLabState(request.labDir);
   if (existing) {
     throw new FleetwaveError('LAB_EXISTS', `lab "${existing.name}" is already up from ${request.labDir} (${existing.hostCount} hosts)`, {
@@ -129,7 +138,8 @@ function pidAlive(pidFile: string): boolean {
   }
 }
 
-export function labStatus(request: { labDir: string }): LabStatusResult {
+export function labStatus(given: { labDir: string }): LabStatusResult {
+  const request = absoluteLabDir(given);
   const state = readLabState(request.labDir);
   const namespaces = listLabNamespaces();
   if (!state) return { name: null, slot: null, sshConfig: null, hosts: [], strayNamespaces: namespaces.map((entry) => entry.netns) };
@@ -157,7 +167,8 @@ export interface LabDownResult {
 }
 
 /** Removes every process, namespace and file the lab made; with `all`, also labs whose state is lost. */
-export function labDown(request: LabRequest & { all: boolean }): LabDownResult {
+export function labDown(given: LabRequest & { all: boolean }): LabDownResult {
+  const request = absoluteLabDir(given);
   const state = readLabState(request.labDir);
   if (!state && !request.all) {
     throw new FleetwaveError('LAB_NOT_FOUND', `no lab state in ${request.labDir}`, {
@@ -198,7 +209,8 @@ export interface LabFaultResult {
 }
 
 /** Sets or clears one fault on one lab host. `unreachable` stops sshd; clearing it starts sshd again. */
-export async function labFault(request: LabFaultRequest): Promise<LabFaultResult> {
+export async function labFault(given: LabFaultRequest): Promise<LabFaultResult> {
+  const request = absoluteLabDir(given);
   const state = readLabState(request.labDir);
   if (!state) throw new FleetwaveError('LAB_NOT_FOUND', `no lab state in ${request.labDir}`, { suggestions: ['Start one with: fleetwave lab up'] });
   const host = planLab(state.name, state.slot, state.hostCount).hosts.find((candidate) => candidate.hostname === request.hostname);

@@ -204,9 +204,17 @@ export class SshExecutor {
         },
         ...(sock ? { sock } : {}),
       };
-      client.once('ready', () => resolve(client));
-      client.once('error', (error: Error & { level?: string; code?: string }) => {
+      let ready = false;
+      client.once('ready', () => {
+        ready = true;
+        resolve(client);
+      });
+      // `on`, not `once`: ssh2 may emit several errors for one failure (a reset socket, then
+      // "Connection lost before handshake"); an unheard second one would crash the process.
+      // After `ready`, the close handlers report to whoever is waiting on this connection.
+      client.on('error', (error: Error & { level?: string; code?: string }) => {
         client.end();
+        if (ready) return;
         if (verdict && verdict.verdict !== 'trusted' && verdict.verdict !== 'pin-new') return reject(hostKeyFailure(hop, presented, verdict));
         if (error.level === 'client-authentication') return reject(new RemoteFailure('auth', `${hop.user}@${hop.alias}: authentication failed (tried ${this.describeAuth(hop)})`));
         const retryable = error.level === 'client-timeout' || RETRYABLE_SOCKET_CODES.has(error.code ?? '');
@@ -294,6 +302,7 @@ export class SshExecutor {
       client.exec(command, (error, stream) => {
         if (error) return finish(new RemoteFailure('dropped', `could not open a channel: ${error.message}`));
         channel = stream;
+        stream.on('error', (streamError: Error) => finish(new RemoteFailure('dropped', `the channel failed: ${streamError.message}`)));
         stream.on('data', (chunk: Buffer) => stdout.push(chunk));
         stream.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
         stream.on('exit', (code: number | null, signalName?: string) => {
