@@ -262,7 +262,7 @@ describe('the lab fleet over real SSH', () => {
     const ghostCsv = path.join(dir, 'ghost2.csv');
     writeFileSync(ghostCsv, `hostname,address,port,labels\ntlab-ghost2,${layout.hosts[0]!.address},2222,lab=tlab\n`);
     runCliJson(['fleet', 'import', ghostCsv, '--db', db]);
-    const run = runCliJson<{ probed: { hostname: string; runningKernel: string; bootId: string; netkitCapable: boolean; netkitDetail: string; installedKernels: string[] }[]; unreachable: { hostname: string; kind: string }[] }>(
+    const run = runCliJson<{ probed: { hostname: string; runningKernel: string; bootId: string; netkitCapable: boolean; netkitDetail: string; installedKernels: string[]; cniMode: string | null }[]; unreachable: { hostname: string; kind: string }[] }>(
       ['fleet', 'probe', 'lab=tlab', '--db', db],
       { env: { FLEETWAVE_SSH_CONFIG: sshConfig } },
     );
@@ -274,6 +274,16 @@ describe('the lab fleet over real SSH', () => {
     assert.deepEqual(first.installedKernels, ['5.15.0-91-generic']);
     assert.equal(first.netkitCapable, false);
     assert.equal(first.netkitDetail, 'the running kernel is built without CONFIG_NETKIT');
+    assert.equal(first.cniMode, null, "the lab host's own veth uplink is not a pod: no CNI mode yet");
+    // A real pod-style veth pair (no address) on one lab host makes it a veth node.
+    const podHost = layout.hosts[1]!;
+    execFileSync('ip', ['-n', podHost.netns, 'link', 'add', 'pod0', 'type', 'veth', 'peer', 'name', 'pod0-peer']);
+    try {
+      const withPod = runCliJson<{ probed: { cniMode: string | null }[] }>(['fleet', 'probe', `hostname=${podHost.hostname}`, '--db', db], { env: { FLEETWAVE_SSH_CONFIG: sshConfig } });
+      assert.equal(withPod.json.result.probed[0]!.cniMode, 'veth');
+    } finally {
+      execFileSync('ip', ['-n', podHost.netns, 'link', 'del', 'pod0']);
+    }
     const bootId = readFileSync(`${hostDirectory(labDir, layout.hosts[0]!)}/state/boot_id`, 'utf8').trim();
     assert.equal(first.bootId, bootId);
 

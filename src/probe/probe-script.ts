@@ -30,9 +30,10 @@ else
 fi
 rm -f /tmp/.fleetwave-probe.$$
 [ -r /etc/fleetwave/cni-mode ] && echo "cni_marker=$(cat /etc/fleetwave/cni-mode)"
-# The host's own uplink may itself be a veth (containers, the lab): only pod-side links count.
-uplink=$(ip route show default 2>/dev/null | sed -n 's/.* dev \\([^ ]*\\).*/\\1/p' | head -n 1)
-echo "links_veth=$(ip -o link show type veth 2>/dev/null | grep -v -e "^[0-9]*: \${uplink:-none}[@:]" | wc -l)"
+# The host's own uplink may itself be a veth (containers, the lab); it carries the host's address,
+# while pod-side veths carry none: only unaddressed veths count as pods.
+addressed=$(ip -o -4 addr show 2>/dev/null | awk '{print $2}' | sort -u)
+echo "links_veth=$(ip -o link show type veth 2>/dev/null | sed -n 's/^[0-9]*: \\([^@:]*\\).*/\\1/p' | grep -vxF "\${addressed:-none}" | wc -l)"
 echo "links_netkit=$(ip -o link show type netkit 2>/dev/null | wc -l)"
 echo "probe=done"
 `;
