@@ -1,0 +1,153 @@
+import { FAILURE_DOMAINS, type FailureDomain, type Host } from '../fleet/host.js';
+import { resolveAmount, type RolloutSpec } from './spec.js';
+
+export const QUARANTINE_LABEL = 'fleetwave/quarantine';
+
+export interface PlanContext {
+  /** Hosts held by another active rollout, with that rollout's name. */
+  lockedBy: ReadonlyMap<string, string>;
+}
+
+export interface PlannedWave {
+  index: number;
+  canary: boolean;
+  /** Hosts that may be in flight together without breaking a spread limit, in dispatch order. */
+  batches: string[][];
+}
+
+export interface RolloutPlan {
+  waves: PlannedWave[];
+  excluded: { hostname: string; reason: string }[];
+  /** Problems with the spec against this fleet (an explicit canary that cannot be used, say). */
+  problems: string[];
+  hostCount: number;
+}
+
+function exclusionReason(spec: RolloutSpec, host: Host, context: PlanContext): string | null {
+  const quarantine = host.labels[QUARANTINE_LABEL];
+  if (quarantine !== undefined) return `quarantined${quarantine && quarantine !== 'true' ? `: ${quarantine}` : ''}`;
+  const holder = context.lockedBy.get(host.hostname);
+  if (holder !== undefined && holder !== spec.name) return `locked by rollout ${holder}`;
+  if (spec.kind === 'kernel') {
+    if (host.runningKernel === spec.target && (host.defaultKernel === null || host.defaultKernel === spec.target)) return `already running ${spec.target}`;
+    return null;
+  }
+  if (host.cniMode === spec.target) return `already on ${spec.target}`;
+  if (spec.target === 'netkit' && host.netkitCapable !== true) {
+    return host.netkitCapable === null
+      ? 'netkit capability unknown: probe the host first'
+      : `kernel ${host.runningKernel ?? '(unknown)'} cannot run netkit${host.netkitDetail ? `: ${host.netkitDetail}` : ''}`;
+  }
+  return null;
+}
+
+/** Round-robin across groups in key order, so neighbours in the result come from different groups. */
+function interleave<T>(items: readonly T[], keyOf: (item: T) => string): T[] {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const key = keyOf(item);
+    let group = groups.get(key);
+    if (!group) groups.set(key, (group = []));
+    group.push(item);
+  }
+  const ordered = [...groups.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, group]) => group);
+  const result: T[] = [];
+  for (let round = 0; result.length < items.length; round += 1) for (const group of ordered) if (round < group.length) result.push(group[round]!);
+  return result;
+}
+
+/** Zones alternate, and within a zone racks alternate: any prefix of the order is spread out. */
+function spreadOrder(hosts: readonly Host[]): Host[] {
+  const byName = [...hosts].sort((a, b) => (a.hostname < b.hostname ? -1 : a.hostname > b.hostname ? 1 : 0));
+  const byZone = new Map<string, Host[]>();
+  for (const host of byName) {
+    const zone = `${host.cluster ?? ''}/${host.zone ?? ''}`;
+    byZone.set(zone, [...(byZone.get(zone) ?? []), host]);
+  }
+  const zoneOrdered = [...byZone.values()].map((members) => interleave(members, (host) => host.rack ?? ''));
+  return interleave(
+    zoneOrdered.flatMap((members, zoneIndex) => members.map((host, position) => ({ host, zoneIndex, position }))),
+    (entry) => String(entry.zoneIndex).padStart(8, '0'),
+  ).map((entry) => entry.host);
+}
+
+/** In-flight limit for one failure-domain value, e.g. rack "r07", or undefined when unlimited. */
+type LimitOf = (domain: FailureDomain, value: string) => number | undefined;
+
+/**
+ * Splits a wave into batches so that no failure domain has more than its limit in flight. Greedy:
+ * each host goes into the earliest batch where every one of its domains still has room.
+ */
+function batchWave(hosts: readonly Host[], limitOf: LimitOf): string[][] {
+  const batches: string[][] = [];
+  const used = new Map<string, number[]>();
+  const seen = new Map<string, number>();
+  for (const host of hosts) {
+    const domains = FAILURE_DOMAINS.flatMap((domain) => {
+      const limit = limitOf(domain, host[domain] ?? '');
+      return limit === undefined ? [] : [{ key: `${domain}:${host[domain] ?? ''}`, limit }];
+    });
+    // No batch before rank/limit can have room, so the search starts there.
+    let batch = Math.max(0, ...domains.map(({ key, limit }) => Math.floor((seen.get(key) ?? 0) / limit)));
+    while (domains.some(({ key, limit }) => (used.get(key)?.[batch] ?? 0) >= limit)) batch += 1;
+    for (const { key } of domains) {
+      const counts = used.get(key) ?? [];
+      counts[batch] = (counts[batch] ?? 0) + 1;
+      used.set(key, counts);
+      seen.set(key, (seen.get(key) ?? 0) + 1);
+    }
+    (batches[batch] ??= []).push(host.hostname);
+  }
+  return batches.filter((batch) => batch !== undefined);
+}
+
+/** Pure: the same spec, hosts and context always give the same plan. */
+export function planRollout(spec: RolloutSpec, selected: readonly Host[], context: PlanContext): RolloutPlan {
+  const excluded: RolloutPlan['excluded'] = [];
+  const eligible: Host[] = [];
+  for (const host of selected) {
+    const reason = exclusionReason(spec, host, context);
+    if (reason) excluded.push({ hostname: host.hostname, reason });
+    else eligible.push(host);
+  }
+  const problems: string[] = [];
+  const ordered = spreadOrder(eligible);
+
+  let canaries: Host[];
+  if (Array.isArray(spec.canary)) {
+    const byName = new Map(ordered.map((host) => [host.hostname, host]));
+    canaries = spec.canary.flatMap((hostname) => {
+      const host = byName.get(hostname);
+      if (!host) problems.push(`canary ${hostname} is not among the hosts this rollout would change (${excluded.find((entry) => entry.hostname === hostname)?.reason ?? 'not selected'})`);
+      return host ? [host] : [];
+    });
+  } else {
+    canaries = ordered.slice(0, Math.min(spec.canary, ordered.length));
+  }
+  const canaryNames = new Set(canaries.map((host) => host.hostname));
+  const rest = ordered.filter((host) => !canaryNames.has(host.hostname));
+
+  // A percentage limit is a share of that domain value's own eligible hosts ("10% of each zone").
+  const sizes = new Map(FAILURE_DOMAINS.map((domain) => [domain, countBy(eligible, domain)]));
+  const limitOf: LimitOf = (domain, value) => {
+    const amount = spec.spread[domain];
+    return amount === undefined ? undefined : Math.max(1, resolveAmount(amount, sizes.get(domain)!.get(value) ?? 0));
+  };
+
+  const waves: PlannedWave[] = [];
+  if (canaries.length > 0) waves.push({ index: 0, canary: true, batches: batchWave(canaries, limitOf) });
+  let offset = 0;
+  for (let step = 0; offset < rest.length; step += 1) {
+    const size = Math.max(1, resolveAmount(spec.waves[Math.min(step, spec.waves.length - 1)]!, eligible.length));
+    const members = rest.slice(offset, offset + size);
+    offset += members.length;
+    waves.push({ index: waves.length, canary: false, batches: batchWave(members, limitOf) });
+  }
+  return { waves, excluded: excluded.sort((a, b) => (a.hostname < b.hostname ? -1 : 1)), problems, hostCount: eligible.length };
+}
+
+function countBy(hosts: readonly Host[], domain: FailureDomain): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const host of hosts) counts.set(host[domain] ?? '', (counts.get(host[domain] ?? '') ?? 0) + 1);
+  return counts;
+}

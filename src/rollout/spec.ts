@@ -1,0 +1,66 @@
+import { z } from 'zod';
+
+/** "10%" or 5: a share of the selected hosts, or a count. */
+export const AmountSchema = z.union([
+  z.number().int().positive(),
+  z.string().regex(/^(100|[1-9]?\d)(\.\d+)?%$/, 'a percentage such as "10%"').transform((text) => ({ percent: Number(text.slice(0, -1)) })),
+]);
+export type Amount = z.infer<typeof AmountSchema>;
+
+/** A budget may be zero ("no failure tolerated"), unlike a wave size. */
+export const BudgetSchema = z.union([z.number().int().min(0), AmountSchema]);
+
+const DurationSchema = z
+  .string()
+  .regex(/^\d+(s|m|h)$/, 'a duration such as "30s", "10m" or "2h"')
+  .transform((text) => Number(text.slice(0, -1)) * { s: 1, m: 60, h: 3600 }[text.at(-1) as 's' | 'm' | 'h']);
+
+const DAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
+
+export const MaintenanceWindowSchema = z.strictObject({
+  days: z.array(z.enum(DAYS)).min(1),
+  start: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'HH:MM'),
+  end: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'HH:MM'),
+  timezone: z.string().refine((zone) => {
+    try {
+      new Intl.DateTimeFormat('en', { timeZone: zone });
+      return true;
+    } catch {
+      return false;
+    }
+  }, 'an IANA time zone such as "Europe/Berlin"'),
+});
+
+export const SpreadLimitsSchema = z.strictObject({
+  cluster: AmountSchema.optional(),
+  zone: AmountSchema.optional(),
+  rack: AmountSchema.optional(),
+});
+
+/** One rollout: what to change, on which hosts, in which waves, and when to stop. */
+export const RolloutSpecSchema = z.strictObject({
+  name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lowercase letters, digits and "-"'),
+  kind: z.enum(['kernel', 'cni']),
+  /** A kernel release for kernel rollouts; "netkit" (or "veth" to go back) for CNI rollouts. */
+  target: z.string().min(1),
+  selector: z.string().default(''),
+  playbook: z.string().min(1),
+  /** Wave sizes after the canary wave; the last entry repeats until every host is planned. */
+  waves: z.array(AmountSchema).min(1).default([{ percent: 10 }, { percent: 25 }, { percent: 100 }]),
+  canary: z.union([z.number().int().min(0), z.array(z.string().min(1)).min(1)]).default(1),
+  /** At most this many hosts of one failure domain in flight at once. */
+  spread: SpreadLimitsSchema.default({}),
+  soak: DurationSchema.default(600),
+  failureBudget: z
+    .strictObject({ perWave: BudgetSchema.default(0), overall: BudgetSchema.default(0), onSpent: z.enum(['pause', 'rollback-wave', 'rollback-all']).default('pause') })
+    .default({ perWave: 0, overall: 0, onSpent: 'pause' }),
+  maintenanceWindows: z.array(MaintenanceWindowSchema).default([]),
+});
+export type RolloutSpec = z.infer<typeof RolloutSpecSchema>;
+export type RolloutSpecInput = z.input<typeof RolloutSpecSchema>;
+
+/** Resolves a count or percentage against a number of hosts; a percentage never rounds to zero. */
+export function resolveAmount(amount: Amount | number, of: number): number {
+  if (typeof amount === 'number') return Math.min(amount, of);
+  return Math.min(of, Math.max(1, Math.ceil((amount.percent * of) / 100)));
+}
