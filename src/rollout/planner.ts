@@ -62,7 +62,9 @@ function spreadOrder(hosts: readonly Host[]): Host[] {
   const byZone = new Map<string, Host[]>();
   for (const host of byName) {
     const zone = `${host.cluster ?? ''}/${host.zone ?? ''}`;
-    byZone.set(zone, [...(byZone.get(zone) ?? []), host]);
+    const members = byZone.get(zone);
+    if (members) members.push(host);
+    else byZone.set(zone, [host]);
   }
   const zoneOrdered = [...byZone.values()].map((members) => interleave(members, (host) => host.rack ?? ''));
   return interleave(

@@ -91,7 +91,9 @@ export class KnownHostsIndex {
       }
       for (const pattern of entry.hostPatterns) {
         const key = pattern.toLowerCase();
-        this.byName.set(key, [...(this.byName.get(key) ?? []), entry]);
+        const entries = this.byName.get(key);
+        if (entries) entries.push(entry);
+        else this.byName.set(key, [entry]);
       }
     }
   }
