@@ -20,6 +20,7 @@ export const ERROR_CODES = [
   'LAB_SETUP_FAILED',
   'SSH_CONFIG_INVALID',
   'NO_HOSTS_SELECTED',
+  'SPEC_INVALID',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -34,6 +34,7 @@ const EXIT_CODE_BY_ERROR: Record<ErrorCode, ExitCode> = {
   LAB_SETUP_FAILED: EXIT_CODES.conflict,
   SSH_CONFIG_INVALID: EXIT_CODES.invalidInput,
   NO_HOSTS_SELECTED: EXIT_CODES.notFound,
+  SPEC_INVALID: EXIT_CODES.invalidInput,
 };
 
 export function exitCodeFor(code: ErrorCode): ExitCode {

@@ -11,6 +11,8 @@ import LabDown from './lab/down.js';
 import LabFault from './lab/fault.js';
 import LabStatus from './lab/status.js';
 import LabUp from './lab/up.js';
+import RolloutPlan from './rollout/plan.js';
+import RolloutSchema from './rollout/schema.js';
 
 /** The explicit command registry: oclif loads this one module instead of scanning the disk. */
 export const COMMANDS = {
@@ -27,4 +29,6 @@ export const COMMANDS = {
   'lab:fault': LabFault,
   'lab:status': LabStatus,
   'lab:up': LabUp,
+  'rollout:plan': RolloutPlan,
+  'rollout:schema': RolloutSchema,
 };

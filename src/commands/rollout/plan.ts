@@ -1,0 +1,20 @@
+import { Args } from '@oclif/core';
+import { FleetwaveCommand } from '../../cli/base-command.js';
+import { EXIT_CODES } from '../../cli/exit-codes.js';
+import { renderRolloutPlan } from '../../cli/views/rollout.js';
+import { planRolloutFromFile, type RolloutPlanResult } from '../../services/rollout-plan.js';
+
+export default class RolloutPlan extends FleetwaveCommand {
+  static override summary = 'Show how a rollout spec would assign the selected hosts to waves, and which hosts it leaves out and why.';
+  static override description =
+    'Canaries first, then waves by count or percentage (the last size repeats), each split into batches that keep the spread limits in flight; hosts are interleaved across zones and racks, and the same input always gives the same plan. Excluded: hosts already at the target, quarantined (label fleetwave/quarantine), or, for a CNI rollout to netkit, whose kernel cannot run it. Exits 3 when the spec names a canary it cannot use. The plan is printed, not saved: storing and running rollouts is not built yet.';
+  static override examples = ['<%= config.bin %> <%= command.id %> playbooks/rollouts/kernel-5.15-netkit.yaml', '<%= config.bin %> <%= command.id %> my-rollout.yaml --json'];
+  static override args = { spec: Args.string({ description: 'Rollout spec (YAML or JSON).', required: true }) };
+
+  async run(): Promise<RolloutPlanResult> {
+    const { args, flags } = await this.parse(RolloutPlan);
+    const result = planRolloutFromFile({ dbPath: flags.db, file: args.spec });
+    if (result.plan.problems.length > 0) this.setExitStatus(EXIT_CODES.invalidInput);
+    return this.output(result, renderRolloutPlan);
+  }
+}
