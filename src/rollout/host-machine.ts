@@ -1,0 +1,88 @@
+/**
+ * One host's life in a rollout, as a pure transition function (XState-style): the runner stores
+ * the new state with its audit event in one transaction, then performs the effects. Effect ids
+ * are deterministic (`rollout:host:step:N`), so they double as idempotency keys after a crash.
+ */
+export type HostState =
+  | { status: 'pending' }
+  | { status: 'running'; step: number }
+  | { status: 'verifying' }
+  | { status: 'succeeded' }
+  | { status: 'failed'; reason: string }
+  | { status: 'rolling-back'; reason: string }
+  | { status: 'rolled-back'; reason: string }
+  | { status: 'rollback-failed'; reason: string }
+  | { status: 'skipped'; reason: string };
+
+export type HostEvent =
+  | { type: 'Dispatched' }
+  | { type: 'StepSucceeded'; step: number }
+  | { type: 'StepFailed'; step: number; reason: string }
+  | { type: 'VerifyPassed' }
+  | { type: 'VerifyFailed'; reason: string }
+  | { type: 'RollbackRequested'; reason: string }
+  | { type: 'RollbackSucceeded' }
+  | { type: 'RollbackFailed'; reason: string }
+  | { type: 'SkipRequested'; reason: string };
+
+export type HostEffect =
+  | { id: string; kind: 'run-step'; hostname: string; step: number }
+  | { id: string; kind: 'verify'; hostname: string }
+  | { id: string; kind: 'rollback'; hostname: string };
+
+export interface HostContext {
+  rollout: string;
+  hostname: string;
+  stepCount: number;
+}
+
+export class InvalidTransitionError extends Error {
+  constructor(readonly from: string, readonly event: string) {
+    super(`no transition from ${from} on ${event}`);
+    this.name = 'InvalidTransitionError';
+  }
+}
+
+export const HOST_TERMINAL: ReadonlySet<HostState['status']> = new Set(['rolled-back', 'rollback-failed', 'skipped']);
+
+export function transitionHost(context: HostContext, state: HostState, event: HostEvent): { state: HostState; effects: HostEffect[] } {
+  const { rollout, hostname, stepCount } = context;
+  const runStep = (step: number): HostEffect => ({ id: `${rollout}:${hostname}:step:${step}`, kind: 'run-step', hostname, step });
+  const verify: HostEffect = { id: `${rollout}:${hostname}:verify`, kind: 'verify', hostname };
+  const rollback: HostEffect = { id: `${rollout}:${hostname}:rollback`, kind: 'rollback', hostname };
+  const invalid = () => new InvalidTransitionError(state.status, event.type);
+
+  switch (event.type) {
+    case 'Dispatched':
+      if (state.status !== 'pending') throw invalid();
+      return stepCount > 0 ? { state: { status: 'running', step: 0 }, effects: [runStep(0)] } : { state: { status: 'verifying' }, effects: [verify] };
+    case 'StepSucceeded': {
+      // A stale or out-of-order step result is a runner bug, never silently accepted.
+      if (state.status !== 'running' || state.step !== event.step) throw invalid();
+      const next = event.step + 1;
+      return next < stepCount ? { state: { status: 'running', step: next }, effects: [runStep(next)] } : { state: { status: 'verifying' }, effects: [verify] };
+    }
+    case 'StepFailed':
+      if (state.status !== 'running' || state.step !== event.step) throw invalid();
+      return { state: { status: 'failed', reason: event.reason }, effects: [] };
+    case 'VerifyPassed':
+      if (state.status !== 'verifying') throw invalid();
+      return { state: { status: 'succeeded' }, effects: [] };
+    case 'VerifyFailed':
+      if (state.status !== 'verifying') throw invalid();
+      return { state: { status: 'failed', reason: event.reason }, effects: [] };
+    case 'RollbackRequested':
+      // In flight (abort), failed (always rolled back), or done (a wave or rollout rollback).
+      if (state.status !== 'running' && state.status !== 'verifying' && state.status !== 'failed' && state.status !== 'succeeded') throw invalid();
+      return { state: { status: 'rolling-back', reason: event.reason }, effects: [rollback] };
+    case 'RollbackSucceeded':
+      if (state.status !== 'rolling-back') throw invalid();
+      return { state: { status: 'rolled-back', reason: state.reason }, effects: [] };
+    case 'RollbackFailed':
+      if (state.status !== 'rolling-back') throw invalid();
+      return { state: { status: 'rollback-failed', reason: `${state.reason}; rollback failed: ${event.reason}` }, effects: [] };
+    case 'SkipRequested':
+      if (state.status !== 'pending') throw invalid();
+      return { state: { status: 'skipped', reason: event.reason }, effects: [] };
+  }
+}

@@ -1,0 +1,72 @@
+import { InvalidTransitionError } from './host-machine.js';
+
+/** The rollout as a whole, as a pure transition function with deterministic effect ids. */
+export type RolloutStatus = 'planned' | 'running' | 'paused' | 'halted' | 'rolling-back' | 'rolled-back' | 'completed' | 'aborted';
+
+export interface RolloutState {
+  status: RolloutStatus;
+  /** The wave being worked on or next to start. */
+  wave: number;
+  reason: string | null;
+}
+
+export type RolloutEvent =
+  | { type: 'Started' }
+  | { type: 'PauseRequested'; reason: string }
+  | { type: 'ResumeRequested' }
+  | { type: 'AbortRequested'; reason: string }
+  | { type: 'RollbackRequested'; reason: string }
+  | { type: 'WaveCompleted'; wave: number; last: boolean }
+  | { type: 'GateFailed'; wave: number; reason: string; onSpent: 'pause' | 'rollback-wave' | 'rollback-all' }
+  | { type: 'RollbackFinished' };
+
+export type RolloutEffect =
+  | { id: string; kind: 'dispatch-wave'; wave: number }
+  | { id: string; kind: 'rollback-in-flight' }
+  | { id: string; kind: 'rollback-wave'; wave: number }
+  | { id: string; kind: 'rollback-all' }
+  | { id: string; kind: 'notify'; status: RolloutStatus };
+
+export const ROLLOUT_TERMINAL: ReadonlySet<RolloutStatus> = new Set(['rolled-back', 'completed', 'aborted']);
+
+export function transitionRollout(rollout: string, state: RolloutState, event: RolloutEvent): { state: RolloutState; effects: RolloutEffect[] } {
+  const invalid = () => new InvalidTransitionError(state.status, event.type);
+  const to = (status: RolloutStatus, changes: Partial<RolloutState>, effects: RolloutEffect[]) => {
+    const next = { ...state, ...changes, status };
+    // Every change of status is announced (webhook, terminal); same-status steps are not.
+    const notify: RolloutEffect[] = status !== state.status ? [{ id: `${rollout}:notify:${status}:${next.wave}`, kind: 'notify', status }] : [];
+    return { state: next, effects: [...effects, ...notify] };
+  };
+  const dispatch = (wave: number): RolloutEffect => ({ id: `${rollout}:wave:${wave}:dispatch`, kind: 'dispatch-wave', wave });
+
+  switch (event.type) {
+    case 'Started':
+      if (state.status !== 'planned') throw invalid();
+      return to('running', { wave: 0, reason: null }, [dispatch(0)]);
+    case 'PauseRequested':
+      if (state.status !== 'running') throw invalid();
+      return to('paused', { reason: event.reason }, []);
+    case 'ResumeRequested':
+      // Halted rollouts resume too, once an operator has looked at why the gate failed.
+      if (state.status !== 'paused' && state.status !== 'halted') throw invalid();
+      return to('running', { reason: null }, [dispatch(state.wave)]);
+    case 'AbortRequested':
+      // A planned rollout that never started is simply cancelled: nothing is in flight.
+      if (state.status === 'planned') return to('aborted', { reason: event.reason }, []);
+      if (state.status !== 'running' && state.status !== 'paused' && state.status !== 'halted') throw invalid();
+      return to('aborted', { reason: event.reason }, [{ id: `${rollout}:abort:rollback-in-flight`, kind: 'rollback-in-flight' }]);
+    case 'RollbackRequested':
+      if (state.status === 'planned' || state.status === 'rolling-back' || state.status === 'rolled-back') throw invalid();
+      return to('rolling-back', { reason: event.reason }, [{ id: `${rollout}:rollback-all`, kind: 'rollback-all' }]);
+    case 'WaveCompleted':
+      if (state.status !== 'running' || event.wave !== state.wave) throw invalid();
+      return event.last ? to('completed', {}, []) : to('running', { wave: event.wave + 1 }, [dispatch(event.wave + 1)]);
+    case 'GateFailed':
+      if (state.status !== 'running' || event.wave !== state.wave) throw invalid();
+      if (event.onSpent === 'rollback-all') return to('rolling-back', { reason: event.reason }, [{ id: `${rollout}:rollback-all`, kind: 'rollback-all' }]);
+      return to('halted', { reason: event.reason }, event.onSpent === 'rollback-wave' ? [{ id: `${rollout}:wave:${event.wave}:rollback`, kind: 'rollback-wave', wave: event.wave }] : []);
+    case 'RollbackFinished':
+      if (state.status !== 'rolling-back') throw invalid();
+      return to('rolled-back', {}, []);
+  }
+}

@@ -1,0 +1,159 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { InvalidTransitionError, transitionHost, type HostEvent, type HostState } from '../src/rollout/host-machine.js';
+import { transitionRollout, type RolloutEvent, type RolloutState, type RolloutStatus } from '../src/rollout/rollout-machine.js';
+
+const context = { rollout: 'r1', hostname: 'h1', stepCount: 3 };
+
+const hostStates: Record<HostState['status'], HostState> = {
+  pending: { status: 'pending' },
+  running: { status: 'running', step: 1 },
+  verifying: { status: 'verifying' },
+  succeeded: { status: 'succeeded' },
+  failed: { status: 'failed', reason: 'x' },
+  'rolling-back': { status: 'rolling-back', reason: 'x' },
+  'rolled-back': { status: 'rolled-back', reason: 'x' },
+  'rollback-failed': { status: 'rollback-failed', reason: 'x' },
+  skipped: { status: 'skipped', reason: 'x' },
+};
+
+const hostEvents: Record<HostEvent['type'], HostEvent> = {
+  Dispatched: { type: 'Dispatched' },
+  StepSucceeded: { type: 'StepSucceeded', step: 1 },
+  StepFailed: { type: 'StepFailed', step: 1, reason: 'apt failed' },
+  VerifyPassed: { type: 'VerifyPassed' },
+  VerifyFailed: { type: 'VerifyFailed', reason: 'wrong kernel' },
+  RollbackRequested: { type: 'RollbackRequested', reason: 'abort' },
+  RollbackSucceeded: { type: 'RollbackSucceeded' },
+  RollbackFailed: { type: 'RollbackFailed', reason: 'host down' },
+  SkipRequested: { type: 'SkipRequested', reason: 'excluded' },
+};
+
+/** The specification, cell by cell: the status an event leads to, or '-' where it is not allowed. */
+const HOST_TABLE: Record<HostState['status'], Partial<Record<HostEvent['type'], HostState['status']>>> = {
+  pending: { Dispatched: 'running', SkipRequested: 'skipped' },
+  running: { StepSucceeded: 'running', StepFailed: 'failed', RollbackRequested: 'rolling-back' },
+  verifying: { VerifyPassed: 'succeeded', VerifyFailed: 'failed', RollbackRequested: 'rolling-back' },
+  succeeded: { RollbackRequested: 'rolling-back' },
+  failed: { RollbackRequested: 'rolling-back' },
+  'rolling-back': { RollbackSucceeded: 'rolled-back', RollbackFailed: 'rollback-failed' },
+  'rolled-back': {},
+  'rollback-failed': {},
+  skipped: {},
+};
+
+describe('host state machine: every state x every event', () => {
+  for (const [status, state] of Object.entries(hostStates)) {
+    for (const [type, event] of Object.entries(hostEvents)) {
+      const expected = HOST_TABLE[status as HostState['status']][type as HostEvent['type']];
+      test(`${status} + ${type} -> ${expected ?? 'refused'}`, () => {
+        if (!expected) {
+          assert.throws(() => transitionHost(context, state, event), InvalidTransitionError);
+          return;
+        }
+        assert.equal(transitionHost(context, state, event).state.status, expected);
+      });
+    }
+  }
+});
+
+describe('host state machine: steps and effects', () => {
+  test('a clean run walks every step, then verifies; effect ids are deterministic', () => {
+    let state: HostState = { status: 'pending' };
+    const effects: string[] = [];
+    const apply = (event: HostEvent) => {
+      const result = transitionHost(context, state, event);
+      state = result.state;
+      effects.push(...result.effects.map((effect) => effect.id));
+    };
+    apply({ type: 'Dispatched' });
+    apply({ type: 'StepSucceeded', step: 0 });
+    apply({ type: 'StepSucceeded', step: 1 });
+    apply({ type: 'StepSucceeded', step: 2 });
+    apply({ type: 'VerifyPassed' });
+    assert.deepEqual(state, { status: 'succeeded' });
+    assert.deepEqual(effects, ['r1:h1:step:0', 'r1:h1:step:1', 'r1:h1:step:2', 'r1:h1:verify']);
+  });
+
+  test('a stale step result is refused, not applied', () => {
+    assert.throws(() => transitionHost(context, { status: 'running', step: 2 }, { type: 'StepSucceeded', step: 1 }), InvalidTransitionError);
+    assert.throws(() => transitionHost(context, { status: 'running', step: 2 }, { type: 'StepFailed', step: 0, reason: 'x' }), InvalidTransitionError);
+  });
+
+  test('a playbook without steps goes straight to verification', () => {
+    assert.deepEqual(transitionHost({ ...context, stepCount: 0 }, { status: 'pending' }, { type: 'Dispatched' }).effects.map((effect) => effect.kind), ['verify']);
+  });
+
+  test('a failed rollback keeps both reasons', () => {
+    const result = transitionHost(context, { status: 'rolling-back', reason: 'verify failed' }, { type: 'RollbackFailed', reason: 'host never came back' });
+    assert.deepEqual(result.state, { status: 'rollback-failed', reason: 'verify failed; rollback failed: host never came back' });
+  });
+
+  test('rolling back emits the rollback effect once, keyed by host', () => {
+    assert.deepEqual(transitionHost(context, { status: 'failed', reason: 'x' }, { type: 'RollbackRequested', reason: 'x' }).effects, [{ id: 'r1:h1:rollback', kind: 'rollback', hostname: 'h1' }]);
+  });
+});
+
+const rolloutStates: RolloutStatus[] = ['planned', 'running', 'paused', 'halted', 'rolling-back', 'rolled-back', 'completed', 'aborted'];
+const rolloutEvents: Record<RolloutEvent['type'], RolloutEvent> = {
+  Started: { type: 'Started' },
+  PauseRequested: { type: 'PauseRequested', reason: 'on-call' },
+  ResumeRequested: { type: 'ResumeRequested' },
+  AbortRequested: { type: 'AbortRequested', reason: 'incident' },
+  RollbackRequested: { type: 'RollbackRequested', reason: 'regression' },
+  WaveCompleted: { type: 'WaveCompleted', wave: 2, last: false },
+  GateFailed: { type: 'GateFailed', wave: 2, reason: 'budget spent', onSpent: 'pause' },
+  RollbackFinished: { type: 'RollbackFinished' },
+};
+
+const ROLLOUT_TABLE: Record<RolloutStatus, Partial<Record<RolloutEvent['type'], RolloutStatus>>> = {
+  planned: { Started: 'running', AbortRequested: 'aborted' },
+  running: { PauseRequested: 'paused', AbortRequested: 'aborted', RollbackRequested: 'rolling-back', WaveCompleted: 'running', GateFailed: 'halted' },
+  paused: { ResumeRequested: 'running', AbortRequested: 'aborted', RollbackRequested: 'rolling-back' },
+  halted: { ResumeRequested: 'running', AbortRequested: 'aborted', RollbackRequested: 'rolling-back' },
+  'rolling-back': { RollbackFinished: 'rolled-back' },
+  'rolled-back': {},
+  completed: { RollbackRequested: 'rolling-back' },
+  aborted: { RollbackRequested: 'rolling-back' },
+};
+
+describe('rollout state machine: every state x every event', () => {
+  for (const status of rolloutStates) {
+    for (const [type, event] of Object.entries(rolloutEvents)) {
+      const expected = ROLLOUT_TABLE[status][type as RolloutEvent['type']];
+      test(`${status} + ${type} -> ${expected ?? 'refused'}`, () => {
+        const state: RolloutState = { status, wave: 2, reason: null };
+        if (!expected) {
+          assert.throws(() => transitionRollout('r1', state, event), InvalidTransitionError);
+          return;
+        }
+        assert.equal(transitionRollout('r1', state, event).state.status, expected);
+      });
+    }
+  }
+});
+
+describe('rollout state machine: policies and effects', () => {
+  const running: RolloutState = { status: 'running', wave: 2, reason: null };
+  const gate = (onSpent: 'pause' | 'rollback-wave' | 'rollback-all') => transitionRollout('r1', running, { type: 'GateFailed', wave: 2, reason: 'budget spent', onSpent });
+
+  test('a spent budget acts on its policy: pause halts, rollback-wave halts and rolls the wave back, rollback-all rolls back everything', () => {
+    assert.deepEqual([gate('pause').state.status, gate('pause').effects.map((effect) => effect.kind)], ['halted', ['notify']]);
+    assert.deepEqual([gate('rollback-wave').state.status, gate('rollback-wave').effects.map((effect) => effect.id)], ['halted', ['r1:wave:2:rollback', 'r1:notify:halted:2']]);
+    assert.deepEqual([gate('rollback-all').state.status, gate('rollback-all').effects.map((effect) => effect.kind)], ['rolling-back', ['rollback-all', 'notify']]);
+  });
+
+  test('waves advance one by one, the last one completes the rollout', () => {
+    const next = transitionRollout('r1', running, { type: 'WaveCompleted', wave: 2, last: false });
+    assert.deepEqual([next.state.wave, next.effects.map((effect) => effect.id)], [3, ['r1:wave:3:dispatch']]);
+    assert.equal(transitionRollout('r1', running, { type: 'WaveCompleted', wave: 2, last: true }).state.status, 'completed');
+    assert.throws(() => transitionRollout('r1', running, { type: 'WaveCompleted', wave: 1, last: false }), InvalidTransitionError, 'a stale wave is refused');
+  });
+
+  test('resume re-dispatches the current wave (dispatch is idempotent by its id); abort rolls back what is in flight', () => {
+    const resumed = transitionRollout('r1', { status: 'paused', wave: 4, reason: 'x' }, { type: 'ResumeRequested' });
+    assert.deepEqual(resumed.effects.map((effect) => effect.id), ['r1:wave:4:dispatch', 'r1:notify:running:4']);
+    const aborted = transitionRollout('r1', running, { type: 'AbortRequested', reason: 'incident' });
+    assert.deepEqual([aborted.state.reason, aborted.effects.map((effect) => effect.kind)], ['incident', ['rollback-in-flight', 'notify']]);
+  });
+});
