@@ -21,6 +21,7 @@ export const ERROR_CODES = [
   'SSH_CONFIG_INVALID',
   'NO_HOSTS_SELECTED',
   'SPEC_INVALID',
+  'ROLLOUT_EXISTS',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { before, describe, test } from 'node:test';
-import { runCli, runCliJson } from './support/cli.js';
+import { runCli, runCliJson, runCliJsonAsync } from './support/cli.js';
 import { REPO_ROOT } from './support/paths.js';
 import { tempDir } from './support/temp.js';
 
@@ -15,12 +15,20 @@ describe('rollout plan and rollout schema, end to end', () => {
     assert.equal(runCliJson(['fleet', 'import', path.join(REPO_ROOT, 'playbooks', 'inventory', 'sample-fleet.yaml'), '--db', db]).code, 0);
   });
 
-  test('the shipped example plans the selected cluster: canaries first, every host once, one host per rack in flight', () => {
-    const run = runCliJson<{ selected: number; plan: { hostCount: number; waves: { canary: boolean; batches: string[][] }[]; excluded: unknown[] } }>(['rollout', 'plan', example, '--db', db]);
+  test('--dry-run shows the plan and saves nothing', () => {
+    const run = runCliJson<{ saved: boolean; plan: { hostCount: number } }>(['rollout', 'plan', example, '--dry-run', '--db', db]);
+    assert.equal(run.code, 0, run.stdout);
+    assert.deepEqual([run.json.result.saved, run.json.result.plan.hostCount], [false, 12]);
+    assert.deepEqual(runCliJson<{ rollouts: unknown[] }>(['rollout', 'list', '--db', db]).json.result.rollouts, []);
+    assert.match(runCli(['rollout', 'plan', example, '--dry-run', '--db', db]).stdout, /Not saved/);
+  });
+
+  test('the shipped example plans the selected cluster, canaries first, one host per rack in flight, and is saved with its hosts locked', () => {
+    const run = runCliJson<{ saved: boolean; selected: number; plan: { hostCount: number; waves: { canary: boolean; batches: string[][] }[] } }>(['rollout', 'plan', example, '--db', db, '--reason', 'CHG-1']);
     assert.equal(run.code, 0, run.stdout);
     const { plan } = run.json.result;
+    assert.equal(run.json.result.saved, true);
     assert.equal(run.json.result.selected, 12);
-    assert.equal(plan.hostCount, 12);
     assert.equal(plan.waves[0]!.canary, true);
     assert.equal(plan.waves[0]!.batches.flat().length, 2);
     const planned = plan.waves.flatMap((wave) => wave.batches.flat());
@@ -30,7 +38,47 @@ describe('rollout plan and rollout schema, end to end', () => {
       const racks = batch.map((hostname) => hostname.split('-n')[0]);
       assert.equal(new Set(racks).size, racks.length);
     }
-    assert.match(runCli(['rollout', 'plan', example, '--db', db]).stdout, /not saved/);
+    const list = runCliJson<{ rollouts: { name: string; status: string; hosts: number }[] }>(['rollout', 'list', '--db', db]);
+    assert.deepEqual(list.json.result.rollouts.map((rollout) => [rollout.name, rollout.status, rollout.hosts]), [['kernel-515-netkit', 'planned', 12]]);
+    const events = runCliJson<{ events: { action: string; reason: string; subject: string }[] }>(['audit', 'log', '--action', 'rollout.*', '--db', db]);
+    assert.deepEqual(events.json.result.events.map((event) => [event.subject, event.action, event.reason]), [['rollout:kernel-515-netkit', 'rollout.planned', 'CHG-1']]);
+  });
+
+  test('a saved rollout is never replaced: the same spec again, or a changed spec under its name, exits 5', () => {
+    const again = runCliJson(['rollout', 'plan', example, '--db', db]);
+    assert.equal(again.code, 5);
+    assert.match(again.json.error!.message, /already planned/);
+    const changed = path.join(dir, 'changed.yaml');
+    writeFileSync(changed, readFileSync(example, 'utf8').replace('canary: 2', 'canary: 3'));
+    const refused = runCliJson(['rollout', 'plan', changed, '--db', db]);
+    assert.equal(refused.code, 5);
+    assert.match(refused.json.error!.message, /exists with a different spec/);
+  });
+
+  test('hosts locked by one rollout are excluded from another, with the reason', () => {
+    const other = path.join(dir, 'other.yaml');
+    writeFileSync(other, 'name: other-kernel\nkind: kernel\ntarget: 5.15.0-300\nplaybook: p\nselector: zone=eu-1a\n');
+    const dry = runCliJson<{ plan: { excluded: { hostname: string; reason: string }[] } }>(['rollout', 'plan', other, '--dry-run', '--db', db]);
+    assert.equal(dry.json.result.plan.excluded.length, 4);
+    assert.ok(dry.json.result.plan.excluded.every((entry) => entry.reason === 'locked by rollout kernel-515-netkit'));
+    const saved = runCliJson(['rollout', 'plan', other, '--db', db]);
+    assert.equal(saved.code, 4, 'nothing left to roll out');
+    assert.equal(saved.json.error!.code, 'NO_HOSTS_SELECTED');
+  });
+
+  test('two plans saved at the same time over the same hosts: one gets them, the other none', async () => {
+    const raceDb = path.join(dir, 'race.db');
+    assert.equal(runCliJson(['fleet', 'import', path.join(REPO_ROOT, 'playbooks', 'inventory', 'sample-fleet.yaml'), '--db', raceDb]).code, 0);
+    const specs = ['race-a', 'race-b'].map((name) => {
+      const file = path.join(dir, `${name}.yaml`);
+      writeFileSync(file, `name: ${name}\nkind: kernel\ntarget: 5.15.0-300\nplaybook: p\nselector: cluster=prod-us\n`);
+      return file;
+    });
+    const runs = await Promise.all(specs.map((file) => runCliJsonAsync(['rollout', 'plan', file, '--db', raceDb])));
+    assert.deepEqual(runs.map((run) => run.code).sort(), [0, 4]);
+    const list = runCliJson<{ rollouts: { name: string; hosts: number }[] }>(['rollout', 'list', '--db', raceDb]);
+    assert.equal(list.json.result.rollouts.length, 1);
+    assert.equal(list.json.result.rollouts[0]!.hosts, 8);
   });
 
   test('an invalid spec lists every problem with its line and exits 3', () => {

@@ -35,6 +35,7 @@ const EXIT_CODE_BY_ERROR: Record<ErrorCode, ExitCode> = {
   SSH_CONFIG_INVALID: EXIT_CODES.invalidInput,
   NO_HOSTS_SELECTED: EXIT_CODES.notFound,
   SPEC_INVALID: EXIT_CODES.invalidInput,
+  ROLLOUT_EXISTS: EXIT_CODES.conflict,
 };
 
 export function exitCodeFor(code: ErrorCode): ExitCode {

@@ -1,5 +1,9 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { withStore } from '../adapters/store/store.js';
+import { currentActor } from '../adapters/actor.js';
+import type { Clock } from '../adapters/clock.js';
+import type { StoredRollout } from '../adapters/store/rollout-repository.js';
+import { withStore, type Store } from '../adapters/store/store.js';
 import { FleetwaveError } from '../errors.js';
 import { compileSelector } from '../fleet/selector.js';
 import { formatProblem } from '../inventory/parse-inventory.js';
@@ -9,8 +13,11 @@ import type { RolloutSpec } from '../rollout/spec.js';
 
 export interface RolloutPlanResult {
   spec: RolloutSpec;
+  specSha256: string;
   selected: number;
   plan: RolloutPlan;
+  /** False for a dry run, or when the plan has problems. */
+  saved: boolean;
 }
 
 export function readRolloutSpec(file: string): RolloutSpec {
@@ -30,15 +37,62 @@ export function readRolloutSpec(file: string): RolloutSpec {
   return loaded.spec;
 }
 
+/** Canonical: key order and YAML formatting do not change a spec's identity, its content does. */
+export function specSha256(spec: RolloutSpec): string {
+  const canonical = (value: unknown): unknown =>
+    Array.isArray(value)
+      ? value.map(canonical)
+      : value && typeof value === 'object'
+        ? Object.fromEntries(Object.keys(value).sort().map((key) => [key, canonical((value as Record<string, unknown>)[key])]))
+        : value;
+  return createHash('sha256').update(JSON.stringify(canonical(spec))).digest('hex');
+}
+
 /**
- * The plan `rollout run` will follow, from the same pure planner. Nothing is saved yet: rollouts
- * are not stored until `rollout run` exists, so no host is locked by another rollout here.
+ * The plan `rollout run` will follow, from the same pure planner. Unless it is a dry run, the
+ * rollout is saved as `planned` and its hosts locked, in the same IMMEDIATE transaction that read
+ * the hosts and the existing locks: two plans made at once can never both take a host.
  */
-export function planRolloutFromFile(request: { dbPath: string; file: string }): RolloutPlanResult {
+export function planRolloutFromFile(request: { dbPath: string; file: string; dryRun: boolean; reason?: string; clock: Clock }): RolloutPlanResult {
   const spec = readRolloutSpec(request.file);
   const matches = compileSelector(spec.selector);
-  return withStore({ path: request.dbPath, create: false }, (store) => {
+  const sha256 = specSha256(spec);
+  const work = (store: Store): RolloutPlanResult => {
+    const existing = store.rollouts.find(spec.name);
+    if (existing && !request.dryRun) {
+      throw new FleetwaveError(
+        'ROLLOUT_EXISTS',
+        existing.specSha256 === sha256
+          ? `rollout ${spec.name} is already planned (${existing.status}, ${existing.hosts} hosts)`
+          : `rollout ${spec.name} exists with a different spec; a rollout's spec never changes once saved`,
+        { suggestions: ['See it with: fleetwave rollout list', 'Give a changed spec a new name.'] },
+      );
+    }
     const selected = store.hosts.all().filter(matches);
-    return { spec, selected: selected.length, plan: planRollout(spec, selected, { lockedBy: new Map() }) };
-  });
+    const plan = planRollout(spec, selected, { lockedBy: store.rollouts.locks() });
+    const result = { spec, specSha256: sha256, selected: selected.length, plan, saved: false };
+    if (request.dryRun || plan.problems.length > 0) return result;
+    if (plan.hostCount === 0) {
+      throw new FleetwaveError('NO_HOSTS_SELECTED', `nothing to roll out: ${selected.length} hosts selected, every one excluded`, {
+        suggestions: ['See why with: fleetwave rollout plan SPEC --dry-run'],
+      });
+    }
+    const now = request.clock.now().toISOString();
+    store.rollouts.create(spec, sha256, plan, now);
+    store.events.append(
+      [{
+        subject: `rollout:${spec.name}`,
+        action: 'rollout.planned',
+        details: { kind: spec.kind, target: spec.target, selector: spec.selector, specSha256: sha256, hosts: plan.hostCount, waves: plan.waves.length, excluded: plan.excluded.length },
+      }],
+      currentActor(request.reason),
+      now,
+    );
+    return { ...result, saved: true };
+  };
+  return withStore({ path: request.dbPath, create: false }, (store) => (request.dryRun ? work(store) : store.write(() => work(store))));
+}
+
+export function listRollouts(request: { dbPath: string }): { rollouts: StoredRollout[] } {
+  return withStore({ path: request.dbPath, create: false }, (store) => ({ rollouts: store.rollouts.list() }));
 }

@@ -3,12 +3,14 @@ import { openDatabase, type OpenDatabaseOptions } from './database.js';
 import { EventRepository } from './event-repository.js';
 import { HostKeyRepository } from './host-key-repository.js';
 import { HostRepository } from './host-repository.js';
+import { RolloutRepository } from './rollout-repository.js';
 
 export interface Store {
   db: Database;
   hosts: HostRepository;
   events: EventRepository;
   hostKeys: HostKeyRepository;
+  rollouts: RolloutRepository;
   /** Runs `work` in one IMMEDIATE transaction: state and its audit events commit together or not at all. */
   write<T>(work: () => T): T;
   close(): void;
@@ -21,6 +23,7 @@ export function openStore(options: OpenDatabaseOptions): Store {
     hosts: new HostRepository(db),
     events: new EventRepository(db),
     hostKeys: new HostKeyRepository(db),
+    rollouts: new RolloutRepository(db),
     write: (work) => db.transaction(work).immediate(),
     close: () => db.close(),
   };

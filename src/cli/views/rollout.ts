@@ -1,4 +1,5 @@
 import type { RolloutPlanResult } from '../../services/rollout-plan.js';
+import type { StoredRollout } from '../../adapters/store/rollout-repository.js';
 import { renderTable } from '../render-table.js';
 
 const SHOWN = 6;
@@ -29,6 +30,23 @@ export function renderRolloutPlan(result: RolloutPlanResult): string {
     ]));
   }
   for (const problem of plan.problems) lines.push(`Problem: ${problem}`);
-  lines.push('', 'This plan is not saved: `rollout run` (which will store and execute it) is not built yet.');
+  lines.push(
+    '',
+    result.saved
+      ? `Saved as rollout ${spec.name} (planned); its ${plan.hostCount} hosts are locked to it. Running rollouts is not built yet.`
+      : 'Not saved (dry run, or the plan has problems).',
+  );
   return lines.join('\n');
+}
+
+export function renderRolloutList(result: { rollouts: StoredRollout[] }): string {
+  if (result.rollouts.length === 0) return 'No rollouts.';
+  return renderTable(result.rollouts, [
+    { header: 'NAME', value: (rollout) => rollout.name },
+    { header: 'KIND', value: (rollout) => rollout.kind },
+    { header: 'TARGET', value: (rollout) => rollout.target },
+    { header: 'STATUS', value: (rollout) => rollout.status },
+    { header: 'HOSTS', value: (rollout) => rollout.hosts, align: 'right' },
+    { header: 'CREATED', value: (rollout) => rollout.createdAt },
+  ]);
 }
