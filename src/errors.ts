@@ -22,6 +22,8 @@ export const ERROR_CODES = [
   'NO_HOSTS_SELECTED',
   'SPEC_INVALID',
   'ROLLOUT_EXISTS',
+  'ROLLOUT_NOT_FOUND',
+  'ROLLOUT_STATE',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

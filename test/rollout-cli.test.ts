@@ -66,6 +66,23 @@ describe('rollout plan and rollout schema, end to end', () => {
     assert.equal(saved.json.error!.code, 'NO_HOSTS_SELECTED');
   });
 
+  test('abort cancels a planned rollout, is audited with its reason, and frees its hosts for another rollout', () => {
+    const noReason = runCli(['rollout', 'abort', 'kernel-515-netkit', '--db', db]);
+    assert.equal(noReason.code, 2, 'a reason is required');
+    const aborted = runCliJson<{ from: string; to: string; locksReleased: number }>(['rollout', 'abort', 'kernel-515-netkit', '--reason', 'wrong target', '--db', db]);
+    assert.equal(aborted.code, 0, aborted.stdout);
+    assert.deepEqual([aborted.json.result.from, aborted.json.result.to, aborted.json.result.locksReleased], ['planned', 'aborted', 12]);
+    const again = runCliJson(['rollout', 'abort', 'kernel-515-netkit', '--reason', 'twice', '--db', db]);
+    assert.equal(again.code, 5);
+    assert.equal(again.json.error!.code, 'ROLLOUT_STATE');
+    assert.equal(runCliJson(['rollout', 'abort', 'no-such-rollout', '--reason', 'x', '--db', db]).code, 4);
+    const events = runCliJson<{ events: { action: string; reason: string }[] }>(['audit', 'log', '--action', 'rollout.aborted', '--db', db]);
+    assert.deepEqual(events.json.result.events.map((event) => event.reason), ['wrong target']);
+    const other = path.join(dir, 'other.yaml');
+    const replanned = runCliJson<{ saved: boolean; plan: { hostCount: number } }>(['rollout', 'plan', other, '--db', db]);
+    assert.deepEqual([replanned.code, replanned.json.result.saved, replanned.json.result.plan.hostCount], [0, true, 4]);
+  });
+
   test('two plans saved at the same time over the same hosts: one gets them, the other none', async () => {
     const raceDb = path.join(dir, 'race.db');
     assert.equal(runCliJson(['fleet', 'import', path.join(REPO_ROOT, 'playbooks', 'inventory', 'sample-fleet.yaml'), '--db', raceDb]).code, 0);

@@ -36,6 +36,8 @@ const EXIT_CODE_BY_ERROR: Record<ErrorCode, ExitCode> = {
   NO_HOSTS_SELECTED: EXIT_CODES.notFound,
   SPEC_INVALID: EXIT_CODES.invalidInput,
   ROLLOUT_EXISTS: EXIT_CODES.conflict,
+  ROLLOUT_NOT_FOUND: EXIT_CODES.notFound,
+  ROLLOUT_STATE: EXIT_CODES.conflict,
 };
 
 export function exitCodeFor(code: ErrorCode): ExitCode {

@@ -11,6 +11,7 @@ import LabDown from './lab/down.js';
 import LabFault from './lab/fault.js';
 import LabStatus from './lab/status.js';
 import LabUp from './lab/up.js';
+import RolloutAbort from './rollout/abort.js';
 import RolloutList from './rollout/list.js';
 import RolloutPlan from './rollout/plan.js';
 import RolloutSchema from './rollout/schema.js';
@@ -30,6 +31,7 @@ export const COMMANDS = {
   'lab:fault': LabFault,
   'lab:status': LabStatus,
   'lab:up': LabUp,
+  'rollout:abort': RolloutAbort,
   'rollout:list': RolloutList,
   'rollout:plan': RolloutPlan,
   'rollout:schema': RolloutSchema,

@@ -1,6 +1,6 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { RolloutPlan } from '../../rollout/planner.js';
-import type { RolloutStatus } from '../../rollout/rollout-machine.js';
+import type { RolloutState, RolloutStatus } from '../../rollout/rollout-machine.js';
 import type { RolloutSpec } from '../../rollout/spec.js';
 
 export interface StoredRollout {
@@ -26,6 +26,8 @@ export class RolloutRepository {
   private readonly insertRollout: Statement<[string, string, string, string, string, string, string, string]>;
   private readonly insertHost: Statement<[string, string, number, number, number, string, string]>;
   private readonly insertLock: Statement<[string, string, string]>;
+  private readonly updateState: Statement<[string, number, string | null, string, string]>;
+  private readonly deleteLocks: Statement<[string]>;
 
   constructor(db: Database) {
     this.selectOne = db.prepare(`SELECT ${ROLLOUT_COLUMNS} FROM rollouts r WHERE r.name = ?`);
@@ -36,6 +38,17 @@ export class RolloutRepository {
     this.insertHost = db.prepare('INSERT INTO rollout_hosts (rollout, hostname, wave, batch, position, state, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)');
     // Plain INSERT: a host locked by another rollout makes the whole save fail (and roll back).
     this.insertLock = db.prepare('INSERT INTO host_locks (hostname, rollout, locked_at) VALUES (?, ?, ?)');
+    this.updateState = db.prepare('UPDATE rollouts SET status = ?, wave = ?, reason = ?, updated_at = ? WHERE name = ?');
+    this.deleteLocks = db.prepare('DELETE FROM host_locks WHERE rollout = ?');
+  }
+
+  saveState(name: string, state: RolloutState, now: string): void {
+    this.updateState.run(state.status, state.wave, state.reason, now, name);
+  }
+
+  /** A rollout that reached a terminal state no longer holds its hosts. Returns how many were freed. */
+  releaseLocks(name: string): number {
+    return this.deleteLocks.run(name).changes;
   }
 
   find(name: string): StoredRollout | null {
