@@ -1,4 +1,5 @@
 import { FleetwaveError } from '../errors.js';
+import { globToRegExp } from '../glob.js';
 import type { Host } from './host.js';
 
 /**
@@ -176,11 +177,6 @@ function readerFor(key: string): (host: Host) => string | null {
   }
   const field = FIELD_ALIASES[key] ?? key;
   return FIELD_READERS[field] ?? ((host) => host.labels[key] ?? null);
-}
-
-function globToRegExp(glob: string): RegExp {
-  const escaped = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
-  return new RegExp(`^${escaped}$`);
 }
 
 function compileRequirement(requirement: Requirement): HostPredicate {

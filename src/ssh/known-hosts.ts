@@ -1,4 +1,5 @@
 import { createHash, createHmac } from 'node:crypto';
+import { globToRegExp } from '../glob.js';
 
 /** One usable line of an OpenSSH known_hosts file. */
 export interface KnownHostEntry {
@@ -35,7 +36,7 @@ const compiledGlobs = new Map<string, RegExp>();
 function globMatches(pattern: string, name: string): boolean {
   let regex = compiledGlobs.get(pattern);
   if (!regex) {
-    regex = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 'i');
+    regex = globToRegExp(pattern, 'i');
     compiledGlobs.set(pattern, regex);
   }
   return regex.test(name);

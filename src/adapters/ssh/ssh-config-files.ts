@@ -3,6 +3,7 @@ import { homedir, userInfo } from 'node:os';
 import path from 'node:path';
 import SSHConfig from 'ssh-config';
 import { FleetwaveError } from '../../errors.js';
+import { globToRegExp } from '../../glob.js';
 import type { LocalEnvironment, SshConfigValues } from '../../ssh/connection-settings.js';
 
 export function localEnvironment(): LocalEnvironment {
@@ -32,10 +33,6 @@ export function loadSshConfig(explicit: string | undefined, env: LocalEnvironmen
 type ParsedConfig = ReturnType<typeof SSHConfig.parse>;
 type ConfigLine = ParsedConfig[number];
 
-function compileHostPattern(pattern: string): RegExp {
-  return new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
-}
-
 /**
  * ssh-config's compute() tests every Host block and rebuilds a dozen RegExps per pattern per
  * test: with one block per host that is O(hosts^2) RegExp constructions per run. Here patterns
@@ -46,7 +43,7 @@ function sectionsFor(config: ParsedConfig): (alias: string) => ParsedConfig {
   const lines = [...config].map((line: ConfigLine) => {
     const isHost = 'param' in line && typeof line.param === 'string' && line.param.toLowerCase() === 'host' && Array.isArray(line.value);
     if (!isHost) return { line, matches: (_alias: string) => true };
-    const patterns = (line.value as { val: string }[]).map((part) => ({ negated: part.val.startsWith('!'), regex: compileHostPattern(part.val.replace(/^!/, '')) }));
+    const patterns = (line.value as { val: string }[]).map((part) => ({ negated: part.val.startsWith('!'), regex: globToRegExp(part.val.replace(/^!/, '')) }));
     return {
       line,
       matches: (alias: string) => !patterns.some((p) => p.negated && p.regex.test(alias)) && patterns.some((p) => !p.negated && p.regex.test(alias)),
