@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import path from 'node:path';
 import { currentActor } from '../adapters/actor.js';
 import type { Clock } from '../adapters/clock.js';
-import { createLabNetwork, destroyLabNetwork, listLabNamespaces, pickFreeSlot } from '../adapters/lab/lab-network.js';
+import { createLabNetwork, destroyLabNetwork, killNamespaceProcesses, listLabNamespaces, pickFreeSlot } from '../adapters/lab/lab-network.js';
 import { createClientKey, hostDirectory, startHostSshd, waitForPort22, writeHostFiles } from '../adapters/lab/lab-hosts.js';
 import { FAULT_VALUES, type LabFault } from '../lab/faults.js';
 import { withStore } from '../adapters/store/store.js';
@@ -231,13 +231,7 @@ export async function labFault(given: LabFaultRequest): Promise<LabFaultResult> 
       if (silent.length > 0) throw new FleetwaveError('LAB_SETUP_FAILED', `sshd on ${host.hostname} did not come back; see ${dir}/sshd.log`);
     } else {
       // Everything in the host's namespace goes: the listener and every open session.
-      for (const pid of runCommand('ip', ['netns', 'pids', host.netns]).split('\n').filter(Boolean)) {
-        try {
-          process.kill(Number(pid), 'SIGKILL');
-        } catch {
-          // Already gone.
-        }
-      }
+      killNamespaceProcesses(host.netns);
     }
   } else if (request.clear) {
     rmSync(faultFile, { force: true });

@@ -32,9 +32,9 @@ function overlaps(a: string, b: string): boolean {
   const [aAddress, aLength] = a.includes('/') ? a.split('/') : [a, '32'];
   const [bAddress, bLength] = b.includes('/') ? b.split('/') : [b, '32'];
   const length = Math.min(Number(aLength), Number(bLength));
-  const mask = length === 0 ? 0 : 2 ** 32 - 2 ** (32 - length);
-  const masked = (value: number) => Math.floor(value / 2 ** (32 - length)) * 2 ** (32 - length);
-  return mask === 0 || masked(ipv4ToNumber(aAddress!)) === masked(ipv4ToNumber(bAddress!));
+  if (length === 0) return true;
+  const network = (address: string) => Math.floor(ipv4ToNumber(address) / 2 ** (32 - length));
+  return network(aAddress!) === network(bAddress!);
 }
 
 /** The first slot with no lab on it, refusing any whose subnet a real route already uses. */
@@ -85,21 +85,24 @@ export function createLabNetwork(layout: LabLayout): void {
   }
 }
 
-/** Kills every process in the slot's namespaces, then removes them and the bridge. Idempotent. */
-export function destroyLabNetwork(slot: number | 'all'): { namespaces: number; processes: number } {
-  let processes = 0;
-  const namespaces = listLabNamespaces().filter((entry) => slot === 'all' || entry.slot === slot);
-  for (const { netns } of namespaces) {
-    const pids = runCommand('ip', ['netns', 'pids', netns]).split('\n').filter(Boolean);
-    for (const pid of pids) {
-      try {
-        process.kill(Number(pid), 'SIGKILL');
-        processes += 1;
-      } catch {
-        // Already gone: exactly what we want.
-      }
+/** Kills every process in one namespace (a lab host's "power off"); returns how many were running. */
+export function killNamespaceProcesses(netns: string): number {
+  let killed = 0;
+  for (const pid of runCommand('ip', ['netns', 'pids', netns]).split('\n').filter(Boolean)) {
+    try {
+      process.kill(Number(pid), 'SIGKILL');
+      killed += 1;
+    } catch {
+      // Already gone: exactly what we want.
     }
   }
+  return killed;
+}
+
+/** Kills every process in the slot's namespaces, then removes them and the bridge. Idempotent. */
+export function destroyLabNetwork(slot: number | 'all'): { namespaces: number; processes: number } {
+  const namespaces = listLabNamespaces().filter((entry) => slot === 'all' || entry.slot === slot);
+  const processes = namespaces.reduce((total, { netns }) => total + killNamespaceProcesses(netns), 0);
   // Links first, explicitly: the kernel tears a deleted namespace down asynchronously, and a veth
   // end left lingering for a moment would collide with the next `lab up` in this slot.
   for (const { link } of listLabLinks().filter((entry) => slot === 'all' || entry.slot === slot)) runCommand('ip', ['link', 'del', link]);
