@@ -59,12 +59,23 @@ const CONNECTION_VARS: Record<string, string> = {
   rack: 'rack',
 };
 
-/** Ansible's precedence: all < shallower groups < deeper groups (ties by name) < host vars. */
-function groupDepths(model: AnsibleInventoryModel): { depths: Map<string, number>; cycle: string | null } {
+type ParentsOf = ReadonlyMap<string, readonly string[]>;
+
+/** Child group -> the groups that list it under :children. Built once per inventory. */
+function parentsOf(model: AnsibleInventoryModel): ParentsOf {
   const parents = new Map<string, string[]>();
   for (const group of model.groups.values()) {
-    for (const child of group.children) parents.set(child, [...(parents.get(child) ?? []), group.name]);
+    for (const child of group.children) {
+      const known = parents.get(child);
+      if (known) known.push(group.name);
+      else parents.set(child, [group.name]);
+    }
   }
+  return parents;
+}
+
+/** Ansible's precedence: all < shallower groups < deeper groups (ties by name) < host vars. */
+function groupDepths(model: AnsibleInventoryModel, parents: ParentsOf): { depths: Map<string, number>; cycle: string | null } {
   const depths = new Map<string, number>();
   let cycle: string | null = null;
   const visit = (name: string, trail: Set<string>): number => {
@@ -86,18 +97,14 @@ function groupDepths(model: AnsibleInventoryModel): { depths: Map<string, number
   return { depths, cycle };
 }
 
-function ancestorsOf(model: AnsibleInventoryModel, direct: Iterable<string>): Set<string> {
-  const parentsOf = new Map<string, string[]>();
-  for (const group of model.groups.values()) {
-    for (const child of group.children) parentsOf.set(child, [...(parentsOf.get(child) ?? []), group.name]);
-  }
+function ancestorsOf(parents: ParentsOf, direct: Iterable<string>): Set<string> {
   const result = new Set<string>();
   const pending = [...direct];
   while (pending.length > 0) {
     const name = pending.pop()!;
     if (result.has(name)) continue;
     result.add(name);
-    pending.push(...(parentsOf.get(name) ?? []));
+    pending.push(...(parents.get(name) ?? []));
   }
   return result;
 }
@@ -112,7 +119,8 @@ function isScalar(value: unknown): boolean {
  * become labels; other ansible_* vars are connection settings and are not stored.
  */
 export function resolveAnsibleInventory(model: AnsibleInventoryModel): ParsedSource {
-  const { depths, cycle } = groupDepths(model);
+  const parents = parentsOf(model);
+  const { depths, cycle } = groupDepths(model, parents);
   const problems = [...model.problems];
   if (cycle) problems.push({ line: 1, field: null, problem: `group children form a cycle: ${cycle}` });
 
@@ -128,7 +136,7 @@ export function resolveAnsibleInventory(model: AnsibleInventoryModel): ParsedSou
   const skippedVars = new Set<string>();
   const records: SourceRecord[] = [];
   for (const [hostname, member] of membership) {
-    const groups = ancestorsOf(model, member.groups);
+    const groups = ancestorsOf(parents, member.groups);
     groups.add('all');
     const ordered = [...groups].sort((a, b) => (depths.get(a) ?? 0) - (depths.get(b) ?? 0) || a.localeCompare(b));
     const vars = new Map<string, PlacedValue>();

@@ -48,7 +48,10 @@ export function parseProbeOutput(stdout: string): ProbeFacts {
     const equals = line.indexOf('=');
     if (equals <= 0) continue;
     const key = line.slice(0, equals);
-    values.set(key, [...(values.get(key) ?? []), line.slice(equals + 1).trim()]);
+    const value = line.slice(equals + 1).trim();
+    const known = values.get(key);
+    if (known) known.push(value);
+    else values.set(key, [value]);
   }
   const one = (key: string) => values.get(key)?.[0];
   if (one('probe') !== 'done' || !one('kernel')) throw new ProbeParseError('the probe did not finish: its output is incomplete');
