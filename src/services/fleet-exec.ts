@@ -39,8 +39,9 @@ export interface FleetExecResult {
   results: CommandResult[];
 }
 
-/** An executor wired to this database's host-key pins, with every pin audited. */
-export function openExecutor(store: Store, options: SshRunOptions, audit: (alias: string, fingerprint: string) => void): SshExecutor {
+/** An executor wired to this database's host-key pins: each pin commits with its audit event, at the run's clock. */
+function openExecutor(context: RemoteRunContext, options: SshRunOptions): SshExecutor {
+  const { store, actor, now } = context;
   return new SshExecutor({
     concurrency: options.concurrency,
     connectTimeoutMs: options.connectTimeoutMs,
@@ -50,10 +51,12 @@ export function openExecutor(store: Store, options: SshRunOptions, audit: (alias
     acceptNew: options.acceptNew,
     hostKeys: {
       pinned: (alias) => store.hostKeys.pinned(alias),
-      pin: (alias, key) => {
-        store.hostKeys.pin(alias, key, new Date().toISOString());
-        audit(alias, key.fingerprint);
-      },
+      pin: (alias, key) =>
+        store.write(() => {
+          const at = now();
+          store.hostKeys.pin(alias, key, at);
+          store.events.append([{ subject: `host:${alias}`, host: alias, action: 'host.key-pinned', details: { fingerprint: key.fingerprint } }], actor, at);
+        }),
     },
   });
 }
@@ -87,10 +90,7 @@ export async function runOnHosts(
 ): Promise<CommandResult[]> {
   const env = localEnvironment();
   const lookup = loadSshConfig(options.sshConfig, env);
-  const { store, actor, now } = context;
-  const executor = openExecutor(store, options, (alias, fingerprint) =>
-    store.write(() => store.events.append([{ subject: `host:${alias}`, host: alias, action: 'host.key-pinned', details: { fingerprint } }], actor, now())),
-  );
+  const executor = openExecutor(context, options);
   let done = 0;
   let failed = 0;
   try {
