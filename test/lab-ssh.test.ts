@@ -43,6 +43,13 @@ function resultFor(run: { json: { result: ExecJson } }, hostname: string) {
 
 let slot = -1;
 
+/** Test setup only: takes a deliberately broken host back out of the shared inventory. */
+function removeHostRow(hostname: string): void {
+  const handle = new BetterSqlite3(db);
+  handle.prepare('DELETE FROM hosts WHERE hostname = ?').run(hostname);
+  handle.close();
+}
+
 describe('the lab fleet over real SSH', () => {
   before(() => {
     const up = runCliJson<{ slot: number; hosts: { hostname: string }[] }>(['lab', 'up', '--hosts', String(HOSTS), '--name', 'tlab', '--lab-dir', labDir, '--db', db]);
@@ -141,9 +148,7 @@ describe('the lab fleet over real SSH', () => {
     assert.match(ghost.error!.message, /ECONNREFUSED.*after 3 attempts/);
     assert.equal(run.json.result.ok, HOSTS);
     // Later tests select lab=tlab again: take the ghost out of the inventory.
-    const handle = new BetterSqlite3(db);
-    handle.prepare("DELETE FROM hosts WHERE hostname = 'tlab-ghost'").run();
-    handle.close();
+    removeHostRow('tlab-ghost');
   });
 
   test('a host key that differs from known_hosts is refused, naming the host and both fingerprints', () => {
@@ -292,9 +297,7 @@ describe('the lab fleet over real SSH', () => {
     assert.ok(shown.json.result.host.lastProbedAt);
     const ghost = runCliJson<{ host: { runningKernel: string | null; lastProbedAt: string | null } }>(['fleet', 'show', 'tlab-ghost2', '--db', db]);
     assert.deepEqual([ghost.json.result.host.runningKernel, ghost.json.result.host.lastProbedAt], [null, null]);
-    const handle = new BetterSqlite3(db);
-    handle.prepare("DELETE FROM hosts WHERE hostname = 'tlab-ghost2'").run();
-    handle.close();
+    removeHostRow('tlab-ghost2');
   });
 
   describe('simulated kernels and reboots (named simulations: this machine cannot boot them)', () => {
@@ -408,9 +411,7 @@ describe('the lab fleet over real SSH', () => {
       assert.equal(result.error?.kind, 'unreachable');
     } finally {
       server.close();
-      const handle = new BetterSqlite3(db);
-      handle.prepare("DELETE FROM hosts WHERE hostname = 'resetter'").run();
-      handle.close();
+      removeHostRow('resetter');
     }
   });
 
