@@ -5,7 +5,7 @@ import path from 'node:path';
 import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import BetterSqlite3 from 'better-sqlite3';
-import { runCliJson } from './support/cli.js';
+import { runCliJson, runCliJsonAsync } from './support/cli.js';
 import { CLI, REPO_ROOT } from './support/paths.js';
 import { tempDir } from './support/temp.js';
 
@@ -66,6 +66,23 @@ describe('import durability', () => {
       assert.equal(verify.code, 0, verify.stdout);
     }
     t.diagnostic(`states the kills left: ${[...outcomes].join(', ')}`);
+  });
+
+  test('opening a database another process holds locked waits for it instead of failing', async () => {
+    const dir = tempDir();
+    const db = path.join(dir, 'locked.db');
+    const csv = path.join(dir, 'one.csv');
+    writeCsv(csv, 'solo', 3);
+    // Another process (here: this one) is mid-write on a file not yet in WAL mode (RESERVED lock).
+    const holder = new BetterSqlite3(db);
+    holder.exec('CREATE TABLE IF NOT EXISTS early (x); BEGIN IMMEDIATE; INSERT INTO early VALUES (1)');
+    const importing = runCliJsonAsync<{ added: string[] }>(['fleet', 'import', csv, '--db', db]);
+    await sleep(700);
+    holder.exec('COMMIT');
+    holder.close();
+    const run = await importing;
+    assert.equal(run.code, 0, run.stdout);
+    assert.equal(run.json.result.added.length, 3);
   });
 
   test('two imports at once are serialized: both land, and the chain stays intact', async () => {

@@ -11,6 +11,31 @@ export interface OpenDatabaseOptions {
   migrationsDir?: string;
 }
 
+const BUSY_TIMEOUT_MS = 10_000;
+
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/**
+ * Switching a file to WAL needs an exclusive lock, and SQLite answers BUSY at once, without the
+ * busy handler, when another connection holds a write lock (deadlock avoidance): exactly what two
+ * processes opening a fresh database at the same moment do to each other. Retry within the
+ * same deadline the busy handler would have used.
+ */
+function switchToWal(db: Database): void {
+  const deadline = Date.now() + BUSY_TIMEOUT_MS;
+  for (;;) {
+    try {
+      db.pragma('journal_mode = WAL');
+      return;
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() >= deadline) throw error;
+      sleepSync(20);
+    }
+  }
+}
+
 /** Opens the state file with the durability settings every fleetwave process relies on, then migrates it. */
 export function openDatabase(options: OpenDatabaseOptions): Database {
   const exists = existsSync(options.path);
@@ -30,8 +55,8 @@ export function openDatabase(options: OpenDatabaseOptions): Database {
   let db: Database;
   try {
     db = new BetterSqlite3(options.path);
-    db.pragma('busy_timeout = 10000');
-    db.pragma('journal_mode = WAL');
+    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    switchToWal(db);
     db.pragma('synchronous = FULL');
     db.pragma('foreign_keys = ON');
   } catch (error) {
