@@ -24,6 +24,12 @@ export const ERROR_CODES = [
   'ROLLOUT_EXISTS',
   'ROLLOUT_NOT_FOUND',
   'ROLLOUT_STATE',
+  'PLAYBOOK_INVALID',
+  'SPEC_CHANGED',
+  'ROLLOUT_RUNNING',
+  'LEASE_LOST',
+  'ROLLOUT_HALTED',
+  'FROZEN',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -4,3 +4,6 @@ import { fileURLToPath } from 'node:url';
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations/', import.meta.url));
 /** The lab's simulated host commands (uname, reboot, ...), shell scripts shipped as source. */
 export const LAB_SIM_BIN_DIR = fileURLToPath(new URL('../../src/lab/sim-bin/', import.meta.url));
+
+/** Playbooks shipped with fleetwave, found by bare name (`playbook: kernel-upgrade`). */
+export const BUNDLED_PLAYBOOKS_DIR = fileURLToPath(new URL('../../playbooks/', import.meta.url));

@@ -13,6 +13,8 @@ describe('rollout plan and rollout schema, end to end', () => {
 
   before(() => {
     assert.equal(runCliJson(['fleet', 'import', path.join(REPO_ROOT, 'playbooks', 'inventory', 'sample-fleet.yaml'), '--db', db]).code, 0);
+    // `playbook: p` in the specs below is found next to them.
+    writeFileSync(path.join(dir, 'p.yaml'), 'name: p\nsteps:\n  - run: "true"\n');
   });
 
   test('--dry-run shows the plan and saves nothing', () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { InvalidTransitionError, transitionHost, type HostEvent, type HostState } from '../src/rollout/host-machine.js';
+import { countsAsFailure, inFlight, InvalidTransitionError, needsRollback, transitionHost, type HostEvent, type HostState } from '../src/rollout/host-machine.js';
 import { transitionRollout, type RolloutEvent, type RolloutState, type RolloutStatus } from '../src/rollout/rollout-machine.js';
 
 const context = { rollout: 'r1', hostname: 'h1', stepCount: 3 };
@@ -11,9 +11,9 @@ const hostStates: Record<HostState['status'], HostState> = {
   verifying: { status: 'verifying' },
   succeeded: { status: 'succeeded' },
   failed: { status: 'failed', reason: 'x' },
-  'rolling-back': { status: 'rolling-back', reason: 'x' },
-  'rolled-back': { status: 'rolled-back', reason: 'x' },
-  'rollback-failed': { status: 'rollback-failed', reason: 'x' },
+  'rolling-back': { status: 'rolling-back', reason: 'x', hostFailed: false },
+  'rolled-back': { status: 'rolled-back', reason: 'x', hostFailed: false },
+  'rollback-failed': { status: 'rollback-failed', reason: 'x', hostFailed: false },
   skipped: { status: 'skipped', reason: 'x' },
 };
 
@@ -24,6 +24,7 @@ const hostEvents: Record<HostEvent['type'], HostEvent> = {
   VerifyPassed: { type: 'VerifyPassed' },
   VerifyFailed: { type: 'VerifyFailed', reason: 'wrong kernel' },
   RollbackRequested: { type: 'RollbackRequested', reason: 'abort' },
+  HealthFailed: { type: 'HealthFailed', reason: 'health check failed in soak' },
   RollbackSucceeded: { type: 'RollbackSucceeded' },
   RollbackFailed: { type: 'RollbackFailed', reason: 'host down' },
   SkipRequested: { type: 'SkipRequested', reason: 'excluded' },
@@ -34,7 +35,7 @@ const HOST_TABLE: Record<HostState['status'], Partial<Record<HostEvent['type'], 
   pending: { Dispatched: 'running', SkipRequested: 'skipped' },
   running: { StepSucceeded: 'running', StepFailed: 'failed', RollbackRequested: 'rolling-back' },
   verifying: { VerifyPassed: 'succeeded', VerifyFailed: 'failed', RollbackRequested: 'rolling-back' },
-  succeeded: { RollbackRequested: 'rolling-back' },
+  succeeded: { RollbackRequested: 'rolling-back', HealthFailed: 'rolling-back' },
   failed: { RollbackRequested: 'rolling-back' },
   'rolling-back': { RollbackSucceeded: 'rolled-back', RollbackFailed: 'rollback-failed' },
   'rolled-back': {},
@@ -85,8 +86,26 @@ describe('host state machine: steps and effects', () => {
   });
 
   test('a failed rollback keeps both reasons', () => {
-    const result = transitionHost(context, { status: 'rolling-back', reason: 'verify failed' }, { type: 'RollbackFailed', reason: 'host never came back' });
-    assert.deepEqual(result.state, { status: 'rollback-failed', reason: 'verify failed; rollback failed: host never came back' });
+    const result = transitionHost(context, { status: 'rolling-back', reason: 'verify failed', hostFailed: true }, { type: 'RollbackFailed', reason: 'host never came back' });
+    assert.deepEqual(result.state, { status: 'rollback-failed', reason: 'verify failed; rollback failed: host never came back', hostFailed: true });
+  });
+
+  test('a host that failed counts against the budget through its rollback; a healthy host rolled back with its wave does not', () => {
+    const failed = transitionHost(context, { status: 'failed', reason: 'kernel did not boot' }, { type: 'RollbackRequested', reason: 'automatic' }).state;
+    assert.deepEqual(failed, { status: 'rolling-back', reason: 'kernel did not boot', hostFailed: true });
+    assert.equal(countsAsFailure(failed), true);
+    assert.equal(countsAsFailure(transitionHost(context, failed, { type: 'RollbackSucceeded' }).state), true);
+    const healthy = transitionHost(context, { status: 'succeeded' }, { type: 'RollbackRequested', reason: 'wave 2 rolled back' }).state;
+    assert.equal(countsAsFailure(healthy), false);
+    assert.equal(countsAsFailure(transitionHost(context, healthy, { type: 'RollbackSucceeded' }).state), false);
+    const soakFailure = transitionHost(context, { status: 'succeeded' }, { type: 'HealthFailed', reason: 'health check failed during soak' }).state;
+    assert.equal(countsAsFailure(soakFailure), true);
+  });
+
+  test('in flight and needing rollback, per status', () => {
+    const statuses = Object.values(hostStates);
+    assert.deepEqual(statuses.filter(inFlight).map((state) => state.status), ['running', 'verifying']);
+    assert.deepEqual(statuses.filter(needsRollback).map((state) => state.status), ['running', 'verifying', 'succeeded', 'failed', 'rolling-back']);
   });
 
   test('rolling back emits the rollback effect once, keyed by host', () => {
@@ -122,7 +141,7 @@ describe('rollout state machine: every state x every event', () => {
     for (const [type, event] of Object.entries(rolloutEvents)) {
       const expected = ROLLOUT_TABLE[status][type as RolloutEvent['type']];
       test(`${status} + ${type} -> ${expected ?? 'refused'}`, () => {
-        const state: RolloutState = { status, wave: 2, reason: null };
+        const state: RolloutState = { status, wave: 2, reason: null, rollbackWave: null };
         if (!expected) {
           assert.throws(() => transitionRollout('r1', state, event), InvalidTransitionError);
           return;
@@ -134,12 +153,15 @@ describe('rollout state machine: every state x every event', () => {
 });
 
 describe('rollout state machine: policies and effects', () => {
-  const running: RolloutState = { status: 'running', wave: 2, reason: null };
+  const running: RolloutState = { status: 'running', wave: 2, reason: null, rollbackWave: null };
   const gate = (onSpent: 'pause' | 'rollback-wave' | 'rollback-all') => transitionRollout('r1', running, { type: 'GateFailed', wave: 2, reason: 'budget spent', onSpent });
 
   test('a spent budget acts on its policy: pause halts, rollback-wave halts and rolls the wave back, rollback-all rolls back everything', () => {
     assert.deepEqual([gate('pause').state.status, gate('pause').effects.map((effect) => effect.kind)], ['halted', ['notify']]);
-    assert.deepEqual([gate('rollback-wave').state.status, gate('rollback-wave').effects.map((effect) => effect.id)], ['halted', ['r1:wave:2:rollback', 'r1:notify:halted:2']]);
+    assert.deepEqual(
+      [gate('rollback-wave').state.status, gate('rollback-wave').state.rollbackWave, gate('rollback-wave').effects.map((effect) => effect.id)],
+      ['rolling-back', 2, ['r1:wave:2:rollback', 'r1:notify:rolling-back:2']],
+    );
     assert.deepEqual([gate('rollback-all').state.status, gate('rollback-all').effects.map((effect) => effect.kind)], ['rolling-back', ['rollback-all', 'notify']]);
   });
 
@@ -151,9 +173,18 @@ describe('rollout state machine: policies and effects', () => {
   });
 
   test('resume re-dispatches the current wave (dispatch is idempotent by its id); abort rolls back what is in flight', () => {
-    const resumed = transitionRollout('r1', { status: 'paused', wave: 4, reason: 'x' }, { type: 'ResumeRequested' });
+    const resumed = transitionRollout('r1', { status: 'paused', wave: 4, reason: 'x', rollbackWave: null }, { type: 'ResumeRequested' });
     assert.deepEqual(resumed.effects.map((effect) => effect.id), ['r1:wave:4:dispatch', 'r1:notify:running:4']);
     const aborted = transitionRollout('r1', running, { type: 'AbortRequested', reason: 'incident' });
     assert.deepEqual([aborted.state.reason, aborted.effects.map((effect) => effect.kind)], ['incident', ['rollback-in-flight', 'notify']]);
+  });
+
+  test('a wave rolled back leaves the rollout halted; an operator may widen it to a full rollback; a full one ends it', () => {
+    const waveRollback = gate('rollback-wave').state;
+    const finished = transitionRollout('r1', waveRollback, { type: 'RollbackFinished' });
+    assert.deepEqual([finished.state.status, finished.state.rollbackWave], ['halted', null]);
+    const widened = transitionRollout('r1', waveRollback, { type: 'RollbackRequested', reason: 'roll back everything' });
+    assert.deepEqual([widened.state.status, widened.state.rollbackWave, widened.effects.map((effect) => effect.kind)], ['rolling-back', null, ['rollback-all']]);
+    assert.equal(transitionRollout('r1', widened.state, { type: 'RollbackFinished' }).state.status, 'rolled-back');
   });
 });

@@ -11,6 +11,8 @@ export const EXIT_CODES = {
   auditBroken: 6,
   /** The command ran, but some hosts failed or could not be reached: the result says which. */
   hostsFailed: 7,
+  /** A rollout stopped short: halted by a gate or spent budget, or rolled back. An operator must look. */
+  rolloutStopped: 8,
 } as const;
 
 export type ExitCode = (typeof EXIT_CODES)[keyof typeof EXIT_CODES];
@@ -38,6 +40,12 @@ const EXIT_CODE_BY_ERROR: Record<ErrorCode, ExitCode> = {
   ROLLOUT_EXISTS: EXIT_CODES.conflict,
   ROLLOUT_NOT_FOUND: EXIT_CODES.notFound,
   ROLLOUT_STATE: EXIT_CODES.conflict,
+  PLAYBOOK_INVALID: EXIT_CODES.invalidInput,
+  SPEC_CHANGED: EXIT_CODES.conflict,
+  ROLLOUT_RUNNING: EXIT_CODES.conflict,
+  LEASE_LOST: EXIT_CODES.conflict,
+  ROLLOUT_HALTED: EXIT_CODES.rolloutStopped,
+  FROZEN: EXIT_CODES.conflict,
 };
 
 export function exitCodeFor(code: ErrorCode): ExitCode {

@@ -7,14 +7,21 @@ import FleetList from './fleet/list.js';
 import FleetProbe from './fleet/probe.js';
 import FleetShow from './fleet/show.js';
 import FleetSummary from './fleet/summary.js';
+import Freeze from './freeze.js';
 import LabDown from './lab/down.js';
 import LabFault from './lab/fault.js';
 import LabStatus from './lab/status.js';
 import LabUp from './lab/up.js';
 import RolloutAbort from './rollout/abort.js';
 import RolloutList from './rollout/list.js';
+import RolloutPause from './rollout/pause.js';
 import RolloutPlan from './rollout/plan.js';
+import RolloutResume from './rollout/resume.js';
+import RolloutRollback from './rollout/rollback.js';
+import RolloutRun from './rollout/run.js';
 import RolloutSchema from './rollout/schema.js';
+import RolloutStatus from './rollout/status.js';
+import Unfreeze from './unfreeze.js';
 
 /** The explicit command registry: oclif loads this one module instead of scanning the disk. */
 export const COMMANDS = {
@@ -27,12 +34,19 @@ export const COMMANDS = {
   'fleet:probe': FleetProbe,
   'fleet:show': FleetShow,
   'fleet:summary': FleetSummary,
+  freeze: Freeze,
   'lab:down': LabDown,
   'lab:fault': LabFault,
   'lab:status': LabStatus,
   'lab:up': LabUp,
   'rollout:abort': RolloutAbort,
   'rollout:list': RolloutList,
+  'rollout:pause': RolloutPause,
   'rollout:plan': RolloutPlan,
+  'rollout:resume': RolloutResume,
+  'rollout:rollback': RolloutRollback,
+  'rollout:run': RolloutRun,
   'rollout:schema': RolloutSchema,
+  'rollout:status': RolloutStatus,
+  unfreeze: Unfreeze,
 };

@@ -9,9 +9,11 @@ export type HostState =
   | { status: 'verifying' }
   | { status: 'succeeded' }
   | { status: 'failed'; reason: string }
-  | { status: 'rolling-back'; reason: string }
-  | { status: 'rolled-back'; reason: string }
-  | { status: 'rollback-failed'; reason: string }
+  // hostFailed: the host itself failed (it counts against the failure budget), as opposed to a
+  // healthy host rolled back because its wave or rollout was.
+  | { status: 'rolling-back'; reason: string; hostFailed: boolean }
+  | { status: 'rolled-back'; reason: string; hostFailed: boolean }
+  | { status: 'rollback-failed'; reason: string; hostFailed: boolean }
   | { status: 'skipped'; reason: string };
 
 export type HostEvent =
@@ -21,6 +23,8 @@ export type HostEvent =
   | { type: 'VerifyPassed' }
   | { type: 'VerifyFailed'; reason: string }
   | { type: 'RollbackRequested'; reason: string }
+  /** A succeeded host failed its checks later, during the soak. */
+  | { type: 'HealthFailed'; reason: string }
   | { type: 'RollbackSucceeded' }
   | { type: 'RollbackFailed'; reason: string }
   | { type: 'SkipRequested'; reason: string };
@@ -74,15 +78,37 @@ export function transitionHost(context: HostContext, state: HostState, event: Ho
     case 'RollbackRequested':
       // In flight (abort), failed (always rolled back), or done (a wave or rollout rollback).
       if (state.status !== 'running' && state.status !== 'verifying' && state.status !== 'failed' && state.status !== 'succeeded') throw invalid();
-      return { state: { status: 'rolling-back', reason: event.reason }, effects: [rollback] };
+      return {
+        state: { status: 'rolling-back', reason: state.status === 'failed' ? state.reason : event.reason, hostFailed: state.status === 'failed' },
+        effects: [rollback],
+      };
+    case 'HealthFailed':
+      if (state.status !== 'succeeded') throw invalid();
+      return { state: { status: 'rolling-back', reason: event.reason, hostFailed: true }, effects: [rollback] };
     case 'RollbackSucceeded':
       if (state.status !== 'rolling-back') throw invalid();
-      return { state: { status: 'rolled-back', reason: state.reason }, effects: [] };
+      return { state: { status: 'rolled-back', reason: state.reason, hostFailed: state.hostFailed }, effects: [] };
     case 'RollbackFailed':
       if (state.status !== 'rolling-back') throw invalid();
-      return { state: { status: 'rollback-failed', reason: `${state.reason}; rollback failed: ${event.reason}` }, effects: [] };
+      return { state: { status: 'rollback-failed', reason: `${state.reason}; rollback failed: ${event.reason}`, hostFailed: state.hostFailed }, effects: [] };
     case 'SkipRequested':
       if (state.status !== 'pending') throw invalid();
       return { state: { status: 'skipped', reason: event.reason }, effects: [] };
   }
+}
+
+/** Does this host count against the failure budget? */
+export function countsAsFailure(state: HostState): boolean {
+  if (state.status === 'failed') return true;
+  return (state.status === 'rolling-back' || state.status === 'rolled-back' || state.status === 'rollback-failed') && state.hostFailed;
+}
+
+/** Changed, or possibly changed, by this rollout and not yet undone: what a rollback must visit. */
+export function needsRollback(state: HostState): boolean {
+  return state.status === 'running' || state.status === 'verifying' || state.status === 'succeeded' || state.status === 'failed' || state.status === 'rolling-back';
+}
+
+/** Work in progress: a runner is (or was, before it died) driving this host. */
+export function inFlight(state: HostState): boolean {
+  return state.status === 'running' || state.status === 'verifying';
 }

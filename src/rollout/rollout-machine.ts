@@ -8,6 +8,8 @@ export interface RolloutState {
   /** The wave being worked on or next to start. */
   wave: number;
   reason: string | null;
+  /** While rolling back one wave (a budget spent with rollback-wave): which; null rolls back everything. */
+  rollbackWave: number | null;
 }
 
 export type RolloutEvent =
@@ -56,17 +58,22 @@ export function transitionRollout(rollout: string, state: RolloutState, event: R
       if (state.status !== 'running' && state.status !== 'paused' && state.status !== 'halted') throw invalid();
       return to('aborted', { reason: event.reason }, [{ id: `${rollout}:abort:rollback-in-flight`, kind: 'rollback-in-flight' }]);
     case 'RollbackRequested':
-      if (state.status === 'planned' || state.status === 'rolling-back' || state.status === 'rolled-back') throw invalid();
-      return to('rolling-back', { reason: event.reason }, [{ id: `${rollout}:rollback-all`, kind: 'rollback-all' }]);
+      // Rolling back one wave may be widened to everything; nothing else re-enters rolling-back.
+      if (state.status === 'planned' || state.status === 'rolled-back' || (state.status === 'rolling-back' && state.rollbackWave === null)) throw invalid();
+      return to('rolling-back', { reason: event.reason, rollbackWave: null }, [{ id: `${rollout}:rollback-all`, kind: 'rollback-all' }]);
     case 'WaveCompleted':
       if (state.status !== 'running' || event.wave !== state.wave) throw invalid();
       return event.last ? to('completed', {}, []) : to('running', { wave: event.wave + 1 }, [dispatch(event.wave + 1)]);
     case 'GateFailed':
       if (state.status !== 'running' || event.wave !== state.wave) throw invalid();
-      if (event.onSpent === 'rollback-all') return to('rolling-back', { reason: event.reason }, [{ id: `${rollout}:rollback-all`, kind: 'rollback-all' }]);
-      return to('halted', { reason: event.reason }, event.onSpent === 'rollback-wave' ? [{ id: `${rollout}:wave:${event.wave}:rollback`, kind: 'rollback-wave', wave: event.wave }] : []);
+      if (event.onSpent === 'rollback-all') return to('rolling-back', { reason: event.reason, rollbackWave: null }, [{ id: `${rollout}:rollback-all`, kind: 'rollback-all' }]);
+      if (event.onSpent === 'rollback-wave') {
+        return to('rolling-back', { reason: event.reason, rollbackWave: event.wave }, [{ id: `${rollout}:wave:${event.wave}:rollback`, kind: 'rollback-wave', wave: event.wave }]);
+      }
+      return to('halted', { reason: event.reason }, []);
     case 'RollbackFinished':
       if (state.status !== 'rolling-back') throw invalid();
-      return to('rolled-back', {}, []);
+      // A rolled-back wave leaves the rollout halted for an operator to look at; a full rollback ends it.
+      return state.rollbackWave !== null ? to('halted', { rollbackWave: null }, []) : to('rolled-back', {}, []);
   }
 }

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { DurationSchema } from './duration.js';
+import { GateSchema } from './gates.js';
 
 /** "10%" or 5: a share of the selected hosts, or a count. */
 export const AmountSchema = z.union([
@@ -9,11 +11,6 @@ export type Amount = z.infer<typeof AmountSchema>;
 
 /** A budget may be zero ("no failure tolerated"), unlike a wave size. */
 export const BudgetSchema = z.union([z.number().int().min(0), AmountSchema]);
-
-const DurationSchema = z
-  .string()
-  .regex(/^\d+(s|m|h)$/, 'a duration such as "30s", "10m" or "2h"')
-  .transform((text) => Number(text.slice(0, -1)) * { s: 1, m: 60, h: 3600 }[text.at(-1) as 's' | 'm' | 'h']);
 
 const DAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 
@@ -50,11 +47,21 @@ export const RolloutSpecSchema = z.strictObject({
   canary: z.union([z.number().int().min(0), z.array(z.string().min(1)).min(1)]).default(1),
   /** At most this many hosts of one failure domain in flight at once. */
   spread: SpreadLimitsSchema.default({}),
+  /** At most this many hosts in flight at once, within the spread limits. */
+  parallel: z.number().int().positive().default(20),
   soak: DurationSchema.default(600),
   failureBudget: z
     .strictObject({ perWave: BudgetSchema.default(0), overall: BudgetSchema.default(0), onSpent: z.enum(['pause', 'rollback-wave', 'rollback-all']).default('pause') })
     .default({ perWave: 0, overall: 0, onSpent: 'pause' }),
   maintenanceWindows: z.array(MaintenanceWindowSchema).default([]),
+  /** Values for the playbook's {{ vars.NAME }}; they override the playbook's own defaults. */
+  vars: z.record(z.string(), z.string()).default({}),
+  /** Wave health gates, read through each wave's soak; all must stay healthy. */
+  gates: z.array(GateSchema).default([]),
+  /** How often host checks and gates are read during a soak. */
+  checkInterval: DurationSchema.default(30),
+  /** Receives a JSON message on every change of the rollout's state. */
+  webhook: z.strictObject({ url: z.url(), timeout: DurationSchema.default(5) }).optional(),
 });
 export type RolloutSpec = z.infer<typeof RolloutSpecSchema>;
 export type RolloutSpecInput = z.input<typeof RolloutSpecSchema>;

@@ -40,7 +40,7 @@ export interface FleetExecResult {
 }
 
 /** An executor wired to this database's host-key pins: each pin commits with its audit event, at the run's clock. */
-function openExecutor(context: RemoteRunContext, options: SshRunOptions): SshExecutor {
+export function openExecutor(context: RemoteRunContext, options: SshRunOptions): SshExecutor {
   const { store, actor, now } = context;
   return new SshExecutor({
     concurrency: options.concurrency,

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { currentActor } from '../adapters/actor.js';
 import type { Clock } from '../adapters/clock.js';
 import { createLabNetwork, destroyLabNetwork, killNamespaceProcesses, listLabNamespaces, pickFreeSlot } from '../adapters/lab/lab-network.js';
+import { buildKernelDeb, LAB_TARGET_KERNEL, labRolloutSpec } from '../adapters/lab/lab-packages.js';
 import { createClientKey, hostDirectory, startHostSshd, waitForPort22, writeHostFiles } from '../adapters/lab/lab-hosts.js';
 import { FAULT_VALUES, type LabFault } from '../lab/faults.js';
 import { withStore } from '../adapters/store/store.js';
@@ -26,6 +27,9 @@ export interface LabUpResult {
   subnet: string;
   hosts: { hostname: string; address: string; zone: string; rack: string }[];
   sshConfig: string;
+  /** A ready kernel rollout spec for this lab, and the simulated kernel package it installs. */
+  rolloutSpec: string;
+  kernelPackage: string;
   installed: string[];
 }
 
@@ -83,12 +87,17 @@ export async function labUp(given: LabRequest & { name: string; hosts: number })
   const layout = planLab(request.name, pickFreeSlot(), request.hosts);
   mkdirSync(request.labDir, { recursive: true, mode: 0o700 });
   const sshConfig = path.join(request.labDir, 'ssh_config');
+  const rolloutSpec = path.join(request.labDir, 'kernel-rollout.yaml');
+  let kernelPackage = '';
   try {
     const clientKey = createClientKey(request.labDir);
     const clientPublicKey = readFileSync(`${clientKey}.pub`, 'utf8');
     const knownHosts = layout.hosts.map((host) => `${host.hostname},${host.address} ${writeHostFiles(request.labDir, host, clientPublicKey).split(' ').slice(0, 2).join(' ')}`);
     writeFileSync(path.join(request.labDir, 'known_hosts'), `${knownHosts.join('\n')}\n`, { mode: 0o600 });
     writeFileSync(sshConfig, sshConfigText(request.labDir, layout), { mode: 0o600 });
+    mkdirSync(path.join(request.labDir, 'packages'), { recursive: true });
+    kernelPackage = buildKernelDeb(path.join(request.labDir, 'packages'), LAB_TARGET_KERNEL, { netkit: true });
+    writeFileSync(rolloutSpec, labRolloutSpec(layout.name, kernelPackage));
     createLabNetwork(layout);
     for (const host of layout.hosts) startHostSshd(request.labDir, host);
     const state: LabState = { name: layout.name, slot: layout.slot, hostCount: layout.hosts.length, createdAt: request.clock.now().toISOString(), sshConfig };
@@ -115,6 +124,8 @@ export async function labUp(given: LabRequest & { name: string; hosts: number })
     subnet: layout.subnet,
     hosts: layout.hosts.map(({ hostname, address, zone, rack }) => ({ hostname, address, zone, rack })),
     sshConfig,
+    rolloutSpec,
+    kernelPackage,
     installed,
   };
 }

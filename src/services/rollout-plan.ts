@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { currentActor } from '../adapters/actor.js';
 import type { Clock } from '../adapters/clock.js';
 import type { StoredRollout } from '../adapters/store/rollout-repository.js';
@@ -10,9 +11,11 @@ import { formatProblem } from '../inventory/parse-inventory.js';
 import { loadRolloutSpec } from '../rollout/load-spec.js';
 import { planRollout, type RolloutPlan } from '../rollout/planner.js';
 import type { RolloutSpec } from '../rollout/spec.js';
+import { readPlaybookFile, resolvePlaybookPath } from './playbook-files.js';
 
 export interface RolloutPlanResult {
   spec: RolloutSpec;
+  playbookPath: string;
   specSha256: string;
   selected: number;
   plan: RolloutPlan;
@@ -55,6 +58,10 @@ export function specSha256(spec: RolloutSpec): string {
  */
 export function planRolloutFromFile(request: { dbPath: string; file: string; dryRun: boolean; reason?: string; clock: Clock }): RolloutPlanResult {
   const spec = readRolloutSpec(request.file);
+  const specPath = path.resolve(request.file);
+  // The playbook is checked (and snapshotted) now: a typo should fail the plan, not wave 3.
+  const playbookPath = resolvePlaybookPath(path.dirname(specPath), spec.playbook);
+  const playbook = readPlaybookFile(playbookPath, spec.vars);
   const matches = compileSelector(spec.selector);
   const sha256 = specSha256(spec);
   const work = (store: Store): RolloutPlanResult => {
@@ -70,7 +77,7 @@ export function planRolloutFromFile(request: { dbPath: string; file: string; dry
     }
     const selected = store.hosts.all().filter(matches);
     const plan = planRollout(spec, selected, { lockedBy: store.rollouts.locks() });
-    const result = { spec, specSha256: sha256, selected: selected.length, plan, saved: false };
+    const result = { spec, playbookPath, specSha256: sha256, selected: selected.length, plan, saved: false };
     if (request.dryRun || plan.problems.length > 0) return result;
     if (plan.hostCount === 0) {
       throw new FleetwaveError('NO_HOSTS_SELECTED', `nothing to roll out: ${selected.length} hosts selected, every one excluded`, {
@@ -78,12 +85,12 @@ export function planRolloutFromFile(request: { dbPath: string; file: string; dry
       });
     }
     const now = request.clock.now().toISOString();
-    store.rollouts.create(spec, sha256, plan, now);
+    store.rollouts.create(spec, sha256, { specPath, playbookPath, text: playbook.text, sha256: playbook.sha256 }, plan, now);
     store.events.append(
       [{
         subject: `rollout:${spec.name}`,
         action: 'rollout.planned',
-        details: { kind: spec.kind, target: spec.target, selector: spec.selector, specSha256: sha256, hosts: plan.hostCount, waves: plan.waves.length, excluded: plan.excluded.length },
+        details: { kind: spec.kind, target: spec.target, selector: spec.selector, specSha256: sha256, playbook: playbookPath, playbookSha256: playbook.sha256, hosts: plan.hostCount, waves: plan.waves.length, excluded: plan.excluded.length },
       }],
       currentActor(request.reason),
       now,

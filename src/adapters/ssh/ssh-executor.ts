@@ -58,12 +58,13 @@ export class SshExecutor {
     this.queue = new PQueue({ concurrency: options.concurrency });
   }
 
-  run(settings: ConnectionSettings, command: string): Promise<CommandResult> {
+  /** `timeoutMs` overrides the executor's command timeout for this command (a playbook step's own). */
+  run(settings: ConnectionSettings, command: string, options: { timeoutMs?: number } = {}): Promise<CommandResult> {
     return this.exclusive(settings.hostname, async () => {
       const started = Date.now();
       try {
         const client = await this.connection(settings);
-        return { hostname: settings.hostname, ...(await this.execOn(client, command)), durationMs: Date.now() - started };
+        return { hostname: settings.hostname, ...(await this.execOn(client, command, options.timeoutMs ?? this.options.commandTimeoutMs)), durationMs: Date.now() - started };
       } catch (error) {
         const failure = toFailure(error);
         if (failure.kind === 'dropped' || failure.kind === 'timeout') this.forget(settings.hostname);
@@ -268,7 +269,7 @@ export class SshExecutor {
     return this.fileCache.get(file)!;
   }
 
-  private execOn(client: Client, command: string): Promise<Omit<CommandResult, 'hostname' | 'durationMs'>> {
+  private execOn(client: Client, command: string, timeoutMs = this.options.commandTimeoutMs): Promise<Omit<CommandResult, 'hostname' | 'durationMs'>> {
     return new Promise((resolve, reject) => {
       const stdout = new TailBuffer(this.options.outputCapBytes);
       const stderr = new TailBuffer(this.options.outputCapBytes);
@@ -279,8 +280,8 @@ export class SshExecutor {
       const onDrop = () => finish(new RemoteFailure('dropped', 'the connection dropped while the command ran: it may or may not have completed'));
       const timer = setTimeout(() => {
         channel?.close();
-        finish(new RemoteFailure('timeout', `the command ran longer than ${this.options.commandTimeoutMs} ms and was abandoned; it may still be running`));
-      }, this.options.commandTimeoutMs);
+        finish(new RemoteFailure('timeout', `the command ran longer than ${timeoutMs} ms and was abandoned; it may still be running`));
+      }, timeoutMs);
       const finish = (failure: RemoteFailure | null) => {
         if (settled) return;
         settled = true;

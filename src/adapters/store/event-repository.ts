@@ -5,6 +5,8 @@ import { BugError } from '../../errors.js';
 
 export interface EventQuery {
   host?: string;
+  /** Exact subject, e.g. `rollout:kernel-515`. */
+  subject?: string;
   /** SQL GLOB pattern over the action, e.g. `host.*`. */
   action?: string;
   since?: string;
@@ -20,6 +22,7 @@ export interface EventPage {
 
 const EVENT_FILTERS = [
   ['host', 'host = @host'],
+  ['subject', 'subject = @subject'],
   ['action', 'action GLOB @action'],
   ['since', 'at >= @since'],
   ['until', 'at < @until'],

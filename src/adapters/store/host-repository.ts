@@ -79,6 +79,8 @@ export class HostRepository {
   private readonly remove: Statement<[string]>;
   private readonly probed: Statement<Record<string, string | number | null>>;
 
+  private readonly labelOne: Statement<[string, string, string, string]>;
+
   constructor(private readonly db: Database) {
     this.selectAll = db.prepare(`SELECT ${HOST_COLUMNS} FROM hosts ORDER BY hostname`);
     this.selectOne = db.prepare(`SELECT ${HOST_COLUMNS} FROM hosts WHERE hostname = ?`);
@@ -89,6 +91,7 @@ export class HostRepository {
       zone = @zone, rack = @rack, labels = @labels, running_kernel = COALESCE(@running_kernel, running_kernel), updated_at = @now
       WHERE hostname = @hostname`);
     this.remove = db.prepare('DELETE FROM hosts WHERE hostname = ?');
+    this.labelOne = db.prepare("UPDATE hosts SET labels = json_set(labels, '$.' || json_quote(?), ?), updated_at = ? WHERE hostname = ?");
     this.probed = db.prepare(`UPDATE hosts SET running_kernel = @runningKernel, default_kernel = @defaultKernel,
       next_boot_kernel = @nextBootKernel, installed_kernels = @installedKernels, boot_id = @bootId, uptime_seconds = @uptimeSeconds,
       netkit_capable = @netkitCapable, netkit_detail = @netkitDetail, cni_mode = @cniMode, last_probed_at = @now, updated_at = @now
@@ -111,6 +114,11 @@ export class HostRepository {
 
   updateHost(upsert: HostUpsert, now: string): void {
     this.update.run(upsertParams(upsert, now));
+  }
+
+  /** Sets one label on one host (the caller records the audit event in the same transaction). */
+  setLabel(hostname: string, key: string, value: string, now: string): void {
+    this.labelOne.run(key, value, now, hostname);
   }
 
   removeHost(hostname: string): void {

@@ -1,4 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3';
+import type { HostState } from '../../rollout/host-machine.js';
 import type { RolloutPlan } from '../../rollout/planner.js';
 import type { RolloutState, RolloutStatus } from '../../rollout/rollout-machine.js';
 import type { RolloutSpec } from '../../rollout/spec.js';
@@ -11,39 +12,113 @@ export interface StoredRollout {
   status: RolloutStatus;
   wave: number;
   reason: string | null;
+  rollbackWave: number | null;
+  soakStartedAt: string | null;
   hosts: number;
   createdAt: string;
   updatedAt: string;
 }
 
-const ROLLOUT_COLUMNS = `r.name, r.kind, r.target, r.spec_sha256 AS specSha256, r.status, r.wave, r.reason, r.created_at AS createdAt,
-  r.updated_at AS updatedAt, (SELECT count(*) FROM rollout_hosts h WHERE h.rollout = r.name) AS hosts`;
+/** What a runner needs beyond the summary: the spec and the playbook exactly as planned. */
+export interface RolloutDefinition {
+  spec: RolloutSpec;
+  specPath: string | null;
+  playbookPath: string | null;
+  playbook: string | null;
+  playbookSha256: string | null;
+}
+
+export interface RolloutHost {
+  hostname: string;
+  wave: number;
+  batch: number;
+  position: number;
+  state: HostState;
+  acknowledged: boolean;
+  registered: Record<string, string>;
+  updatedAt: string;
+}
+
+export interface PlaybookSnapshot {
+  specPath: string;
+  playbookPath: string;
+  text: string;
+  sha256: string;
+}
+
+const ROLLOUT_COLUMNS = `r.name, r.kind, r.target, r.spec_sha256 AS specSha256, r.status, r.wave, r.reason, r.rollback_wave AS rollbackWave,
+  r.soak_started_at AS soakStartedAt, r.created_at AS createdAt, r.updated_at AS updatedAt,
+  (SELECT count(*) FROM rollout_hosts h WHERE h.rollout = r.name) AS hosts`;
+
+interface HostRow {
+  hostname: string;
+  wave: number;
+  batch: number;
+  position: number;
+  state: string;
+  acknowledged: number;
+  registered: string;
+  updatedAt: string;
+}
 
 export class RolloutRepository {
   private readonly selectOne: Statement<[string], StoredRollout>;
   private readonly selectAll: Statement<[], StoredRollout>;
+  private readonly selectDefinition: Statement<[string], { spec: string; specPath: string | null; playbookPath: string | null; playbook: string | null; playbookSha256: string | null }>;
+  private readonly selectHosts: Statement<[string], HostRow>;
   private readonly selectLocks: Statement<[], { hostname: string; rollout: string }>;
-  private readonly insertRollout: Statement<[string, string, string, string, string, string, string, string]>;
+  private readonly insertRollout: Statement<[string, string, string, string, string, string, string | null, string | null, string | null, string | null, string, string]>;
   private readonly insertHost: Statement<[string, string, number, number, number, string, string]>;
   private readonly insertLock: Statement<[string, string, string]>;
-  private readonly updateState: Statement<[string, number, string | null, string, string]>;
+  private readonly updateState: Statement<[string, number, string | null, number | null, string, string]>;
+  private readonly updateSoak: Statement<[string | null, string]>;
+  private readonly updateHostState: Statement<[string, string, string, string]>;
+  private readonly updateRegistered: Statement<[string, string, string]>;
+  private readonly acknowledge: Statement<[string]>;
   private readonly deleteLocks: Statement<[string]>;
 
   constructor(db: Database) {
     this.selectOne = db.prepare(`SELECT ${ROLLOUT_COLUMNS} FROM rollouts r WHERE r.name = ?`);
     this.selectAll = db.prepare(`SELECT ${ROLLOUT_COLUMNS} FROM rollouts r ORDER BY r.created_at DESC, r.name`);
+    this.selectDefinition = db.prepare(
+      'SELECT spec, spec_path AS specPath, playbook_path AS playbookPath, playbook, playbook_sha256 AS playbookSha256 FROM rollouts WHERE name = ?',
+    );
+    this.selectHosts = db.prepare(`SELECT hostname, wave, batch, position, state, acknowledged, registered, updated_at AS updatedAt
+      FROM rollout_hosts WHERE rollout = ? ORDER BY wave, batch, position`);
     this.selectLocks = db.prepare('SELECT hostname, rollout FROM host_locks');
-    this.insertRollout = db.prepare(`INSERT INTO rollouts (name, kind, target, spec, spec_sha256, status, created_at, updated_at)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
+    this.insertRollout = db.prepare(`INSERT INTO rollouts (name, kind, target, spec, spec_sha256, status, spec_path, playbook_path, playbook, playbook_sha256, created_at, updated_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     this.insertHost = db.prepare('INSERT INTO rollout_hosts (rollout, hostname, wave, batch, position, state, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)');
     // Plain INSERT: a host locked by another rollout makes the whole save fail (and roll back).
     this.insertLock = db.prepare('INSERT INTO host_locks (hostname, rollout, locked_at) VALUES (?, ?, ?)');
-    this.updateState = db.prepare('UPDATE rollouts SET status = ?, wave = ?, reason = ?, updated_at = ? WHERE name = ?');
+    this.updateState = db.prepare('UPDATE rollouts SET status = ?, wave = ?, reason = ?, rollback_wave = ?, updated_at = ? WHERE name = ?');
+    this.updateSoak = db.prepare('UPDATE rollouts SET soak_started_at = ? WHERE name = ?');
+    this.updateHostState = db.prepare('UPDATE rollout_hosts SET state = ?, updated_at = ? WHERE rollout = ? AND hostname = ?');
+    this.updateRegistered = db.prepare('UPDATE rollout_hosts SET registered = ? WHERE rollout = ? AND hostname = ?');
+    this.acknowledge = db.prepare(`UPDATE rollout_hosts SET acknowledged = 1 WHERE rollout = ? AND acknowledged = 0
+      AND (json_extract(state, '$.status') = 'failed' OR json_extract(state, '$.hostFailed') = 1)`);
     this.deleteLocks = db.prepare('DELETE FROM host_locks WHERE rollout = ?');
   }
 
   saveState(name: string, state: RolloutState, now: string): void {
-    this.updateState.run(state.status, state.wave, state.reason, now, name);
+    this.updateState.run(state.status, state.wave, state.reason, state.rollbackWave, now, name);
+  }
+
+  setSoakStarted(name: string, at: string | null): void {
+    this.updateSoak.run(at, name);
+  }
+
+  saveHostState(name: string, hostname: string, state: HostState, now: string): void {
+    this.updateHostState.run(JSON.stringify(state), now, name, hostname);
+  }
+
+  saveRegistered(name: string, hostname: string, registered: Record<string, string>): void {
+    this.updateRegistered.run(JSON.stringify(registered), name, hostname);
+  }
+
+  /** An operator resuming a halted rollout has seen its failures: they stop counting against the budget. */
+  acknowledgeFailures(name: string): number {
+    return this.acknowledge.run(name).changes;
   }
 
   /** A rollout that reached a terminal state no longer holds its hosts. Returns how many were freed. */
@@ -55,6 +130,20 @@ export class RolloutRepository {
     return this.selectOne.get(name) ?? null;
   }
 
+  definition(name: string): RolloutDefinition | null {
+    const row = this.selectDefinition.get(name);
+    return row ? { ...row, spec: JSON.parse(row.spec) as RolloutSpec } : null;
+  }
+
+  hosts(name: string): RolloutHost[] {
+    return this.selectHosts.all(name).map((row) => ({
+      ...row,
+      state: JSON.parse(row.state) as HostState,
+      acknowledged: row.acknowledged === 1,
+      registered: JSON.parse(row.registered) as Record<string, string>,
+    }));
+  }
+
   list(): StoredRollout[] {
     return this.selectAll.all();
   }
@@ -64,8 +153,21 @@ export class RolloutRepository {
   }
 
   /** Saves a planned rollout with every host pending and locked; the caller holds the transaction. */
-  create(spec: RolloutSpec, specSha256: string, plan: RolloutPlan, now: string): void {
-    this.insertRollout.run(spec.name, spec.kind, spec.target, JSON.stringify(spec), specSha256, 'planned', now, now);
+  create(spec: RolloutSpec, specSha256: string, playbook: PlaybookSnapshot | null, plan: RolloutPlan, now: string): void {
+    this.insertRollout.run(
+      spec.name,
+      spec.kind,
+      spec.target,
+      JSON.stringify(spec),
+      specSha256,
+      'planned',
+      playbook?.specPath ?? null,
+      playbook?.playbookPath ?? null,
+      playbook?.text ?? null,
+      playbook?.sha256 ?? null,
+      now,
+      now,
+    );
     const pending = JSON.stringify({ status: 'pending' });
     for (const wave of plan.waves) {
       wave.batches.forEach((batch, batchIndex) =>

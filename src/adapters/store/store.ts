@@ -1,9 +1,11 @@
 import type { Database } from 'better-sqlite3';
 import { openDatabase, type OpenDatabaseOptions } from './database.js';
 import { EventRepository } from './event-repository.js';
+import { FreezeRepository } from './freeze-repository.js';
 import { HostKeyRepository } from './host-key-repository.js';
 import { HostRepository } from './host-repository.js';
 import { RolloutRepository } from './rollout-repository.js';
+import { RunLedgerRepository } from './run-ledger-repository.js';
 
 export interface Store {
   db: Database;
@@ -11,6 +13,8 @@ export interface Store {
   events: EventRepository;
   hostKeys: HostKeyRepository;
   rollouts: RolloutRepository;
+  ledger: RunLedgerRepository;
+  freeze: FreezeRepository;
   /** Runs `work` in one IMMEDIATE transaction: state and its audit events commit together or not at all. */
   write<T>(work: () => T): T;
   close(): void;
@@ -24,6 +28,8 @@ export function openStore(options: OpenDatabaseOptions): Store {
     events: new EventRepository(db),
     hostKeys: new HostKeyRepository(db),
     rollouts: new RolloutRepository(db),
+    ledger: new RunLedgerRepository(db),
+    freeze: new FreezeRepository(db),
     write: (work) => db.transaction(work).immediate(),
     close: () => db.close(),
   };

@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { BugError } from '../../errors.js';
 
 /** Runs a local program and returns stdout; a failure names the command and its stderr. */
@@ -29,4 +29,22 @@ export function commandExists(program: string): boolean {
   } catch {
     return false;
   }
+}
+
+export interface ProcessOutcome {
+  code: number | null;
+  signal: string | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a local program without blocking the event loop; a deadline kills it. Never throws for exit status. */
+export function runProcess(program: string, args: readonly string[], options: { timeoutMs: number }): Promise<ProcessOutcome> {
+  return new Promise((resolve) => {
+    execFile(program, args, { encoding: 'utf8', timeout: options.timeoutMs, killSignal: 'SIGKILL', maxBuffer: 1024 * 1024 }, (error, stdout, stderr) => {
+      const failure = error as (Error & { code?: number | string; signal?: string }) | null;
+      const code = failure === null ? 0 : typeof failure.code === 'number' ? failure.code : null;
+      resolve({ code, signal: failure?.signal ?? null, stdout, stderr: failure && code === null && !failure.signal ? `${stderr}${failure.message}` : stderr });
+    });
+  });
 }

@@ -7,6 +7,7 @@ export function renderLabUp(result: LabUpResult): string {
     `${installed}lab "${result.name}" is up: ${result.hosts.length} hosts on ${result.subnet} (slot ${result.slot}), each a real sshd in its own network namespace`,
     `SSH config: ${result.sshConfig}  (ssh -F ${result.sshConfig} ${result.hosts[0]?.hostname ?? ''})`,
     `Use it with fleetwave: export FLEETWAVE_SSH_CONFIG=${result.sshConfig}`,
+    `A kernel rollout for it (simulated ${result.kernelPackage.split('/').pop()}): fleetwave rollout plan ${result.rolloutSpec}`,
   ].join('\n');
 }
 

@@ -33,7 +33,7 @@ export function renderRolloutPlan(result: RolloutPlanResult): string {
   lines.push(
     '',
     result.saved
-      ? `Saved as rollout ${spec.name} (planned); its ${plan.hostCount} hosts are locked to it. Running rollouts is not built yet.`
+      ? `Saved as rollout ${spec.name} (planned); its ${plan.hostCount} hosts are locked to it. Start it with: fleetwave rollout run ${spec.name}`
       : 'Not saved (dry run, or the plan has problems).',
   );
   return lines.join('\n');

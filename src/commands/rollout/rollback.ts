@@ -1,0 +1,13 @@
+import { RolloutControlCommand } from '../../cli/rollout-control-command.js';
+import type { RolloutControlResult } from '../../services/rollout-control.js';
+
+export default class RolloutRollback extends RolloutControlCommand {
+  static override summary = 'Roll back every host this rollout changed, newest wave first, one batch at a time.';
+  static override description = 'Runs the playbook\'s rollback steps within the rollout\'s spread limits. Works on running, paused, halted, aborted and completed rollouts, and widens a one-wave rollback to all.';
+  static override examples = ['<%= config.bin %> <%= command.id %> kernel-515-netkit --reason "regression in the new kernel, INC-42"'];
+
+  async run(): Promise<RolloutControlResult> {
+    const { args, flags } = await this.parse(RolloutRollback);
+    return this.control(flags.db, args.name, { type: 'RollbackRequested', reason: flags.reason }, flags.reason);
+  }
+}

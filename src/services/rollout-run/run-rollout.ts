@@ -1,0 +1,164 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { hostname as machineName } from 'node:os';
+import path from 'node:path';
+import { currentActor } from '../../adapters/actor.js';
+import type { Clock } from '../../adapters/clock.js';
+import { loadSshConfig, localEnvironment } from '../../adapters/ssh/ssh-config-files.js';
+import type { RolloutHost } from '../../adapters/store/rollout-repository.js';
+import type { RunnerLease } from '../../adapters/store/run-ledger-repository.js';
+import { openStore, type Store } from '../../adapters/store/store.js';
+import { FleetwaveError } from '../../errors.js';
+import { loadRolloutSpec } from '../../rollout/load-spec.js';
+import type { RolloutStatus } from '../../rollout/rollout-machine.js';
+import { resolveConnection } from '../../ssh/connection-settings.js';
+import { openExecutor, type SshRunOptions } from '../fleet-exec.js';
+import { parsePlaybook, sha256Of } from '../playbook-files.js';
+import { specSha256 } from '../rollout-plan.js';
+import type { RunContext } from './run-context.js';
+import type { RunProgress } from './run-progress.js';
+import { RolloutRunner } from './runner.js';
+
+export interface RunRolloutRequest extends SshRunOptions {
+  dbPath: string;
+  name: string;
+  reason?: string;
+  clock: Clock;
+  leaseTtlMs: number;
+  pollMs: number;
+  onProgress?: (progress: RunProgress) => void;
+}
+
+export interface RunRolloutResult {
+  name: string;
+  status: RolloutStatus;
+  /** finished: nothing left to do. halted: a gate or budget stopped it and an operator must look. */
+  stoppedBecause: 'finished' | 'halted';
+  reason: string | null;
+  hosts: Record<string, number>;
+  failed: { hostname: string; status: string; reason: string }[];
+  tookOverFrom: string | null;
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** A lease is live while its heartbeat is fresh, unless its process is provably gone from this machine. */
+function liveHolder(lease: RunnerLease | null, now: number): RunnerLease | null {
+  if (!lease) return null;
+  if (now - Date.parse(lease.heartbeatAt) > lease.ttlMs) return null;
+  if (lease.machine === machineName() && !pidAlive(lease.pid)) return null;
+  return lease;
+}
+
+/** The spec and playbook files, if they still exist, must be what was planned. */
+function refuseChangedFiles(store: Store, name: string): string[] {
+  const definition = store.rollouts.definition(name)!;
+  const warnings: string[] = [];
+  const stored = store.rollouts.find(name)!;
+  if (definition.specPath && existsSync(definition.specPath)) {
+    const loaded = loadRolloutSpec(definition.specPath, readFileSync(definition.specPath, 'utf8'));
+    if (!loaded.spec || loaded.spec.name !== name || specSha256(loaded.spec) !== stored.specSha256) {
+      throw new FleetwaveError('SPEC_CHANGED', `${definition.specPath} changed since rollout ${name} was planned; a rollout runs the spec it was planned with`, {
+        suggestions: ['Restore the file, or plan the change as a new rollout under a new name (abort this one first).'],
+      });
+    }
+  } else if (definition.specPath) {
+    warnings.push(`${definition.specPath} is gone; running the spec as planned`);
+  }
+  if (definition.playbookPath && existsSync(definition.playbookPath) && sha256Of(readFileSync(definition.playbookPath, 'utf8')) !== definition.playbookSha256) {
+    throw new FleetwaveError('SPEC_CHANGED', `${definition.playbookPath} changed since rollout ${name} was planned`, {
+      suggestions: ['Restore the playbook, or plan a new rollout that uses the changed one.'],
+    });
+  }
+  return warnings;
+}
+
+function acquireLease(store: Store, name: string, owner: string, ttlMs: number, now: () => Date, reason: string | undefined): string | null {
+  return store.write(() => {
+    const existing = store.ledger.lease(name);
+    const holder = liveHolder(existing, now().getTime());
+    if (holder && holder.owner !== owner) {
+      const age = Math.round((now().getTime() - Date.parse(holder.heartbeatAt)) / 1000);
+      throw new FleetwaveError('ROLLOUT_RUNNING', `rollout ${name} is already being run by pid ${holder.pid} on ${holder.machine} (heartbeat ${age}s ago)`, {
+        suggestions: ['Watch it with: fleetwave rollout status ' + name + ' --watch', `A dead runner's lease expires ${Math.round(holder.ttlMs / 1000)}s after its last heartbeat.`],
+      });
+    }
+    const at = now().toISOString();
+    store.ledger.takeLease({ rollout: name, owner, pid: process.pid, machine: machineName(), acquiredAt: at, heartbeatAt: at, ttlMs });
+    const tookOverFrom = existing ? `pid ${existing.pid} on ${existing.machine}` : null;
+    store.events.append([{ subject: `rollout:${name}`, action: 'rollout.runner-started', details: { pid: process.pid, tookOverFrom } }], currentActor(reason), at);
+    return tookOverFrom;
+  });
+}
+
+function summarize(name: string, status: RolloutStatus, reason: string | null, stoppedBecause: RunRolloutResult['stoppedBecause'], hosts: readonly RolloutHost[], tookOverFrom: string | null): RunRolloutResult {
+  const counts: Record<string, number> = {};
+  for (const host of hosts) counts[host.state.status] = (counts[host.state.status] ?? 0) + 1;
+  const failed = hosts.flatMap((host) =>
+    host.state.status === 'failed' || host.state.status === 'rollback-failed' || ((host.state.status === 'rolled-back' || host.state.status === 'rolling-back') && host.state.hostFailed)
+      ? [{ hostname: host.hostname, status: host.state.status, reason: host.state.reason }]
+      : [],
+  );
+  return { name, status, stoppedBecause, reason, hosts: counts, failed, tookOverFrom };
+}
+
+/**
+ * `rollout run NAME`: takes the rollout's lease and works it until it completes, is rolled back
+ * or aborted and settled, or halts. Running it again after a crash picks up where the rows say.
+ */
+export async function runRollout(request: RunRolloutRequest): Promise<RunRolloutResult & { warnings: string[] }> {
+  const store = openStore({ path: request.dbPath, create: false });
+  const owner = randomUUID();
+  try {
+    const stored = store.rollouts.find(request.name);
+    if (!stored) throw new FleetwaveError('ROLLOUT_NOT_FOUND', `no rollout named ${request.name}`, { suggestions: ['See them with: fleetwave rollout list'] });
+    const definition = store.rollouts.definition(request.name)!;
+    if (!definition.playbook || !definition.playbookPath) {
+      throw new FleetwaveError('PLAYBOOK_INVALID', `rollout ${request.name} was planned before playbooks were snapshotted; plan it again under a new name`);
+    }
+    const warnings = refuseChangedFiles(store, request.name);
+    const playbook = parsePlaybook(definition.playbookPath, definition.playbook, definition.spec.vars);
+    const tookOverFrom = acquireLease(store, request.name, owner, request.leaseTtlMs, () => request.clock.now(), request.reason);
+    const env = localEnvironment();
+    const lookup = loadSshConfig(request.sshConfig, env);
+    const actor = currentActor(request.reason);
+    const executor = openExecutor({ store, actor, now: () => request.clock.now().toISOString() }, request);
+    let runner: RolloutRunner | null = null;
+    const context: RunContext = {
+      store,
+      name: request.name,
+      spec: definition.spec,
+      playbook,
+      specDir: path.dirname(definition.specPath ?? definition.playbookPath),
+      actor,
+      clock: request.clock,
+      executor,
+      owner,
+      connectionOf: (host) => resolveConnection(host, lookup, env),
+      stopping: () => runner?.isStopping() ?? false,
+      report: (progress) => request.onProgress?.(progress),
+    };
+    runner = new RolloutRunner(context, { pollMs: request.pollMs, heartbeatMs: Math.max(200, Math.floor(request.leaseTtlMs / 3)) });
+    try {
+      const exit = await runner.run();
+      const final = store.rollouts.find(request.name)!;
+      return { ...summarize(request.name, final.status, final.reason, exit.stoppedBecause, store.rollouts.hosts(request.name), tookOverFrom), warnings };
+    } finally {
+      await executor.close();
+      try {
+        store.write(() => store.ledger.releaseLease(request.name, owner));
+      } catch {
+        // The database may be what failed; the lease then expires on its own.
+      }
+    }
+  } finally {
+    store.close();
+  }
+}

@@ -1,0 +1,291 @@
+import { FleetwaveError } from '../../errors.js';
+import { judgeGates } from '../../rollout/gates.js';
+import { transitionHost } from '../../rollout/host-machine.js';
+import { decideRun, type RunAction } from '../../rollout/run-decision.js';
+import { transitionRollout, type RolloutEvent, type RolloutState, type RolloutStatus } from '../../rollout/rollout-machine.js';
+import { readGate } from '../gate-readers.js';
+import { checkHost, driveHost, moveHost, rollbackHost } from './host-worker.js';
+import { changeMessage, deliverWebhook } from './notify.js';
+import { audit, commit, nowIso, type RunContext } from './run-context.js';
+
+export interface RunnerTiming {
+  /** How often the runner re-reads the database (operators' requests, freezes). */
+  pollMs: number;
+  /** How often it renews its lease; the lease lives leaseTtlMs without renewal. */
+  heartbeatMs: number;
+}
+
+export type RunnerExit = { status: RolloutStatus; stoppedBecause: 'finished' | 'halted' };
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The imperative shell around decideRun: read the rows, decide, act, repeat. Host work runs in
+ * background workers (one per host, at most one at a time), so the loop keeps polling while hosts
+ * reboot: an operator's pause or abort is seen within one poll interval.
+ */
+export class RolloutRunner {
+  private readonly workers = new Map<string, Promise<void>>();
+  private readonly background = new Set<Promise<unknown>>();
+  private status: RolloutStatus = 'planned';
+  private lastWhy = '';
+  private reading: Promise<void> | null = null;
+  private nextReadingAt = 0;
+  private lastHeartbeat = 0;
+  private failure: unknown = null;
+  private wake: (() => void) | null = null;
+
+  constructor(
+    private readonly context: RunContext,
+    private readonly timing: RunnerTiming,
+  ) {}
+
+  /** Workers stop driving hosts forward once the rollout is aborted or rolling back. */
+  isStopping(): boolean {
+    return this.failure !== null || this.status === 'aborted' || this.status === 'rolling-back';
+  }
+
+  async run(): Promise<RunnerExit> {
+    const { context } = this;
+    try {
+      for (;;) {
+        if (this.failure) throw this.failure;
+        this.heartbeat();
+        const rollout = context.store.rollouts.find(context.name)!;
+        this.observe(rollout);
+        const snapshot = {
+          rollout: { status: rollout.status, wave: rollout.wave, reason: rollout.reason, rollbackWave: rollout.rollbackWave, soakStartedAt: rollout.soakStartedAt },
+          spec: context.spec,
+          hosts: context.store.rollouts.hosts(context.name),
+          frozen: context.store.freeze.current()?.reason ?? null,
+          now: context.clock.now(),
+          busy: new Set(this.workers.keys()),
+        };
+        this.reportCounts(snapshot.hosts, rollout.wave);
+        for (const action of decideRun(snapshot)) {
+          const exit = this.act(action, snapshot.rollout);
+          if (exit) {
+            await this.settle();
+            if (this.failure) throw this.failure;
+            return exit;
+          }
+        }
+        await this.nap();
+      }
+    } finally {
+      await this.settle();
+    }
+  }
+
+  /** Returns an exit when the loop should stop. */
+  private act(action: RunAction, rollout: RolloutState & { soakStartedAt: string | null }): RunnerExit | null {
+    const { context } = this;
+    switch (action.kind) {
+      case 'start':
+        this.transition({ type: 'Started' });
+        return null;
+      case 'drive':
+        for (const hostname of action.hostnames) this.launch(hostname, () => driveHost(context, hostname));
+        return null;
+      case 'dispatch':
+        commit(context, () => {
+          for (const hostname of action.hostnames) {
+            const row = context.store.rollouts.hosts(context.name).find((host) => host.hostname === hostname)!;
+            const next = transitionHost({ rollout: context.name, hostname, stepCount: context.playbook.steps.length }, row.state, { type: 'Dispatched' });
+            context.store.rollouts.saveHostState(context.name, hostname, next.state, nowIso(context));
+          }
+          audit(context, action.hostnames.map((hostname) => ({ subject: `rollout:${context.name}`, host: hostname, action: 'rollout.host.dispatched', details: { wave: action.wave, batch: action.batch } })));
+        });
+        for (const hostname of action.hostnames) {
+          context.report({ type: 'host', hostname, wave: action.wave, status: 'running', detail: `batch ${action.batch}` });
+          this.launch(hostname, () => driveHost(context, hostname));
+        }
+        return null;
+      case 'rollback':
+        for (const hostname of action.hostnames) this.launch(hostname, () => rollbackHost(context, hostname, action.reason));
+        return null;
+      case 'skip':
+        for (const hostname of action.hostnames) moveHost(context, hostname, { type: 'SkipRequested', reason: action.reason });
+        return null;
+      case 'budget-spent':
+        this.transition({ type: 'GateFailed', wave: action.wave, reason: `failure budget spent: ${action.detail}`, onSpent: context.spec.failureBudget.onSpent });
+        return null;
+      case 'soak':
+        this.soak(action, rollout);
+        return null;
+      case 'rollback-finished':
+        this.transition({ type: 'RollbackFinished' });
+        return null;
+      case 'wait':
+        if (action.why !== this.lastWhy) context.report({ type: 'wait', why: action.why });
+        this.lastWhy = action.why;
+        return null;
+      case 'halted':
+        return { status: 'halted', stoppedBecause: 'halted' };
+      case 'done': {
+        const status = rollout.status;
+        commit(context, () => {
+          const freed = context.store.rollouts.releaseLocks(context.name);
+          if (freed > 0) audit(context, [{ subject: `rollout:${context.name}`, action: 'rollout.hosts-released', details: { status, hosts: freed } }]);
+        });
+        return { status, stoppedBecause: 'finished' };
+      }
+    }
+  }
+
+  private soak(action: Extract<RunAction, { kind: 'soak' }>, rollout: RolloutState): void {
+    const { context } = this;
+    if (this.reading) return;
+    const now = context.clock.now().getTime();
+    if (action.startedAt === null) {
+      commit(context, () => {
+        context.store.rollouts.setSoakStarted(context.name, nowIso(context));
+        audit(context, [{ subject: `rollout:${context.name}`, action: 'rollout.soak-started', details: { wave: action.wave, seconds: context.spec.soak } }]);
+      });
+      context.report({ type: 'wait', why: `wave ${action.wave}: soaking ${context.spec.soak}s` });
+      this.nextReadingAt = now;
+      return;
+    }
+    const final = action.endsAt !== null && now >= action.endsAt.getTime();
+    if (!final && now < this.nextReadingAt) return;
+    this.nextReadingAt = now + context.spec.checkInterval * 1000;
+    this.reading = this.readHealth(action.wave, final, action.last, rollout)
+      .catch((error: unknown) => {
+        this.failure ??= error;
+      })
+      .finally(() => {
+        this.reading = null;
+        this.wake?.();
+      });
+  }
+
+  /** Per-host checks on the wave's succeeded hosts, and the wave gates; all fail closed. */
+  private async readHealth(wave: number, final: boolean, last: boolean, rollout: RolloutState): Promise<void> {
+    const { context } = this;
+    const hosts = context.store.rollouts.hosts(context.name).filter((host) => host.wave === wave && host.state.status === 'succeeded');
+    const [hostVerdicts, gates] = await Promise.all([
+      Promise.all(hosts.map(async (host) => ({ hostname: host.hostname, ...(await checkHost(context, host.hostname)) }))),
+      Promise.all(context.spec.gates.map(readGate)),
+    ]);
+    const unhealthyHosts = hostVerdicts.filter((verdict) => !verdict.healthy);
+    const gateVerdict = judgeGates(gates);
+    const healthy = unhealthyHosts.length === 0 && gateVerdict.healthy;
+    const detail = [
+      `${hosts.length - unhealthyHosts.length}/${hosts.length} hosts pass their checks`,
+      context.spec.gates.length > 0 ? gateVerdict.detail : null,
+      ...unhealthyHosts.map((verdict) => `${verdict.hostname}: ${verdict.detail}`),
+    ].filter(Boolean).join('; ');
+    commit(context, () =>
+      audit(context, [{ subject: `rollout:${context.name}`, action: 'rollout.health-read', details: { wave, final, healthy, hostsChecked: hosts.length, unhealthyHosts: unhealthyHosts.length, gates } }]),
+    );
+    context.report({ type: 'health', wave, healthy, detail });
+    for (const verdict of unhealthyHosts) {
+      try {
+        moveHost(context, verdict.hostname, { type: 'HealthFailed', reason: `during the soak: ${verdict.detail}` });
+      } catch (error) {
+        if ((error as Error).name !== 'InvalidTransitionError') throw error;
+      }
+    }
+    // The rollout may have been paused or aborted while the gates were read: apply only if still current.
+    if (!gateVerdict.healthy) {
+      this.transition({ type: 'GateFailed', wave, reason: `health gate failed: ${gateVerdict.detail}`, onSpent: context.spec.failureBudget.onSpent }, { ifStillAt: rollout });
+    } else if (final && unhealthyHosts.length === 0) {
+      this.transition({ type: 'WaveCompleted', wave, last }, { ifStillAt: rollout });
+    }
+  }
+
+  /** Applies a rollout event read fresh in the transaction; with ifStillAt, a stale event is dropped. */
+  private transition(event: RolloutEvent, options: { ifStillAt?: RolloutState } = {}): void {
+    const { context } = this;
+    const changed = commit(context, () => {
+      const current = context.store.rollouts.find(context.name)!;
+      if (options.ifStillAt && (current.status !== options.ifStillAt.status || current.wave !== options.ifStillAt.wave)) return null;
+      const from: RolloutState = { status: current.status, wave: current.wave, reason: current.reason, rollbackWave: current.rollbackWave };
+      const next = transitionRollout(context.name, from, event);
+      const at = nowIso(context);
+      context.store.rollouts.saveState(context.name, next.state, at);
+      if (next.state.wave !== from.wave || next.state.status !== 'running') context.store.rollouts.setSoakStarted(context.name, null);
+      let freed = 0;
+      if (next.state.status === 'completed' || next.state.status === 'rolled-back') freed = context.store.rollouts.releaseLocks(context.name);
+      audit(context, [{ subject: `rollout:${context.name}`, action: `rollout.${next.state.status}`, details: { from: from.status, event: event.type, wave: next.state.wave, reason: next.state.reason, locksReleased: freed } }]);
+      return { from, to: next.state, at };
+    });
+    if (!changed) return;
+    this.status = changed.to.status;
+    context.report(
+      event.type === 'WaveCompleted' && changed.to.status === 'running'
+        ? { type: 'wait', why: `wave ${event.wave} completed; starting wave ${changed.to.wave}` }
+        : { type: 'rollout', status: changed.to.status, reason: changed.to.reason, by: 'runner' },
+    );
+    if (changed.to.status !== changed.from.status) this.notify(changed.from.status, changed.to, changed.at);
+  }
+
+  /** A change someone else made (pause, abort, rollback from another terminal) is acknowledged in the audit trail. */
+  private observe(rollout: { status: RolloutStatus; wave: number; reason: string | null; rollbackWave: number | null; updatedAt: string }): void {
+    const { context } = this;
+    const previous = this.status;
+    this.status = rollout.status;
+    if (previous === rollout.status || previous === 'planned') return;
+    const latencyMs = Math.max(0, context.clock.now().getTime() - Date.parse(rollout.updatedAt));
+    commit(context, () =>
+      audit(context, [{ subject: `rollout:${context.name}`, action: 'rollout.runner-observed', details: { from: previous, to: rollout.status, latencyMs } }]),
+    );
+    context.report({ type: 'rollout', status: rollout.status, reason: rollout.reason, by: 'operator' });
+  }
+
+  private notify(from: RolloutStatus, to: RolloutState, at: string): void {
+    const { context } = this;
+    if (!context.spec.webhook) return;
+    this.track(
+      deliverWebhook(context.spec, changeMessage(context.spec, from, to, at, context.actor.user)).then((outcome) => {
+        if (outcome) commit(context, () => audit(context, [{ subject: `rollout:${context.name}`, action: 'rollout.webhook', details: { to: to.status, ...outcome } }]));
+      }),
+    );
+  }
+
+  private heartbeat(): void {
+    const { context } = this;
+    const now = context.clock.now().getTime();
+    if (now - this.lastHeartbeat < this.timing.heartbeatMs) return;
+    const kept = context.store.write(() => context.store.ledger.heartbeat(context.name, context.owner, nowIso(context)));
+    if (!kept) throw new FleetwaveError('LEASE_LOST', `another runner took over rollout ${context.name}; this one stops`);
+    this.lastHeartbeat = now;
+  }
+
+  private launch(hostname: string, work: () => Promise<void>): void {
+    if (this.workers.has(hostname)) return;
+    const running = work()
+      .catch((error: unknown) => {
+        this.failure ??= error;
+      })
+      .finally(() => {
+        this.workers.delete(hostname);
+        this.wake?.();
+      });
+    this.workers.set(hostname, running);
+  }
+
+  private track(promise: Promise<unknown>): void {
+    const tracked = promise.catch(() => undefined).finally(() => this.background.delete(tracked));
+    this.background.add(tracked);
+  }
+
+  /** Sleeps one poll interval, or less when a worker finishes. */
+  private async nap(): Promise<void> {
+    await Promise.race([sleep(this.timing.pollMs), new Promise<void>((resolve) => (this.wake = resolve))]);
+    this.wake = null;
+  }
+
+  private async settle(): Promise<void> {
+    while (this.workers.size > 0 || this.reading || this.background.size > 0) {
+      await Promise.allSettled([...this.workers.values(), this.reading, ...this.background]);
+    }
+  }
+
+  private reportCounts(hosts: readonly { wave: number; state: { status: string } }[], wave: number): void {
+    const byStatus: Record<string, number> = {};
+    for (const host of hosts) byStatus[host.state.status] = (byStatus[host.state.status] ?? 0) + 1;
+    this.context.report({ type: 'counts', wave, waves: Math.max(0, ...hosts.map((host) => host.wave)) + 1, byStatus });
+  }
+}
+

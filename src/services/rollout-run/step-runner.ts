@@ -1,0 +1,202 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import type { RolloutHost } from '../../adapters/store/rollout-repository.js';
+import type { Host } from '../../fleet/host.js';
+import { stepAction, stepLabel, type PlaybookStep, type StepAction } from '../../rollout/playbook.js';
+import { renderCommand, renderText, shellQuote, TemplateError, type TemplateScope } from '../../rollout/template.js';
+import type { CommandResult } from '../../ssh/command-result.js';
+import type { ConnectionSettings } from '../../ssh/connection-settings.js';
+import { commit, nowIso, type RunContext } from './run-context.js';
+
+export type StepSection = 'step' | 'rollback' | 'check';
+
+export interface StepOutcome {
+  ok: boolean;
+  skipped: boolean;
+  detail: string;
+  exitCode: number | null;
+  registered: { name: string; value: string } | null;
+  durationMs: number;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const BOOT_ID_COMMAND = 'cat /proc/sys/kernel/random/boot_id';
+
+export function effectIdOf(context: RunContext, hostname: string, section: StepSection, index: number): string {
+  return `${context.name}:${hostname}:${section}:${index}`;
+}
+
+function scopeOf(context: RunContext, host: Host, row: RolloutHost): TemplateScope {
+  return {
+    target: context.spec.target,
+    rollout: context.name,
+    host: { hostname: host.hostname, address: host.address, cluster: host.cluster, zone: host.zone, rack: host.rack },
+    vars: { ...context.playbook.vars, ...context.spec.vars },
+    registered: row.registered,
+  };
+}
+
+function describe(result: CommandResult): string {
+  if (result.status === 'error') return `${result.error?.kind}: ${result.error?.message}`;
+  const output = (result.stderr.trim() || result.stdout.trim()).split('\n').slice(-3).join(' | ');
+  return `exit ${result.exitCode ?? result.signal}${output ? `: ${output}` : ''}`;
+}
+
+async function runWithRetries(context: RunContext, settings: ConnectionSettings, command: string, step: PlaybookStep): Promise<CommandResult> {
+  let result: CommandResult;
+  for (let attempt = 0; ; attempt += 1) {
+    result = await context.executor.run(settings, command, { timeoutMs: step.timeout * 1000 });
+    if (result.status === 'ok' || attempt >= step.retries) return result;
+    await sleep(step.retry_delay * 1000);
+  }
+}
+
+async function readBootId(context: RunContext, settings: ConnectionSettings): Promise<string | null> {
+  const result = await context.executor.run(settings, BOOT_ID_COMMAND, { timeoutMs: 5000 });
+  return result.status === 'ok' ? result.stdout.trim() || null : null;
+}
+
+/**
+ * Waits for a reboot issued at `issuedAt` to show: a new boot id. The same id past the down
+ * deadline means the reboot did not happen; no answer past the up deadline means the host did not
+ * come back.
+ */
+async function awaitNewBoot(context: RunContext, settings: ConnectionSettings, oldBootId: string, action: Extract<StepAction, { kind: 'reboot' }>, issuedAt: number) {
+  for (;;) {
+    const bootId = await readBootId(context, settings);
+    const elapsed = context.clock.now().getTime() - issuedAt;
+    if (bootId !== null && bootId !== oldBootId) return { verdict: 'rebooted' as const, bootId };
+    if (bootId === oldBootId && elapsed > action.downTimeoutMs) return { verdict: 'not-rebooted' as const, bootId };
+    if (bootId === null && elapsed > action.upTimeoutMs) return { verdict: 'never-back' as const, bootId };
+    await sleep(1000);
+  }
+}
+
+async function perform(context: RunContext, settings: ConnectionSettings, step: PlaybookStep, action: StepAction, scope: TemplateScope, before: { bootId?: string }, issuedAt: number) {
+  switch (action.kind) {
+    case 'run':
+    case 'check': {
+      const result = await runWithRetries(context, settings, renderCommand(action.command, scope), step);
+      return { ok: result.status === 'ok', detail: result.status === 'ok' ? result.stdout.trim().split('\n').at(-1) ?? '' : describe(result), exitCode: result.exitCode, stdout: result.stdout };
+    }
+    case 'upload': {
+      const source = path.resolve(context.specDir, renderText(action.src, scope));
+      if (!existsSync(source)) return { ok: false, detail: `${source} does not exist on the control host`, exitCode: null, stdout: '' };
+      const dest = renderText(action.dest, scope);
+      for (let attempt = 0; ; attempt += 1) {
+        const upload = await context.executor.upload(settings, source, dest);
+        if (upload.status === 'ok') {
+          if (action.mode) {
+            const chmod = await context.executor.run(settings, `chmod ${action.mode} ${shellQuote(dest)}`);
+            if (chmod.status !== 'ok') return { ok: false, detail: `chmod: ${describe(chmod)}`, exitCode: chmod.exitCode, stdout: '' };
+          }
+          return { ok: true, detail: `${dest} sha256 ${upload.sha256.slice(0, 12)} verified`, exitCode: 0, stdout: '' };
+        }
+        if (attempt >= step.retries) return { ok: false, detail: `upload: ${upload.error?.message}`, exitCode: null, stdout: '' };
+        await sleep(step.retry_delay * 1000);
+      }
+    }
+    case 'wait_for': {
+      const command = renderCommand(action.command, scope);
+      const deadline = context.clock.now().getTime() + action.timeoutMs;
+      let last: CommandResult;
+      do {
+        last = await context.executor.run(settings, command, { timeoutMs: Math.min(step.timeout * 1000, action.timeoutMs) });
+        if (last.status === 'ok') return { ok: true, detail: last.stdout.trim().split('\n').at(-1) ?? '', exitCode: 0, stdout: last.stdout };
+        await sleep(action.intervalMs);
+      } while (context.clock.now().getTime() < deadline);
+      return { ok: false, detail: `not ready within ${action.timeoutMs / 1000}s: ${describe(last)}`, exitCode: last.exitCode, stdout: '' };
+    }
+    case 'reboot': {
+      const issued = await context.executor.run(settings, renderCommand(action.command, scope), { timeoutMs: 30_000 });
+      // The session may die with the host: only a command that ran and failed is a failure.
+      if (issued.status === 'failed') return { ok: false, detail: `the reboot command failed: ${describe(issued)}`, exitCode: issued.exitCode, stdout: '' };
+      return rebootVerdict(await awaitNewBoot(context, settings, before.bootId!, action, issuedAt), action);
+    }
+  }
+}
+
+function rebootVerdict(seen: { verdict: 'rebooted' | 'not-rebooted' | 'never-back'; bootId: string | null }, action: Extract<StepAction, { kind: 'reboot' }>) {
+  if (seen.verdict === 'rebooted') return { ok: true, detail: `back with boot id ${seen.bootId}`, exitCode: 0, stdout: '' };
+  if (seen.verdict === 'not-rebooted') return { ok: false, detail: `the host did not go down within ${action.downTimeoutMs / 1000}s (same boot id)`, exitCode: null, stdout: '' };
+  return { ok: false, detail: `the host did not come back within ${action.upTimeoutMs / 1000}s`, exitCode: null, stdout: '' };
+}
+
+/**
+ * Runs one playbook step on one host. For steps that change the host (`step`, `rollback`) an
+ * effect row is written as started before anything runs; the caller records the outcome and the
+ * host's transition in one transaction. A step a dead runner left started is re-run only after
+ * its `skip_if`; a reboot left started is verified by boot id and never repeated if it happened.
+ */
+export async function runStep(context: RunContext, host: Host, row: RolloutHost, section: StepSection, index: number, step: PlaybookStep): Promise<StepOutcome> {
+  const started = Date.now();
+  const settings = context.connectionOf(host);
+  const scope = scopeOf(context, host, row);
+  const effectId = effectIdOf(context, host.hostname, section, index);
+  const done = (outcome: Omit<StepOutcome, 'durationMs' | 'registered'> & { stdout?: string }): StepOutcome => ({
+    ok: outcome.ok,
+    skipped: outcome.skipped,
+    detail: outcome.detail,
+    exitCode: outcome.exitCode,
+    registered: outcome.ok && !outcome.skipped && step.register ? { name: step.register, value: (outcome.stdout ?? '').trim() } : null,
+    durationMs: Date.now() - started,
+  });
+  let action: StepAction;
+  try {
+    action = stepAction(step);
+    if (step.skip_if !== undefined) {
+      const probe = await context.executor.run(settings, renderCommand(step.skip_if, scope), { timeoutMs: step.timeout * 1000 });
+      if (probe.status === 'ok') return done({ ok: true, skipped: true, detail: 'skip_if held: already done', exitCode: 0 });
+      if (probe.status === 'error') return done({ ok: false, skipped: false, detail: `skip_if could not run: ${describe(probe)}`, exitCode: null });
+    }
+    const ledgered = section !== 'check';
+    const previous = ledgered ? context.store.ledger.effect(context.name, effectId) : null;
+    if (action.kind === 'reboot' && previous?.status === 'started' && typeof previous.before.bootId === 'string') {
+      // A runner died after issuing (or just before issuing) this reboot: look before rebooting again.
+      const seen = await awaitNewBoot(context, settings, previous.before.bootId, action, Date.parse(previous.startedAt));
+      if (seen.verdict !== 'not-rebooted') {
+        const verdict = rebootVerdict(seen, action);
+        return done({ ...verdict, skipped: false, detail: `${verdict.detail} (the reboot a previous runner issued)` });
+      }
+    }
+    const before: { bootId?: string } = {};
+    if (action.kind === 'reboot') {
+      const bootId = await readBootId(context, settings);
+      if (bootId === null) return done({ ok: false, skipped: false, detail: 'cannot read the boot id before rebooting: the host is unreachable', exitCode: null });
+      before.bootId = bootId;
+    }
+    if (ledgered) commit(context, () => context.store.ledger.start(context.name, { effectId, hostname: host.hostname, kind: action.kind, before }, nowIso(context)));
+    const result = await perform(context, settings, step, action, scope, before, context.clock.now().getTime());
+    return done({ ...result, skipped: false });
+  } catch (error) {
+    if (error instanceof TemplateError) return done({ ok: false, skipped: false, detail: error.message, exitCode: null });
+    throw error;
+  }
+}
+
+/** Writes a step's outcome into the ledger; runs inside the caller's transaction. */
+export function recordStep(context: RunContext, hostname: string, section: StepSection, index: number, step: PlaybookStep, outcome: StepOutcome): void {
+  if (section === 'check') return;
+  const effectId = effectIdOf(context, hostname, section, index);
+  const at = nowIso(context);
+  if (!context.store.ledger.effect(context.name, effectId)) {
+    context.store.ledger.start(context.name, { effectId, hostname, kind: outcome.skipped ? 'skipped' : stepAction(step).kind, before: {} }, at);
+  }
+  context.store.ledger.finish(context.name, effectId, outcome.ok ? 'done' : 'failed', { detail: outcome.detail, skipped: outcome.skipped, exitCode: outcome.exitCode, durationMs: outcome.durationMs }, at);
+}
+
+export function stepEvent(context: RunContext, hostname: string, section: StepSection, index: number, step: PlaybookStep, outcome: StepOutcome) {
+  return {
+    subject: `rollout:${context.name}`,
+    host: hostname,
+    action: `rollout.host.${section}`,
+    details: {
+      index,
+      name: stepLabel(step, index),
+      outcome: outcome.skipped ? 'skipped' : outcome.ok ? 'ok' : 'failed',
+      detail: outcome.detail,
+      exitCode: outcome.exitCode,
+      durationMs: outcome.durationMs,
+    },
+  };
+}
