@@ -64,7 +64,7 @@ const PrometheusAnswerSchema = z.object({
   data: z.object({ resultType: z.string(), result: z.unknown() }).optional(),
 });
 
-export function judgeHttpAnswer(gate: NonNullable<Gate['http']>, status: number, body: string): { healthy: boolean; detail: string } {
+export function judgeHttpAnswer(gate: Pick<NonNullable<Gate['http']>, 'expect_status' | 'body_contains'>, status: number, body: string): { healthy: boolean; detail: string } {
   if (status !== gate.expect_status) return { healthy: false, detail: `HTTP ${status}, expected ${gate.expect_status}` };
   if (gate.body_contains !== undefined && !body.includes(gate.body_contains)) return { healthy: false, detail: `HTTP ${status} but the body lacks ${JSON.stringify(gate.body_contains)}` };
   return { healthy: true, detail: `HTTP ${status}` };

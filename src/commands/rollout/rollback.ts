@@ -4,6 +4,8 @@ import type { RolloutControlResult } from '../../services/rollout-control.js';
 export default class RolloutRollback extends RolloutControlCommand {
   static override summary = 'Roll back every host this rollout changed, newest wave first, one batch at a time.';
   static override description = 'Runs the playbook\'s rollback steps within the rollout\'s spread limits. Works on running, paused, halted, aborted and completed rollouts, and widens a one-wave rollback to all.';
+  // oclif copies a command's own static args only (`...Class`), so they are restated here.
+  static override args = RolloutControlCommand.args;
   static override examples = ['<%= config.bin %> <%= command.id %> kernel-515-netkit --reason "regression in the new kernel, INC-42"'];
 
   async run(): Promise<RolloutControlResult> {

@@ -34,7 +34,8 @@ export default class RolloutRun extends FleetwaveCommand {
       clock: systemClock,
       leaseTtlMs: flags['lease-ttl'] * 1000,
       pollMs: flags['poll-ms'],
-      ...(this.jsonEnabled() ? {} : { onProgress: progressPrinter(process.stderr) }),
+      // Progress goes to stderr, also under --json: stdout keeps exactly one JSON document.
+      onProgress: progressPrinter(process.stderr),
     });
     this.addWarnings(result.warnings);
     if (result.status !== 'completed') this.setExitStatus(EXIT_CODES.rolloutStopped);

@@ -1,0 +1,119 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, test } from 'node:test';
+import { judgeGates, judgeHttpAnswer, judgePrometheusAnswer } from '../src/rollout/gates.js';
+import { loadDocument } from '../src/rollout/load-spec.js';
+import { PlaybookSchema, stepAction } from '../src/rollout/playbook.js';
+import { checkPlaybookReferences } from '../src/rollout/playbook-references.js';
+import { placeholders, renderCommand, renderText, shellQuote, TemplateError, type TemplateScope } from '../src/rollout/template.js';
+import { REPO_ROOT } from './support/paths.js';
+
+const scope: TemplateScope = {
+  target: '5.15.0-200-netkit',
+  rollout: 'k200',
+  host: { hostname: 'web-1', address: '10.0.0.1', cluster: 'prod', zone: null, rack: 'r1' },
+  vars: { package: '/srv/kernels/linux image.deb', evil: "x'; rm -rf / #" },
+  registered: { previous_kernel: '5.15.0-91-generic' },
+};
+
+const sh = (command: string) => execFileSync('sh', ['-c', command], { encoding: 'utf8' });
+
+describe('templates: every value is one shell word', () => {
+  test('plain values stay readable; anything else is single-quoted', () => {
+    assert.equal(renderCommand('grub-reboot {{ target }}', scope), 'grub-reboot 5.15.0-200-netkit');
+    assert.equal(renderCommand('dpkg -i {{ vars.package }}', scope), "dpkg -i '/srv/kernels/linux image.deb'");
+    assert.equal(shellQuote(''), "''");
+  });
+
+  test('a hostile value is data, not syntax: sh prints it back verbatim', () => {
+    assert.equal(sh(renderCommand('printf %s {{ vars.evil }}', scope)), "x'; rm -rf / #");
+    assert.equal(sh(renderCommand('printf %s /boot/vmlinuz-{{ vars.evil }}', scope)), "/boot/vmlinuz-x'; rm -rf / #");
+  });
+
+  test('paths are not quoted but never carry a newline; unknown names are errors', () => {
+    assert.equal(renderText('/var/tmp/{{ target }}.deb', scope), '/var/tmp/5.15.0-200-netkit.deb');
+    assert.throws(() => renderText('{{ vars.x }}', { ...scope, vars: { x: 'a\nb' } }), TemplateError);
+    assert.throws(() => renderCommand('{{ vars.nope }}', scope), /vars.nope .*not defined/);
+    assert.throws(() => renderCommand('{{ registered.nope }}', scope), /never registered on this host/);
+    assert.throws(() => renderCommand('{{ hostname }}', scope), /not a known placeholder/);
+    assert.equal(renderCommand('echo {{ host.zone }}', scope), "echo ''");
+    assert.deepEqual(placeholders('a {{target}} b {{ host.hostname }}'), ['target', 'host.hostname']);
+  });
+});
+
+describe('playbooks: schema, file:line errors, references', () => {
+  const load = (text: string) => loadDocument('pb.yaml', text, PlaybookSchema);
+
+  test('the shipped kernel-upgrade playbook is valid and needs exactly its documented vars', () => {
+    const file = path.join(REPO_ROOT, 'playbooks', 'kernel-upgrade.yaml');
+    const loaded = load(readFileSync(file, 'utf8'));
+    assert.ok(loaded.value, JSON.stringify(loaded.problems));
+    assert.deepEqual(checkPlaybookReferences(loaded.value, { package: 'k.deb', health_check: 'true' }), []);
+    assert.deepEqual(checkPlaybookReferences(loaded.value, {}).map((problem) => problem.replace(/ \(.*?\)/, '')), [
+      'steps[1]: {{ vars.package }} is not set by the spec\'s vars or the playbook\'s vars',
+      'steps[6]: {{ vars.health_check }} is not set by the spec\'s vars or the playbook\'s vars',
+      'checks[0]: {{ vars.health_check }} is not set by the spec\'s vars or the playbook\'s vars',
+    ]);
+    assert.deepEqual(loaded.value.steps.map((step) => stepAction(step).kind), ['run', 'upload', 'run', 'run', 'reboot', 'check', 'check', 'run']);
+  });
+
+  test('each problem names its line', () => {
+    const loaded = load('name: p\nsteps:\n  - run: "true"\n  - name: two things\n    run: a\n    check: b\n  - reboot: {}\n    retries: 2\n  - check: x\n    register: out\n  - wait_for: { run: x, timeout: 5 minutes }\nbogus: 1\n');
+    assert.equal(loaded.value, null);
+    assert.deepEqual(
+      loaded.problems.map((problem) => [problem.line, problem.problem]),
+      [
+        [4, 'a step does one thing; this one has run and check'],
+        [8, 'a reboot is never retried blindly; it is verified by boot id'],
+        [10, 'only a run step can register its output'],
+        [11, 'a duration such as "30s", "10m" or "2h"'],
+        [12, 'Unrecognized key: "bogus"'],
+      ],
+    );
+  });
+
+  test('a step with no action, and reboot: true as shorthand', () => {
+    assert.match(load('name: p\nsteps:\n  - name: nothing\n').problems[0]!.problem, /a step needs one of: run, check, upload, reboot, wait_for/);
+    const loaded = load('name: p\nsteps:\n  - reboot: true\n');
+    assert.deepEqual(stepAction(loaded.value!.steps[0]!), { kind: 'reboot', command: 'reboot', downTimeoutMs: 120_000, upTimeoutMs: 600_000 });
+  });
+
+  test('registered values must come from an earlier step; rollback may use any', () => {
+    const loaded = load('name: p\nsteps:\n  - run: echo {{ registered.old }}\n  - run: uname -r\n    register: old\nrollback:\n  - run: grub-set-default {{ registered.old }}\n');
+    assert.deepEqual(checkPlaybookReferences(loaded.value!, {}), ['steps[0]: {{ registered.old }} is not registered by an earlier step']);
+  });
+});
+
+describe('gates: judged from their answers, failing closed', () => {
+  const gate = { url: 'http://127.0.0.1:9090', query: 'errors', max: 0.05 };
+  const vector = (...values: string[]) => ({ status: 'success', data: { resultType: 'vector', result: values.map((value, index) => ({ metric: { instance: `i${index}` }, value: [1, value] })) } });
+
+  test('Prometheus: every series within bounds is healthy; one outside is not', () => {
+    assert.equal(judgePrometheusAnswer(gate, vector('0.01', '0.02')).healthy, true);
+    const bad = judgePrometheusAnswer(gate, vector('0.01', '0.2'));
+    assert.deepEqual([bad.healthy, bad.detail], [false, '{"instance":"i1"}=0.2 not <= 0.05']);
+    assert.equal(judgePrometheusAnswer({ ...gate, max: undefined, min: 1 }, { status: 'success', data: { resultType: 'scalar', result: [1, '3'] } }).healthy, true);
+  });
+
+  test('Prometheus: no data, NaN, errors and junk are unhealthy', () => {
+    assert.match(judgePrometheusAnswer(gate, vector()).detail, /no data \(fail closed\)/);
+    assert.equal(judgePrometheusAnswer(gate, vector('NaN')).healthy, false);
+    assert.equal(judgePrometheusAnswer(gate, { status: 'error', error: 'parse error' }).healthy, false);
+    assert.equal(judgePrometheusAnswer(gate, 'not json').healthy, false);
+    assert.equal(judgePrometheusAnswer(gate, { status: 'success', data: { resultType: 'matrix', result: [] } }).healthy, false);
+  });
+
+  test('HTTP: status and body', () => {
+    assert.equal(judgeHttpAnswer({ expect_status: 200 }, 200, 'ok').healthy, true);
+    assert.equal(judgeHttpAnswer({ expect_status: 200 }, 503, 'down').healthy, false);
+    assert.equal(judgeHttpAnswer({ expect_status: 200, body_contains: 'green' }, 200, 'red').healthy, false);
+  });
+
+  test('all gates must be healthy; the unhealthy ones are named', () => {
+    assert.deepEqual(judgeGates([]), { healthy: true, detail: 'no gates' });
+    const verdict = judgeGates([{ gate: 'a', healthy: true, detail: 'ok' }, { gate: 'b', healthy: false, detail: 'HTTP 503' }]);
+    assert.deepEqual(verdict, { healthy: false, detail: 'gate b: HTTP 503' });
+  });
+});
