@@ -1,0 +1,429 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { runCliJsonAsync } from './support/cli.js';
+import { buildKernelDeb } from './support/kernel-deb.js';
+import { CLI, REPO_ROOT } from './support/paths.js';
+import { ensurePrometheus, listen, startExporter, startPrometheus, waitForValue } from './support/prometheus.js';
+import { tempDir } from './support/temp.js';
+
+/**
+ * `rollout run` end to end on a real lab fleet (real sshd in network namespaces, simulated
+ * kernels and reboots named as such), a real SQLite file, a real Prometheus and a real HTTP
+ * webhook listener. Needs root, as CI has.
+ */
+const HOSTS = 20;
+const dir = tempDir('fleetwave-rollout-test-');
+const labDir = path.join(dir, 'lab');
+const db = path.join(dir, 'fleet.db');
+const env = { FLEETWAVE_SSH_CONFIG: path.join(labDir, 'ssh_config'), FLEETWAVE_DB: db };
+const INITIAL = '5.15.0-91-generic';
+const name = (index: number) => `rlab-h${String(index).padStart(3, '0')}`;
+const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, offset) => name(from + offset));
+
+const cli = <T = unknown>(args: string[]) => runCliJsonAsync<T>(args, { env });
+const hostFile = (hostname: string, file: string) => readFileSync(path.join(labDir, 'hosts', hostname, file), 'utf8');
+const kernelOf = (hostname: string) => hostFile(hostname, 'state/kernel').trim();
+const defaultOf = (hostname: string) => hostFile(hostname, 'state/grub-default').trim();
+/** How often the simulated host has powered off (its boot log says "down" each time). */
+const rebootsOf = (hostname: string) =>
+  existsSync(path.join(labDir, 'hosts', hostname, 'boot.log')) ? hostFile(hostname, 'boot.log').split('\n').filter((line) => line.endsWith(' down')).length : 0;
+const reboots = (hostnames: string[]) => Object.fromEntries(hostnames.map((hostname) => [hostname, rebootsOf(hostname)]));
+
+/** A spec for some lab hosts; relative package path, so the spec's directory is used. */
+function writeSpec(specName: string, target: string, hosts: string[], extra: Record<string, unknown> = {}): string {
+  const packageFile = buildKernelDeb(path.join(dir, 'packages'), target, { netkit: true });
+  const spec = {
+    name: specName,
+    kind: 'kernel',
+    target,
+    selector: `hostname in (${hosts.join(',')})`,
+    playbook: 'kernel-upgrade',
+    canary: 1,
+    waves: ['100%'],
+    soak: '1s',
+    checkInterval: '1s',
+    parallel: 10,
+    failureBudget: { perWave: 0, overall: 0, onSpent: 'pause' },
+    vars: { package: path.relative(dir, packageFile), health_check: 'fleetwave-health' },
+    ...extra,
+  };
+  const file = path.join(dir, `${specName}.yaml`);
+  writeFileSync(file, JSON.stringify(spec, null, 2)); // JSON is YAML
+  return file;
+}
+
+async function plan(file: string): Promise<void> {
+  const planned = await cli(['rollout', 'plan', file]);
+  assert.equal(planned.code, 0, planned.stdout + planned.stderr);
+}
+
+interface RunJson {
+  status: string;
+  stoppedBecause: string;
+  hosts: Record<string, number>;
+  failed: { hostname: string; status: string; reason: string }[];
+  tookOverFrom: string | null;
+}
+
+/** A runner in the background: its progress lines as they come, and its end. */
+function startRun(rollout: string, extra: string[] = []) {
+  const child: ChildProcess = spawn(process.execPath, [CLI, 'rollout', 'run', rollout, '--json', '--lease-ttl', '5', ...extra], {
+    cwd: REPO_ROOT,
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/root', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  const watchers: { pattern: RegExp; resolve: (line: string) => void }[] = [];
+  child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+    for (const watcher of [...watchers]) {
+      const line = stderr.split('\n').find((candidate) => watcher.pattern.test(candidate));
+      if (line) {
+        watchers.splice(watchers.indexOf(watcher), 1);
+        watcher.resolve(line);
+      }
+    }
+  });
+  const done = new Promise<{ code: number | null; signal: string | null; json: { status: number; result: RunJson; error?: { code: string; message: string } } | null; stderr: string }>((resolve) =>
+    child.on('close', (code, signal) => {
+      let json = null;
+      try {
+        json = JSON.parse(stdout);
+      } catch {
+        // killed runners print nothing
+      }
+      resolve({ code, signal, json, stderr });
+    }),
+  );
+  /** Resolves with the first progress line matching; rejects if the runner ends first. */
+  const waitFor = (pattern: RegExp) =>
+    new Promise<string>((resolve, reject) => {
+      const line = stderr.split('\n').find((candidate) => pattern.test(candidate));
+      if (line) return resolve(line);
+      watchers.push({ pattern, resolve });
+      void done.then((end) => reject(new Error(`the runner ended (exit ${end.code}) before printing ${pattern}:\n${end.stderr}`)));
+    });
+  return { child, done, waitFor, stderr: () => stderr };
+}
+
+async function statusOf(rollout: string) {
+  const status = await cli<{ rollout: { status: string }; hosts: { hostname: string; state: { status: string; reason?: string; hostFailed?: boolean } }[] }>(['rollout', 'status', rollout]);
+  assert.equal(status.code, 0, status.stdout);
+  return { status: status.json.result.rollout.status, hosts: Object.fromEntries(status.json.result.hosts.map((host) => [host.hostname, host.state])) };
+}
+
+async function auditVerifies(): Promise<void> {
+  const verify = await cli<{ intact: boolean }>(['audit', 'verify']);
+  assert.equal(verify.code, 0, verify.stdout);
+}
+
+async function events(action: string) {
+  const log = await cli<{ events: { action: string; host: string | null; details: Record<string, unknown>; reason: string | null }[] }>(['audit', 'log', '--action', action, '--limit', '0']);
+  return log.json.result.events;
+}
+
+describe('rollout run on the lab fleet', { concurrency: false }, () => {
+  before(async () => {
+    ensurePrometheus();
+    const up = await cli(['lab', 'up', '--hosts', String(HOSTS), '--name', 'rlab', '--lab-dir', labDir]);
+    assert.equal(up.code, 0, up.stdout + up.stderr);
+    const probe = await cli(['fleet', 'probe', 'lab=rlab']);
+    assert.equal(probe.code, 0, probe.stdout);
+  });
+
+  after(async () => {
+    await cli(['lab', 'down', '--lab-dir', labDir]);
+  });
+
+  test('a clean 20-host rollout: canary, waves within spread limits, healthy Prometheus gate, webhook on every change; each host rebooted once', async () => {
+    const exporter = await startExporter('fleetwave_test_error_ratio');
+    const prometheus = await startPrometheus(path.join(dir, 'prometheus'), exporter.port);
+    const messages: { from: string; to: string; rollout: string }[] = [];
+    const webhook = createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      request.on('end', () => {
+        messages.push(JSON.parse(body));
+        response.writeHead(204).end();
+      });
+    });
+    const webhookPort = await listen(webhook);
+    try {
+      await waitForValue(prometheus.url, 'fleetwave_test_error_ratio', 0);
+      const all = range(1, HOSTS);
+      const before = reboots(all);
+      await plan(
+        writeSpec('clean', '5.15.0-201-netkit', all, {
+          waves: [3, '50%', '100%'],
+          spread: { rack: 1 },
+          gates: [{ name: 'error ratio', prometheus: { url: prometheus.url, query: 'fleetwave_test_error_ratio', max: 0.1 } }],
+          webhook: { url: `http://127.0.0.1:${webhookPort}/hook` },
+        }),
+      );
+      const run = startRun('clean');
+      const end = await run.done;
+      assert.equal(end.code, 0, end.stderr);
+      assert.equal(end.json!.result.status, 'completed');
+      assert.deepEqual(end.json!.result.hosts, { succeeded: HOSTS });
+      for (const hostname of all) {
+        assert.deepEqual([kernelOf(hostname), defaultOf(hostname)], ['5.15.0-201-netkit', '5.15.0-201-netkit'], hostname);
+        assert.equal(rebootsOf(hostname) - before[hostname]!, 1, `${hostname} rebooted exactly once`);
+      }
+      // Spread: never two hosts of one rack in flight. Dispatches come in batches; each batch's racks are distinct.
+      const dispatched = await events('rollout.host.dispatched');
+      const batches = new Map<string, string[]>();
+      for (const event of dispatched) {
+        const key = `${event.details.wave}/${event.details.batch}`;
+        batches.set(key, [...(batches.get(key) ?? []), event.host!]);
+      }
+      const rackOf = (hostname: string) => {
+        const index = Number(hostname.slice(-3)) - 1;
+        return `${index % 3}-${Math.floor(Math.floor(index / 3) / 4)}`;
+      };
+      for (const [key, hosts] of batches) assert.equal(new Set(hosts.map(rackOf)).size, hosts.length, `batch ${key} has one host per rack`);
+      assert.equal(dispatched[0]!.details.wave, 0, 'the canary goes first');
+      const reads = await events('rollout.health-read');
+      assert.ok(reads.length >= 4 && reads.every((read) => read.details.healthy === true), 'every wave was read healthy');
+      assert.match(JSON.stringify(reads[0]!.details.gates), /error ratio/);
+      // Webhooks are delivered in the background; the runner waits for them before it exits.
+      assert.deepEqual(messages.map((message) => `${message.from}->${message.to}`), ['planned->running', 'running->completed']);
+      assert.equal((await statusOf('clean')).status, 'completed');
+      await auditVerifies();
+    } finally {
+      prometheus.stop();
+      await exporter.close();
+      webhook.close();
+    }
+  });
+
+  test('a canary that fails its health check is rolled back automatically, the rollout halts, later waves are untouched', async () => {
+    const hosts = range(1, 4);
+    const before = reboots(hosts);
+    assert.equal((await cli(['lab', 'fault', name(1), 'health-fails', '--lab-dir', labDir])).code, 0);
+    try {
+      await plan(writeSpec('canary-fails', '5.15.0-202-netkit', hosts, { canary: [name(1)] }));
+      const end = await startRun('canary-fails').done;
+      assert.equal(end.code, 8, end.stderr);
+      assert.deepEqual([end.json!.result.status, end.json!.result.stoppedBecause], ['halted', 'halted']);
+      assert.deepEqual(end.json!.result.failed.map((host) => [host.hostname, host.status]), [[name(1), 'rolled-back']]);
+      assert.match(end.json!.result.failed[0]!.reason, /healthy on the new kernel/);
+      assert.deepEqual([kernelOf(name(1)), defaultOf(name(1))], ['5.15.0-201-netkit', '5.15.0-201-netkit'], 'the canary is back on its previous kernel');
+      assert.equal(rebootsOf(name(1)) - before[name(1)]!, 2, 'the canary rebooted into the new kernel and back');
+      const status = await statusOf('canary-fails');
+      for (const hostname of hosts.slice(1)) {
+        assert.equal(status.hosts[hostname]!.status, 'pending', `${hostname} untouched`);
+        assert.equal(rebootsOf(hostname), before[hostname]);
+      }
+    } finally {
+      await cli(['lab', 'fault', name(1), 'health-fails', '--clear', '--lab-dir', labDir]);
+    }
+    // Aborting the halted rollout skips the untouched hosts and frees them.
+    const aborted = await cli<{ to: string; locksReleased: number }>(['rollout', 'abort', 'canary-fails', '--reason', 'canary failed, INC-1']);
+    assert.deepEqual([aborted.code, aborted.json.result.to, aborted.json.result.locksReleased], [0, 'aborted', 4]);
+  });
+
+  test('a failure budget spent mid-rollout rolls the wave back (rollback-wave); a full rollback then undoes the canary too', async () => {
+    const hosts = range(5, 10);
+    const before = reboots(hosts);
+    // The host in the second wave whose new kernel fails to boot: it comes back on the old default.
+    const badHost = name(7);
+    assert.equal((await cli(['lab', 'fault', badHost, 'bad-kernel', '--value', '5.15.0-203-netkit', '--lab-dir', labDir])).code, 0);
+    try {
+      await plan(writeSpec('budget', '5.15.0-203-netkit', hosts, { canary: [name(5)], waves: [3, '100%'], failureBudget: { perWave: 0, overall: 0, onSpent: 'rollback-wave' } }));
+      const planned = await statusOf('budget');
+      assert.equal(Object.keys(planned.hosts).length, 6);
+      const end = await startRun('budget').done;
+      assert.equal(end.code, 8, end.stderr);
+      assert.equal(end.json!.result.status, 'halted');
+      const status = await statusOf('budget');
+      assert.equal(status.hosts[name(5)]!.status, 'succeeded', 'the canary wave is kept');
+      assert.deepEqual([status.hosts[badHost]!.status, status.hosts[badHost]!.hostFailed], ['rolled-back', true]);
+      assert.match(status.hosts[badHost]!.reason!, /running the target kernel/);
+      const secondWave = Object.entries(status.hosts).filter(([hostname, state]) => hostname !== name(5) && state.status !== 'pending');
+      assert.equal(secondWave.length, 3, 'the second wave was dispatched');
+      for (const [hostname, state] of secondWave) {
+        assert.equal(state.status, 'rolled-back', hostname);
+        assert.equal(kernelOf(hostname), '5.15.0-201-netkit', `${hostname} back on the previous kernel`);
+      }
+      assert.ok(Object.values(status.hosts).some((state) => state.status === 'pending'), 'the last wave was never started');
+      assert.equal(kernelOf(badHost), '5.15.0-201-netkit');
+      assert.equal(rebootsOf(badHost) - before[badHost]!, 1, 'the bad host booted once (and fell back); its rollback needed no second reboot');
+    } finally {
+      await cli(['lab', 'fault', badHost, 'bad-kernel', '--clear', '--lab-dir', labDir]);
+    }
+    const rollback = await cli<{ to: string }>(['rollout', 'rollback', 'budget', '--reason', 'undo the canary as well']);
+    assert.deepEqual([rollback.code, rollback.json.result.to], [0, 'rolling-back']);
+    const end = await startRun('budget').done;
+    assert.equal(end.code, 8, end.stderr);
+    assert.equal(end.json!.result.status, 'rolled-back');
+    for (const hostname of hosts) assert.equal(kernelOf(hostname), '5.15.0-201-netkit', hostname);
+    assert.equal(defaultOf(name(5)), '5.15.0-201-netkit');
+    const finalStatus = await statusOf('budget');
+    assert.ok(Object.values(finalStatus.hosts).every((state) => state.status === 'rolled-back' || state.status === 'skipped'));
+    await auditVerifies();
+  });
+
+  test('pause and resume from a second process: the runner stops dispatching, then finishes', async () => {
+    const hosts = range(11, 14);
+    await plan(writeSpec('pausing', '5.15.0-204-netkit', hosts, { parallel: 1, canary: 1, waves: ['100%'] }));
+    const run = startRun('pausing');
+    await run.waitFor(/rlab-h01\d: running \(batch/);
+    const paused = await cli<{ to: string; runnerActive: boolean }>(['rollout', 'pause', 'pausing', '--reason', 'error budget burn, INC-2']);
+    assert.deepEqual([paused.code, paused.json.result.to, paused.json.result.runnerActive], [0, 'paused', true]);
+    await run.waitFor(/rollout paused: error budget burn, INC-2 \(requested by an operator\)/);
+    await run.waitFor(/waiting: paused/);
+    const observed = await events('rollout.runner-observed');
+    assert.equal(observed.at(-1)!.details.to, 'paused');
+    assert.equal(typeof observed.at(-1)!.details.latencyMs, 'number');
+    // Whatever was in flight finishes; nothing new is dispatched while paused.
+    const settledWhilePaused = async () => {
+      for (;;) {
+        const status = await statusOf('pausing');
+        if (!Object.values(status.hosts).some((state) => state.status === 'running' || state.status === 'verifying')) return status;
+        await new Promise((resolve) => setTimeout(resolve, 300));
+      }
+    };
+    const whilePaused = await settledWhilePaused();
+    const started = Object.values(whilePaused.hosts).filter((state) => state.status !== 'pending').length;
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const later = await statusOf('pausing');
+    assert.equal(Object.values(later.hosts).filter((state) => state.status !== 'pending').length, started, 'nothing dispatched while paused');
+    assert.ok(started < hosts.length);
+    const resumed = await cli<{ to: string }>(['rollout', 'resume', 'pausing', '--reason', 'INC-2 was not the kernel']);
+    assert.equal(resumed.json.result.to, 'running');
+    const end = await run.done;
+    assert.equal(end.code, 0, end.stderr);
+    assert.deepEqual(end.json!.result.hosts, { succeeded: 4 });
+  });
+
+  test('abort from a second process rolls back the hosts in flight and skips the rest', async () => {
+    const hosts = range(15, 18);
+    const previous = Object.fromEntries(hosts.map((hostname) => [hostname, kernelOf(hostname)]));
+    await plan(writeSpec('aborting', '5.15.0-205-netkit', hosts, { canary: 0, waves: ['100%'], parallel: 2 }));
+    const run = startRun('aborting');
+    await run.waitFor(/install the package: ok/);
+    const aborted = await cli<{ to: string; unsettledHosts: number; locksReleased: number }>(['rollout', 'abort', 'aborting', '--reason', 'wrong kernel build']);
+    assert.equal(aborted.json.result.to, 'aborted');
+    assert.equal(aborted.json.result.locksReleased, 0, 'hosts in flight stay locked until they are rolled back');
+    const end = await run.done;
+    assert.equal(end.code, 8, end.stderr);
+    assert.equal(end.json!.result.status, 'aborted');
+    const status = await statusOf('aborting');
+    const states = Object.values(status.hosts).map((state) => state.status).sort();
+    assert.deepEqual(states, ['rolled-back', 'rolled-back', 'skipped', 'skipped']);
+    for (const hostname of hosts) assert.equal(kernelOf(hostname), previous[hostname], `${hostname} on its previous kernel`);
+    const locks = await cli<{ plan: { hostCount: number } }>(['rollout', 'plan', writeSpec('after-abort', '5.15.0-205-netkit', hosts), '--dry-run']);
+    assert.equal(locks.json.result.plan.hostCount, 4, 'the aborted rollout freed its hosts');
+  });
+
+  test('a fleet freeze holds dispatch until unfreeze', async () => {
+    const hosts = range(19, 20);
+    await plan(writeSpec('frozen', '5.15.0-206-netkit', hosts));
+    assert.equal((await cli(['freeze', '--reason', 'holiday change freeze'])).code, 0);
+    const run = startRun('frozen');
+    try {
+      await run.waitFor(/waiting: fleet frozen: holiday change freeze/);
+      const status = await statusOf('frozen');
+      assert.deepEqual(Object.values(status.hosts).map((state) => state.status), ['pending', 'pending']);
+      const second = await cli(['freeze', '--reason', 'again']);
+      assert.equal(second.code, 5, 'a second freeze is refused, naming the first');
+    } finally {
+      assert.equal((await cli(['unfreeze', '--reason', 'freeze over'])).code, 0);
+    }
+    const end = await run.done;
+    assert.equal(end.code, 0, end.stderr);
+    assert.deepEqual(end.json!.result.hosts, { succeeded: 2 });
+  });
+
+  test('a maintenance window that is closed blocks dispatch', async () => {
+    const hosts = range(1, 4);
+    const tomorrow = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'][(new Date().getUTCDay() + 1) % 7];
+    await plan(writeSpec('windowed', '5.15.0-207-netkit', hosts, { maintenanceWindows: [{ days: [tomorrow], start: '00:00', end: '23:59', timezone: 'UTC' }] }));
+    const before = reboots(hosts);
+    const run = startRun('windowed');
+    await run.waitFor(/waiting: outside every maintenance window/);
+    assert.deepEqual(Object.values((await statusOf('windowed')).hosts).map((state) => state.status), ['pending', 'pending', 'pending', 'pending']);
+    await cli(['rollout', 'abort', 'windowed', '--reason', 'not this week']);
+    const end = await run.done;
+    assert.equal(end.json!.result.status, 'aborted');
+    assert.deepEqual(reboots(hosts), before, 'no host was touched');
+  });
+
+  test('two runners racing for one rollout: exactly one runs it, the other exits 5', async () => {
+    const hosts = range(5, 6);
+    await plan(writeSpec('racing', '5.15.0-208-netkit', hosts));
+    const [first, second] = await Promise.all([startRun('racing').done, startRun('racing').done]);
+    const codes = [first.code, second.code].sort();
+    assert.deepEqual(codes, [0, 5], first.stderr + second.stderr);
+    const loser = first.code === 5 ? first : second;
+    assert.equal(loser.json!.error!.code, 'ROLLOUT_RUNNING');
+    assert.match(loser.json!.error!.message, /already being run by pid \d+/);
+    const starts = await events('rollout.runner-started');
+    assert.equal(starts.filter((event) => event.details.pid !== undefined).length >= 1, true);
+  });
+
+  test('kill -9 of the runner at several points, then run again: every host changed once, rebooted once, nothing lost', async () => {
+    const hosts = range(11, 14);
+    const before = reboots(hosts);
+    await plan(writeSpec('killed', '5.15.0-209-netkit', hosts, { canary: 1, waves: ['100%'], parallel: 3, soak: '2s' }));
+    const points = [/upload the package: ok/, /boot the new kernel once: ok/, /soaking/, /wave 1 rlab-h01\d: running \(batch/, /reboot into it: ok/];
+    let takeovers = 0;
+    for (const point of points) {
+      const run = startRun('killed');
+      try {
+        await run.waitFor(point);
+      } catch {
+        break; // it finished before reaching this point
+      }
+      if (point.source.includes('boot the new kernel once')) await new Promise((resolve) => setTimeout(resolve, 800)); // mid-reboot
+      run.child.kill('SIGKILL');
+      const killed = await run.done;
+      assert.equal(killed.signal, 'SIGKILL');
+      takeovers += 1;
+    }
+    assert.ok(takeovers >= 3, `killed at ${takeovers} points`);
+    const end = await startRun('killed').done;
+    assert.equal(end.code, 0, end.stderr);
+    assert.equal(end.json!.result.status, 'completed');
+    assert.match(end.json!.result.tookOverFrom ?? '', /^pid \d+/);
+    for (const hostname of hosts) {
+      assert.deepEqual([kernelOf(hostname), defaultOf(hostname)], ['5.15.0-209-netkit', '5.15.0-209-netkit'], hostname);
+      assert.equal(rebootsOf(hostname) - before[hostname]!, 1, `${hostname} rebooted exactly once across ${takeovers + 1} runners`);
+    }
+    const verified = (await events('rollout.host.step')).filter((event) => /the reboot a previous runner issued/.test(String(event.details.detail)));
+    assert.ok(verified.length >= 1, 'a reboot left in flight by a killed runner was verified by boot id, not repeated');
+    await auditVerifies();
+  });
+
+  test('a Prometheus gate over its threshold halts the rollout after the canary (fail closed on a real Prometheus)', async () => {
+    const exporter = await startExporter('fleetwave_test_error_ratio');
+    exporter.set(0.5);
+    const prometheus = await startPrometheus(path.join(dir, 'prometheus-bad'), exporter.port);
+    try {
+      await waitForValue(prometheus.url, 'fleetwave_test_error_ratio', 0.5);
+      const hosts = range(15, 16);
+      await plan(writeSpec('gated', '5.15.0-210-netkit', hosts, { gates: [{ name: 'error ratio', prometheus: { url: prometheus.url, query: 'fleetwave_test_error_ratio', max: 0.1 } }] }));
+      const end = await startRun('gated').done;
+      assert.equal(end.code, 8, end.stderr);
+      assert.equal(end.json!.result.status, 'halted');
+      assert.match(end.stderr, /health gate failed: gate error ratio: \{.*\}=0.5 not <= 0.1/);
+      const status = await statusOf('gated');
+      assert.deepEqual(Object.values(status.hosts).map((state) => state.status).sort(), ['pending', 'succeeded']);
+    } finally {
+      prometheus.stop();
+      await exporter.close();
+    }
+    // A gate that cannot be read at all is unhealthy too: Prometheus is gone now.
+    const resumed = await cli(['rollout', 'resume', 'gated', '--reason', 'retry']);
+    assert.equal(resumed.code, 0);
+    const end = await startRun('gated').done;
+    assert.equal(end.json!.result.status, 'halted');
+    assert.match(end.stderr, /could not read the gate \(fail closed\)/);
+  });
+});
