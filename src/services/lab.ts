@@ -97,7 +97,7 @@ export async function labUp(given: LabRequest & { name: string; hosts: number })
     writeFileSync(sshConfig, sshConfigText(request.labDir, layout), { mode: 0o600 });
     mkdirSync(path.join(request.labDir, 'packages'), { recursive: true });
     kernelPackage = buildKernelDeb(path.join(request.labDir, 'packages'), LAB_TARGET_KERNEL, { netkit: true });
-    writeFileSync(rolloutSpec, labRolloutSpec(layout.name, kernelPackage));
+    writeFileSync(rolloutSpec, labRolloutSpec(layout.name, kernelPackage, request.clock.now()));
     createLabNetwork(layout);
     for (const host of layout.hosts) startHostSshd(request.labDir, host);
     const state: LabState = { name: layout.name, slot: layout.slot, hostCount: layout.hosts.length, createdAt: request.clock.now().toISOString(), sshConfig };

@@ -41,7 +41,7 @@ export function rolloutStatus(request: { dbPath: string; name: string; events: n
         hosts,
         runner: lease ? { ...lease, alive: request.now.getTime() - Date.parse(lease.heartbeatAt) <= lease.ttlMs } : null,
         frozen: store.freeze.current(),
-        events: store.events.query({ subject: `rollout:${request.name}`, limit: request.events }).events,
+        events: request.events === 0 ? [] : store.events.query({ subject: `rollout:${request.name}`, limit: request.events }).events,
       };
     })(),
   );

@@ -36,10 +36,12 @@ export function buildDeb(dir: string, name: string, version: string, files: Reco
 }
 
 /** A rollout spec for the lab's own hosts: canary, then waves, one host per rack in flight. */
-export function labRolloutSpec(labName: string, packagePath: string): string {
+export function labRolloutSpec(labName: string, packagePath: string, createdAt: Date): string {
+  // Rollout names are never reused, and a lab may come up many times against one database.
+  const name = `lab-${labName}-kernel-${createdAt.toISOString().replace(/[-:]/g, '').slice(0, 15).toLowerCase()}`;
   return `# Written by fleetwave lab up: a kernel rollout of the lab's simulated kernel package.
-# fleetwave rollout plan THIS_FILE && fleetwave rollout run lab-${labName}-kernel
-name: lab-${labName}-kernel
+# fleetwave rollout plan THIS_FILE && fleetwave rollout run ${name}
+name: ${name}
 kind: kernel
 target: ${LAB_TARGET_KERNEL}
 selector: lab=${labName}

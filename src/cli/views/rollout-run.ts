@@ -23,6 +23,8 @@ export function progressText(progress: RunProgress): string | null {
       return `${time()}   ${progress.hostname}: ${progress.label}: ${progress.outcome}${progress.detail ? ` - ${progress.detail}` : ''} [${(progress.durationMs / 1000).toFixed(1)}s]`;
     case 'wait':
       return `${time()} waiting: ${progress.why}`;
+    case 'wave-completed':
+      return `${time()} wave ${progress.wave} completed; starting wave ${progress.next}`;
     case 'health':
       return `${time()} wave ${progress.wave} health: ${progress.healthy ? 'healthy' : 'UNHEALTHY'} (${progress.detail})`;
     case 'counts':

@@ -7,5 +7,6 @@ export type RunProgress =
   | { type: 'host'; hostname: string; wave: number; status: HostState['status']; detail: string | null }
   | { type: 'step'; hostname: string; label: string; outcome: 'ok' | 'failed' | 'skipped'; detail: string; durationMs: number }
   | { type: 'wait'; why: string }
+  | { type: 'wave-completed'; wave: number; next: number }
   | { type: 'health'; wave: number; healthy: boolean; detail: string }
   | { type: 'counts'; wave: number; waves: number; byStatus: Record<string, number> };

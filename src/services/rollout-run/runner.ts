@@ -214,7 +214,7 @@ export class RolloutRunner {
     this.status = changed.to.status;
     context.report(
       event.type === 'WaveCompleted' && changed.to.status === 'running'
-        ? { type: 'wait', why: `wave ${event.wave} completed; starting wave ${changed.to.wave}` }
+        ? { type: 'wave-completed', wave: event.wave, next: changed.to.wave }
         : { type: 'rollout', status: changed.to.status, reason: changed.to.reason, by: 'runner' },
     );
     if (changed.to.status !== changed.from.status) this.notify(changed.from.status, changed.to, changed.at);
