@@ -30,6 +30,7 @@ export const ERROR_CODES = [
   'LEASE_LOST',
   'ROLLOUT_HALTED',
   'FROZEN',
+  'HOSTS_LOCKED',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

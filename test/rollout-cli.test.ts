@@ -126,3 +126,62 @@ describe('rollout plan and rollout schema, end to end', () => {
     assert.deepEqual([...schema.required].sort(), ['kind', 'name', 'playbook', 'target']);
   });
 });
+
+describe('hosts held by a rollout', () => {
+  const dir = tempDir();
+  const db = path.join(dir, 'fleet.db');
+
+  test('import --prune refuses to remove hosts an active rollout holds, and changes nothing', () => {
+    const inventory = path.join(dir, 'fleet.csv');
+    writeFileSync(inventory, 'hostname,address,zone,rack\nweb-1,10.0.0.1,a,r1\nweb-2,10.0.0.2,a,r2\n');
+    assert.equal(runCliJson(['fleet', 'import', inventory, '--db', db]).code, 0);
+    writeFileSync(path.join(dir, 'p.yaml'), 'name: p\nsteps:\n  - run: "true"\n');
+    const spec = path.join(dir, 'held.yaml');
+    writeFileSync(spec, 'name: held\nkind: kernel\ntarget: 5.15.0-300\nplaybook: p\nselector: hostname=web-2\ncanary: 0\n');
+    assert.equal(runCliJson(['rollout', 'plan', spec, '--db', db]).code, 0);
+    writeFileSync(inventory, 'hostname,address,zone,rack\nweb-1,10.0.0.1,a,r1\n');
+    const pruned = runCliJson(['fleet', 'import', inventory, '--prune', '--db', db]);
+    assert.equal(pruned.code, 5, pruned.stdout);
+    assert.equal(pruned.json.error!.code, 'HOSTS_LOCKED');
+    assert.match(pruned.json.error!.message, /web-2: held/);
+    assert.deepEqual(runCliJson<{ hosts: { hostname: string }[] }>(['fleet', 'list', '--db', db]).json.result.hosts.map((host) => host.hostname), ['web-1', 'web-2']);
+    assert.equal(runCliJson(['rollout', 'abort', 'held', '--reason', 'not needed', '--db', db]).code, 0);
+    assert.equal(runCliJson(['fleet', 'import', inventory, '--prune', '--db', db]).code, 0, 'once the rollout ends, the host can go');
+  });
+});
+
+describe('rollout run refuses what it must not run', () => {
+  const dir = tempDir();
+  const db = path.join(dir, 'fleet.db');
+
+  test('a spec or playbook changed since planning is refused (exit 5), and an unknown rollout is not found (exit 4)', () => {
+    const inventory = path.join(dir, 'fleet.csv');
+    writeFileSync(inventory, 'hostname,address\nweb-1,10.0.0.1\n');
+    assert.equal(runCliJson(['fleet', 'import', inventory, '--db', db]).code, 0);
+    const playbook = path.join(dir, 'p.yaml');
+    writeFileSync(playbook, 'name: p\nsteps:\n  - run: "true"\n');
+    const spec = path.join(dir, 'r.yaml');
+    writeFileSync(spec, 'name: r\nkind: kernel\ntarget: 5.15.0-300\nplaybook: p\ncanary: 0\n');
+    assert.equal(runCliJson(['rollout', 'plan', spec, '--db', db]).code, 0);
+    writeFileSync(playbook, 'name: p\nsteps:\n  - run: "reboot"\n');
+    const playbookChanged = runCliJson(['rollout', 'run', 'r', '--db', db]);
+    assert.deepEqual([playbookChanged.code, playbookChanged.json.error!.code], [5, 'SPEC_CHANGED']);
+    writeFileSync(playbook, 'name: p\nsteps:\n  - run: "true"\n');
+    writeFileSync(spec, 'name: r\nkind: kernel\ntarget: 5.15.0-301\nplaybook: p\ncanary: 0\n');
+    const specChanged = runCliJson(['rollout', 'run', 'r', '--db', db]);
+    assert.deepEqual([specChanged.code, specChanged.json.error!.code], [5, 'SPEC_CHANGED']);
+    assert.match(specChanged.json.error!.message, /changed since rollout r was planned/);
+    assert.equal(runCliJson(['rollout', 'run', 'nope', '--db', db]).code, 4);
+    const events = runCliJson<{ events: { action: string }[] }>(['audit', 'log', '--action', 'rollout.runner-*', '--db', db]);
+    assert.deepEqual(events.json.result.events, [], 'a refused run never took the lease');
+  });
+
+  test('a playbook with placeholders nothing fills fails the plan, naming the step', () => {
+    writeFileSync(path.join(dir, 'q.yaml'), 'name: q\nsteps:\n  - name: install\n    run: dpkg -i {{ vars.package }}\n');
+    const spec = path.join(dir, 'q-spec.yaml');
+    writeFileSync(spec, 'name: q\nkind: kernel\ntarget: 5.15.0-300\nplaybook: q\n');
+    const planned = runCliJson(['rollout', 'plan', spec, '--db', db]);
+    assert.deepEqual([planned.code, planned.json.error!.code], [3, 'PLAYBOOK_INVALID']);
+    assert.match(planned.json.error!.message, /steps\[0\] \(install\): \{\{ vars.package \}\} is not set/);
+  });
+});

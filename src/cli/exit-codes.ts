@@ -46,6 +46,7 @@ const EXIT_CODE_BY_ERROR: Record<ErrorCode, ExitCode> = {
   LEASE_LOST: EXIT_CODES.conflict,
   ROLLOUT_HALTED: EXIT_CODES.rolloutStopped,
   FROZEN: EXIT_CODES.conflict,
+  HOSTS_LOCKED: EXIT_CODES.conflict,
 };
 
 export function exitCodeFor(code: ErrorCode): ExitCode {

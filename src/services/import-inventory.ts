@@ -151,6 +151,13 @@ function writePlan(store: Store, plan: ImportPlan, hostsInSource: number, option
 export function applyInventory(store: Store, hosts: readonly InventoryHost[], options: ApplyInventoryOptions): ImportPlan {
   return store.write(() => {
     const plan = planImport(store.hosts.all(), hosts, { prune: options.prune });
+    const locks = store.rollouts.locks();
+    const held = plan.removed.filter((hostname) => locks.has(hostname));
+    if (held.length > 0) {
+      throw new FleetwaveError('HOSTS_LOCKED', `--prune would remove ${held.length} hosts that an active rollout holds (${held.slice(0, 5).map((hostname) => `${hostname}: ${locks.get(hostname)}`).join(', ')}${held.length > 5 ? ', ...' : ''}); nothing was imported`, {
+        suggestions: ['Let the rollout finish, or abort it first: fleetwave rollout abort NAME --reason ...'],
+      });
+    }
     writePlan(store, plan, hosts.length, options);
     return plan;
   });
