@@ -174,6 +174,11 @@ describe('rollout run refuses what it must not run', () => {
     assert.equal(runCliJson(['rollout', 'run', 'nope', '--db', db]).code, 4);
     const events = runCliJson<{ events: { action: string }[] }>(['audit', 'log', '--action', 'rollout.runner-*', '--db', db]);
     assert.deepEqual(events.json.result.events, [], 'a refused run never took the lease');
+    assert.equal(runCliJson(['rollout', 'abort', 'r', '--reason', 'spec edited', '--db', db]).code, 0);
+    const watched = runCli(['rollout', 'status', 'r', '--watch', '--db', db]);
+    assert.equal(watched.code, 0, 'watch ends once the rollout is over and no runner holds it');
+    assert.match(watched.stdout, /rollout r: kernel -> 5.15.0-300, aborted \(spec edited\)/);
+    assert.match(watched.stdout, /web-1 +0 +skipped +rollout aborted before this host/);
   });
 
   test('a playbook with placeholders nothing fills fails the plan, naming the step', () => {

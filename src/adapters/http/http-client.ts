@@ -20,5 +20,6 @@ export async function httpRequest(url: string, options: { method?: 'GET' | 'POST
 export function describeHttpError(error: unknown): string {
   const cause = (error as { cause?: { code?: string; message?: string } }).cause;
   if ((error as Error).name === 'TimeoutError') return 'timed out';
+  if (cause?.code && cause.message) return `${cause.code} (${cause.message})`;
   return cause?.code ?? cause?.message ?? (error as Error).message;
 }
