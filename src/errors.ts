@@ -31,6 +31,13 @@ export const ERROR_CODES = [
   'ROLLOUT_HALTED',
   'FROZEN',
   'HOSTS_LOCKED',
+  'SERIES_INVALID',
+  'KERNEL_SOURCE_INVALID',
+  'SERIES_CONFLICT',
+  'CONFIG_DROPPED',
+  'UAPI_MISMATCH',
+  'KERNEL_BUILD_FAILED',
+  'KERNEL_BUILD_NOT_FOUND',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

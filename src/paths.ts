@@ -7,3 +7,6 @@ export const LAB_SIM_BIN_DIR = fileURLToPath(new URL('../../src/lab/sim-bin/', i
 
 /** Playbooks shipped with fleetwave, found by bare name (`playbook: kernel-upgrade`). */
 export const BUNDLED_PLAYBOOKS_DIR = fileURLToPath(new URL('../../playbooks/', import.meta.url));
+
+/** Backport series shipped with fleetwave, one folder each (`kernel build --series 5.15-netkit-tcx`). */
+export const KERNEL_PATCHES_DIR = fileURLToPath(new URL('../../kernel-patches/', import.meta.url));

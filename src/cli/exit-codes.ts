@@ -13,6 +13,8 @@ export const EXIT_CODES = {
   hostsFailed: 7,
   /** A rollout stopped short: halted by a gate or spent budget, or rolled back. An operator must look. */
   rolloutStopped: 8,
+  /** A kernel build stopped: a series conflict, a dropped config symbol, a uapi mismatch, a failed make. */
+  buildFailed: 9,
 } as const;
 
 export type ExitCode = (typeof EXIT_CODES)[keyof typeof EXIT_CODES];
@@ -47,6 +49,13 @@ const EXIT_CODE_BY_ERROR: Record<ErrorCode, ExitCode> = {
   ROLLOUT_HALTED: EXIT_CODES.rolloutStopped,
   FROZEN: EXIT_CODES.conflict,
   HOSTS_LOCKED: EXIT_CODES.conflict,
+  SERIES_INVALID: EXIT_CODES.invalidInput,
+  KERNEL_SOURCE_INVALID: EXIT_CODES.invalidInput,
+  SERIES_CONFLICT: EXIT_CODES.buildFailed,
+  CONFIG_DROPPED: EXIT_CODES.buildFailed,
+  UAPI_MISMATCH: EXIT_CODES.buildFailed,
+  KERNEL_BUILD_FAILED: EXIT_CODES.buildFailed,
+  KERNEL_BUILD_NOT_FOUND: EXIT_CODES.notFound,
 };
 
 export function exitCodeFor(code: ErrorCode): ExitCode {

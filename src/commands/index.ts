@@ -8,6 +8,9 @@ import FleetProbe from './fleet/probe.js';
 import FleetShow from './fleet/show.js';
 import FleetSummary from './fleet/summary.js';
 import Freeze from './freeze.js';
+import KernelBuild from './kernel/build.js';
+import KernelList from './kernel/list.js';
+import KernelShow from './kernel/show.js';
 import LabDown from './lab/down.js';
 import LabFault from './lab/fault.js';
 import LabStatus from './lab/status.js';
@@ -35,6 +38,9 @@ export const COMMANDS = {
   'fleet:show': FleetShow,
   'fleet:summary': FleetSummary,
   freeze: Freeze,
+  'kernel:build': KernelBuild,
+  'kernel:list': KernelList,
+  'kernel:show': KernelShow,
   'lab:down': LabDown,
   'lab:fault': LabFault,
   'lab:status': LabStatus,

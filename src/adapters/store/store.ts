@@ -4,6 +4,7 @@ import { EventRepository } from './event-repository.js';
 import { FreezeRepository } from './freeze-repository.js';
 import { HostKeyRepository } from './host-key-repository.js';
 import { HostRepository } from './host-repository.js';
+import { KernelRepository } from './kernel-repository.js';
 import { RolloutRepository } from './rollout-repository.js';
 import { RunLedgerRepository } from './run-ledger-repository.js';
 
@@ -15,6 +16,7 @@ export interface Store {
   rollouts: RolloutRepository;
   ledger: RunLedgerRepository;
   freeze: FreezeRepository;
+  kernels: KernelRepository;
   /** Runs `work` in one IMMEDIATE transaction: state and its audit events commit together or not at all. */
   write<T>(work: () => T): T;
   close(): void;
@@ -30,6 +32,7 @@ export function openStore(options: OpenDatabaseOptions): Store {
     rollouts: new RolloutRepository(db),
     ledger: new RunLedgerRepository(db),
     freeze: new FreezeRepository(db),
+    kernels: new KernelRepository(db),
     write: (work) => db.transaction(work).immediate(),
     close: () => db.close(),
   };
