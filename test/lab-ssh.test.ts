@@ -420,4 +420,22 @@ describe('the lab fleet over real SSH', () => {
     assert.ok(log.json.result.events.some((event) => event.details.status === 'failed'));
     assert.equal(runCliJson(['audit', 'verify', '--db', db]).code, 0);
   });
+
+  test('kernel verify says per host what is missing on a kernel without netkit, and exits 7', () => {
+    const hostnames = Array.from({ length: HOSTS }, (_, index) => `tlab-h00${index + 1}`);
+    const run = runCliJson<{ hosts: { hostname: string; kernel: string | null; ok: boolean; missing: string[]; error: string | null }[] }>(
+      ['kernel', 'verify', ...hostnames, '--db', db],
+      { env: { FLEETWAVE_SSH_CONFIG: sshConfig } },
+    );
+    assert.equal(run.code, 7, run.stdout);
+    const stock = run.json.result.hosts.filter((host) => host.kernel === '5.15.0-91-generic');
+    assert.ok(stock.length > 0, 'some lab hosts still run the stock kernel');
+    for (const host of stock) {
+      assert.equal(host.ok, false);
+      assert.ok(host.missing.includes('CONFIG_NETKIT (not set)'), JSON.stringify(host.missing));
+      assert.ok(host.missing.some((line) => line.startsWith('a netkit pair cannot be created (Error: Unknown device type.')), JSON.stringify(host.missing));
+    }
+    const audited = runCliJson<{ events: { host: string; details: { ok: boolean } }[] }>(['audit', 'log', '--action', 'host.kernel-verified', '--db', db]);
+    assert.ok(audited.json.result.events.length >= stock.length);
+  });
 });

@@ -53,10 +53,10 @@ describe('playbooks: schema, file:line errors, references', () => {
     assert.deepEqual(checkPlaybookReferences(loaded.value, { package: 'k.deb', health_check: 'true' }), []);
     assert.deepEqual(checkPlaybookReferences(loaded.value, {}).map((problem) => problem.replace(/ \(.*?\)/, '')), [
       'steps[1]: {{ vars.package }} is not set by the spec\'s vars or the playbook\'s vars',
-      'steps[6]: {{ vars.health_check }} is not set by the spec\'s vars or the playbook\'s vars',
+      'steps[7]: {{ vars.health_check }} is not set by the spec\'s vars or the playbook\'s vars',
       'checks[0]: {{ vars.health_check }} is not set by the spec\'s vars or the playbook\'s vars',
     ]);
-    assert.deepEqual(loaded.value.steps.map((step) => stepAction(step).kind), ['run', 'upload', 'run', 'run', 'reboot', 'check', 'check', 'run']);
+    assert.deepEqual(loaded.value.steps.map((step) => stepAction(step).kind), ['run', 'upload', 'run', 'run', 'reboot', 'check', 'check', 'check', 'run']);
   });
 
   test('each problem names its line', () => {

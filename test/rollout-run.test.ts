@@ -426,4 +426,23 @@ describe('rollout run on the lab fleet', { concurrency: false }, () => {
     assert.equal(end.json!.result.status, 'halted');
     assert.match(end.stderr, /could not read the gate \(fail closed\)/);
   });
+
+  test('kernel verify passes on hosts the rollouts moved to a netkit kernel', async () => {
+    const run = await cli<{ hosts: { hostname: string; ok: boolean; kernel: string; missing: string[] }[] }>(['kernel', 'verify', name(1), name(2)]);
+    assert.equal(run.code, 0, run.stdout);
+    assert.deepEqual(run.json.result.hosts.map((host) => [host.hostname, host.ok, host.missing]), [[name(1), true, []], [name(2), true, []]]);
+  });
+
+  test('a kernel without netkit fails the playbook on the canary, which comes back on its previous kernel', async () => {
+    const hosts = range(19, 20);
+    const previous = kernelOf(name(19));
+    const packageFile = buildKernelDeb(path.join(dir, 'packages'), '5.15.0-211-nonetkit', { netkit: false });
+    await plan(writeSpec('no-netkit', '5.15.0-211-nonetkit', hosts, { canary: [name(19)], vars: { package: packageFile, health_check: 'fleetwave-health' } }));
+    const end = await startRun('no-netkit').done;
+    assert.equal(end.code, 8, end.stderr);
+    assert.equal(end.json!.result.status, 'halted');
+    assert.match(end.json!.result.failed[0]!.reason, /netkit and tcx usable on the new kernel: exit 1: CONFIG_NETKIT is not set/);
+    assert.deepEqual([kernelOf(name(19)), defaultOf(name(19))], [previous, previous]);
+    assert.equal((await statusOf('no-netkit')).hosts[name(20)]!.status, 'pending');
+  });
 });

@@ -11,6 +11,7 @@ import Freeze from './freeze.js';
 import KernelBuild from './kernel/build.js';
 import KernelList from './kernel/list.js';
 import KernelShow from './kernel/show.js';
+import KernelVerify from './kernel/verify.js';
 import LabDown from './lab/down.js';
 import LabFault from './lab/fault.js';
 import LabStatus from './lab/status.js';
@@ -41,6 +42,7 @@ export const COMMANDS = {
   'kernel:build': KernelBuild,
   'kernel:list': KernelList,
   'kernel:show': KernelShow,
+  'kernel:verify': KernelVerify,
   'lab:down': LabDown,
   'lab:fault': LabFault,
   'lab:status': LabStatus,

@@ -1,3 +1,4 @@
+import { parseKeyValues } from './key-values.js';
 import type { CniModeSchema } from '../fleet/host.js';
 import type { z } from 'zod';
 
@@ -43,16 +44,7 @@ function compareReleases(a: string, b: string): number {
  * running kernel is configured with netkit AND a netkit pair could actually be created there.
  */
 export function parseProbeOutput(stdout: string): ProbeFacts {
-  const values = new Map<string, string[]>();
-  for (const line of stdout.split('\n')) {
-    const equals = line.indexOf('=');
-    if (equals <= 0) continue;
-    const key = line.slice(0, equals);
-    const value = line.slice(equals + 1).trim();
-    const known = values.get(key);
-    if (known) known.push(value);
-    else values.set(key, [value]);
-  }
+  const values = parseKeyValues(stdout);
   const one = (key: string) => values.get(key)?.[0];
   if (one('probe') !== 'done' || !one('kernel')) throw new ProbeParseError('the probe did not finish: its output is incomplete');
 

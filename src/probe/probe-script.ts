@@ -1,17 +1,12 @@
 /**
- * One POSIX sh script run on each host: every fact in a single round trip, as key=value lines.
- * Only reads, except for a throwaway netkit pair that proves the kernel can really make one.
+ * Shell lines that print `config_SYMBOL=value` for each symbol of the running kernel (from
+ * /boot/config-RELEASE or /proc/config.gz; `unknown` when neither is readable) and
+ * `netkit_create=ok` or `netkit_create=failed: REASON` after really creating (and deleting) a
+ * throwaway netkit pair. Shared by `fleet probe` and `kernel verify`.
  */
-export const PROBE_SCRIPT = `
-echo "kernel=$(uname -r)"
-echo "boot_id=$(cat /proc/sys/kernel/random/boot_id 2>/dev/null)"
-echo "uptime=$(cut -d' ' -f1 /proc/uptime 2>/dev/null)"
-if command -v grub-editenv >/dev/null 2>&1; then
-  grub-editenv list 2>/dev/null | sed -n 's/^saved_entry=/grub_saved=/p; s/^next_entry=/grub_next=/p'
-fi
-for image in /boot/vmlinuz-*; do [ -e "$image" ] && echo "installed=\${image#/boot/vmlinuz-}"; done
-config="/boot/config-$(uname -r)"
-for symbol in CONFIG_NETKIT CONFIG_NET_XGRESS CONFIG_BPF_SYSCALL; do
+export function kernelChecks(symbols: readonly string[]): string {
+  return `config="/boot/config-$(uname -r)"
+for symbol in ${symbols.join(' ')}; do
   if [ -r "$config" ]; then
     value=$(sed -n "s/^$symbol=//p" "$config")
     echo "config_$symbol=\${value:-n}"
@@ -29,7 +24,22 @@ else
   echo "netkit_create=failed: $(head -n 1 /tmp/.fleetwave-probe.$$)"
 fi
 rm -f /tmp/.fleetwave-probe.$$
-[ -r /etc/fleetwave/cni-mode ] && echo "cni_marker=$(cat /etc/fleetwave/cni-mode)"
+`;
+}
+
+/**
+ * One POSIX sh script run on each host: every fact in a single round trip, as key=value lines.
+ * Only reads, except for a throwaway netkit pair that proves the kernel can really make one.
+ */
+export const PROBE_SCRIPT = `
+echo "kernel=$(uname -r)"
+echo "boot_id=$(cat /proc/sys/kernel/random/boot_id 2>/dev/null)"
+echo "uptime=$(cut -d' ' -f1 /proc/uptime 2>/dev/null)"
+if command -v grub-editenv >/dev/null 2>&1; then
+  grub-editenv list 2>/dev/null | sed -n 's/^saved_entry=/grub_saved=/p; s/^next_entry=/grub_next=/p'
+fi
+for image in /boot/vmlinuz-*; do [ -e "$image" ] && echo "installed=\${image#/boot/vmlinuz-}"; done
+${kernelChecks(['CONFIG_NETKIT', 'CONFIG_NET_XGRESS', 'CONFIG_BPF_SYSCALL'])}[ -r /etc/fleetwave/cni-mode ] && echo "cni_marker=$(cat /etc/fleetwave/cni-mode)"
 # The host's own uplink may itself be a veth (containers, the lab); it carries the host's address,
 # while pod-side veths carry none: only unaddressed veths count as pods.
 addressed=$(ip -o -4 addr show 2>/dev/null | awk '{print $2}' | sort -u)

@@ -12,7 +12,7 @@ export const LAB_TARGET_KERNEL = '5.15.0-200-netkit';
  */
 export function buildKernelDeb(dir: string, release: string, config: { netkit: boolean }): string {
   return buildDeb(dir, `linux-image-${release}`, release, {
-    [`boot/config-${release}`]: `# SIMULATION: fleetwave lab kernel config\nCONFIG_BPF_SYSCALL=y\nCONFIG_NET_XGRESS=y\n${config.netkit ? 'CONFIG_NETKIT=y' : '# CONFIG_NETKIT is not set'}\n`,
+    [`boot/config-${release}`]: `# SIMULATION: fleetwave lab kernel config\nCONFIG_BPF_SYSCALL=y\nCONFIG_NET_XGRESS=y\nCONFIG_DEBUG_INFO_BTF=y\n${config.netkit ? 'CONFIG_NETKIT=y' : '# CONFIG_NETKIT is not set'}\n`,
     [`boot/vmlinuz-${release}`]: 'SIMULATION: not a kernel image; lab hosts simulate booting\n',
   });
 }

@@ -41,3 +41,12 @@ export function renderKernelBuilds(result: { builds: KernelBuild[] }): string {
     { header: 'FINISHED', value: (build) => build.finishedAt },
   ]);
 }
+
+export function renderKernelVerify(result: { hosts: { hostname: string; kernel: string | null; ok: boolean; missing: string[]; error: string | null }[] }): string {
+  return renderTable(result.hosts, [
+    { header: 'HOSTNAME', value: (host) => host.hostname },
+    { header: 'KERNEL', value: (host) => host.kernel ?? '-' },
+    { header: 'NETKIT/TCX', value: (host) => (host.error ? 'UNREACHABLE' : host.ok ? 'ok' : 'MISSING') },
+    { header: 'WHAT IS MISSING', value: (host) => host.error ?? host.missing.join('; ') },
+  ]);
+}
