@@ -34,8 +34,8 @@ const rebootsOf = (hostname: string) =>
 const reboots = (hostnames: string[]) => Object.fromEntries(hostnames.map((hostname) => [hostname, rebootsOf(hostname)]));
 
 /** A spec for some lab hosts; relative package path, so the spec's directory is used. */
-function writeSpec(specName: string, target: string, hosts: string[], extra: Record<string, unknown> = {}): string {
-  const packageFile = buildKernelDeb(path.join(dir, 'packages'), target, { netkit: true });
+function writeSpec(specName: string, target: string, hosts: string[], extra: Record<string, unknown> = {}, kernel: { netkit: boolean } = { netkit: true }): string {
+  const packageFile = buildKernelDeb(path.join(dir, 'packages'), target, kernel);
   const spec = {
     name: specName,
     kind: 'kernel',
@@ -436,8 +436,7 @@ describe('rollout run on the lab fleet', { concurrency: false }, () => {
   test('a kernel without netkit fails the playbook on the canary, which comes back on its previous kernel', async () => {
     const hosts = range(19, 20);
     const previous = kernelOf(name(19));
-    const packageFile = buildKernelDeb(path.join(dir, 'packages'), '5.15.0-211-nonetkit', { netkit: false });
-    await plan(writeSpec('no-netkit', '5.15.0-211-nonetkit', hosts, { canary: [name(19)], vars: { package: packageFile, health_check: 'fleetwave-health' } }));
+    await plan(writeSpec('no-netkit', '5.15.0-211-nonetkit', hosts, { canary: [name(19)] }, { netkit: false }));
     const end = await startRun('no-netkit').done;
     assert.equal(end.code, 8, end.stderr);
     assert.equal(end.json!.result.status, 'halted');
