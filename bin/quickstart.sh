@@ -27,6 +27,9 @@ fleetwave rollout run "$rollout" --reason "quickstart: kernel rollout"
 echo
 fleetwave rollout status "$rollout" --events 0
 echo
+# The new kernel can run netkit and tcx on every host (the same checks as the playbook's).
+fleetwave kernel verify $(seq -f 'quickstart-h%03g' 1 6)
+echo
 fleetwave fleet probe 'lab=quickstart' >/dev/null
 fleetwave fleet summary --where 'lab=quickstart' --by zone
 echo
