@@ -444,4 +444,24 @@ describe('rollout run on the lab fleet', { concurrency: false }, () => {
     assert.deepEqual([kernelOf(name(19)), defaultOf(name(19))], [previous, previous]);
     assert.equal((await statusOf('no-netkit')).hosts[name(20)]!.status, 'pending');
   });
+
+  test('Ctrl-C stops the runner cleanly after the steps in flight, frees its lease, and the next run finishes the job', async () => {
+    const hosts = range(15, 16);
+    const before = reboots(hosts);
+    await plan(writeSpec('interrupted', '5.15.0-212-netkit', hosts, { canary: 0, waves: ['100%'], parallel: 2 }));
+    const run = startRun('interrupted');
+    await run.waitFor(/install the package: ok/);
+    run.child.kill('SIGINT');
+    const end = await run.done;
+    assert.equal(end.code, 8, end.stderr);
+    assert.deepEqual([end.json!.result.status, end.json!.result.stoppedBecause], ['running', 'interrupted']);
+    assert.match(end.stderr, /SIGINT: stopping after the steps in flight/);
+    const status = await cli<{ runner: unknown; hosts: { state: { status: string } }[] }>(['rollout', 'status', 'interrupted']);
+    assert.equal(status.json.result.runner, null, 'the lease is released: the next runner need not wait for it to expire');
+    assert.ok(status.json.result.hosts.every((host) => host.state.status === 'running' || host.state.status === 'succeeded'), JSON.stringify(status.json.result.hosts));
+    const resumed = await startRun('interrupted').done;
+    assert.equal(resumed.code, 0, resumed.stderr);
+    assert.deepEqual(resumed.json!.result.hosts, { succeeded: 2 });
+    for (const hostname of hosts) assert.equal(rebootsOf(hostname) - before[hostname]!, 1, `${hostname} rebooted once`);
+  });
 });

@@ -65,6 +65,7 @@ export function renderRunResult(result: RunRolloutResult): string {
       { header: 'REASON', value: (host) => host.reason },
     ]));
   }
+  if (result.stoppedBecause === 'interrupted') lines.push('', `Interrupted: hosts in flight stopped after their current step. Continue with \`fleetwave rollout run ${result.name}\`.`);
   if (result.stoppedBecause === 'halted') lines.push('', `Halted: look at the failures, then \`fleetwave rollout resume ${result.name} --reason ...\` and run it again, or \`fleetwave rollout rollback ${result.name} --reason ...\`.`);
   return lines.join('\n');
 }

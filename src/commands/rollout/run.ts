@@ -13,7 +13,8 @@ export default class RolloutRun extends FleetwaveCommand {
     'Failed hosts are rolled back automatically; a spent failure budget or a failed gate acts on the spec\'s onSpent policy.',
     'From another terminal, `rollout pause|resume|abort|rollback` and `fleetwave freeze` take effect within a second.',
     'Killed? Run the same command again: it takes the lease over (at once if the old runner\'s process is gone, else after --lease-ttl) and continues where the database says, verifying rather than repeating a reboot that may have happened.',
-    'Exit 0 when the rollout completed; 8 when it halted, was rolled back or aborted; 5 when another runner holds it.',
+    'Ctrl-C (or SIGTERM) stops it cleanly after the steps in flight; a second one leaves at once.',
+    'Exit 0 when the rollout completed; 8 when it halted, was rolled back, aborted or interrupted; 5 when another runner holds it.',
   ].join('\n');
   static override examples = ['<%= config.bin %> <%= command.id %> kernel-515-netkit --reason CHG-1234', '<%= config.bin %> <%= command.id %> kernel-515-netkit --json > result.json'];
   static override args = { name: Args.string({ description: 'The rollout (see rollout list).', required: true }) };
@@ -26,7 +27,18 @@ export default class RolloutRun extends FleetwaveCommand {
 
   async run(): Promise<RunRolloutResult> {
     const { args, flags } = await this.parse(RolloutRun);
+    // First Ctrl-C (or SIGTERM): leave cleanly after the steps in flight. Second: leave now, which
+    // is as safe as kill -9 (the next run verifies what may have happened) but less tidy.
+    const stop = new AbortController();
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (stop.signal.aborted) process.exit(130);
+      process.stderr.write(`\n${signal}: stopping after the steps in flight; the rollout keeps its state and \`rollout run ${args.name}\` continues it. ${signal} again to leave at once.\n`);
+      stop.abort();
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
     const result = await runRollout({
+      stop: stop.signal,
       dbPath: flags.db,
       name: args.name,
       ...sshRunOptions(flags),

@@ -27,13 +27,15 @@ export interface RunRolloutRequest extends SshRunOptions {
   leaseTtlMs: number;
   pollMs: number;
   onProgress?: (progress: RunProgress) => void;
+  /** Aborted when an operator interrupts the runner (Ctrl-C): it leaves at the next step boundary. */
+  stop?: AbortSignal;
 }
 
 export interface RunRolloutResult {
   name: string;
   status: RolloutStatus;
-  /** finished: nothing left to do. halted: a gate or budget stopped it and an operator must look. */
-  stoppedBecause: 'finished' | 'halted';
+  /** finished: nothing left to do. halted: a gate or budget stopped it and an operator must look. interrupted: Ctrl-C. */
+  stoppedBecause: 'finished' | 'halted' | 'interrupted';
   reason: string | null;
   hosts: Record<string, number>;
   failed: { hostname: string; status: string; reason: string }[];
@@ -146,6 +148,9 @@ export async function runRollout(request: RunRolloutRequest): Promise<RunRollout
       report: (progress) => request.onProgress?.(progress),
     };
     runner = new RolloutRunner(context, { pollMs: request.pollMs, heartbeatMs: Math.max(200, Math.floor(request.leaseTtlMs / 3)) });
+    const interrupt = () => runner?.interrupt();
+    if (request.stop?.aborted) interrupt();
+    request.stop?.addEventListener('abort', interrupt, { once: true });
     try {
       const exit = await runner.run();
       const final = store.rollouts.find(request.name)!;

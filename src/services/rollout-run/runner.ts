@@ -15,7 +15,7 @@ export interface RunnerTiming {
   heartbeatMs: number;
 }
 
-export type RunnerExit = { status: RolloutStatus; stoppedBecause: 'finished' | 'halted' };
+export type RunnerExit = { status: RolloutStatus; stoppedBecause: 'finished' | 'halted' | 'interrupted' };
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -34,6 +34,7 @@ export class RolloutRunner {
   private lastHeartbeat = 0;
   private failure: unknown = null;
   private wake: (() => void) | null = null;
+  private interrupted = false;
 
   constructor(
     private readonly context: RunContext,
@@ -42,7 +43,13 @@ export class RolloutRunner {
 
   /** Workers stop driving hosts forward once the rollout is aborted or rolling back. */
   isStopping(): boolean {
-    return this.failure !== null || this.status === 'aborted' || this.status === 'rolling-back';
+    return this.failure !== null || this.interrupted || this.status === 'aborted' || this.status === 'rolling-back';
+  }
+
+  /** An operator asked this runner to leave (Ctrl-C): no new work; hosts in flight stop after their current step. */
+  interrupt(): void {
+    this.interrupted = true;
+    this.wake?.();
   }
 
   async run(): Promise<RunnerExit> {
@@ -51,6 +58,13 @@ export class RolloutRunner {
       for (;;) {
         if (this.failure) throw this.failure;
         this.heartbeat();
+        if (this.interrupted) {
+          await this.settle();
+          if (this.failure) throw this.failure;
+          const rollout = context.store.rollouts.find(context.name)!;
+          commit(context, () => audit(context, [{ subject: `rollout:${context.name}`, action: 'rollout.runner-interrupted', details: { status: rollout.status } }]));
+          return { status: rollout.status, stoppedBecause: 'interrupted' };
+        }
         const rollout = context.store.rollouts.find(context.name)!;
         this.observe(rollout);
         const snapshot = {
