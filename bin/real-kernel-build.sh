@@ -25,3 +25,5 @@ rm -rf "$work"
   --work-dir "$work" --db "$db" --reason "real kernel build check" 2> "$work.stderr" || { tail -n 40 "$work.stderr"; exit 1; }
 grep -E "Elapsed|Maximum resident" "$work.stderr"
 node bin/run.js kernel list --db "$db"
+# Then roll the package just built out onto a small lab with the kernel-upgrade playbook.
+FLEETWAVE_DB="$db" sh bin/real-kernel-rollout.sh
