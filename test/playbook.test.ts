@@ -36,7 +36,8 @@ describe('templates: every value is one shell word', () => {
     assert.equal(renderText('/var/tmp/{{ target }}.deb', scope), '/var/tmp/5.15.0-200-netkit.deb');
     assert.throws(() => renderText('{{ vars.x }}', { ...scope, vars: { x: 'a\nb' } }), TemplateError);
     assert.throws(() => renderCommand('{{ vars.nope }}', scope), /vars.nope .*not defined/);
-    assert.throws(() => renderCommand('{{ registered.nope }}', scope), /never registered on this host/);
+    assert.throws(() => renderCommand('{{ registered.nope }}', scope), (error: TemplateError) => /never registered on this host/.test(error.message) && error.kind === 'unregistered');
+    assert.throws(() => renderCommand('{{ vars.nope }}', scope), (error: TemplateError) => error.kind === 'invalid');
     assert.throws(() => renderCommand('{{ hostname }}', scope), /not a known placeholder/);
     assert.equal(renderCommand('echo {{ host.zone }}', scope), "echo ''");
     assert.deepEqual(placeholders('a {{target}} b {{ host.hostname }}'), ['target', 'host.hostname']);

@@ -464,4 +464,22 @@ describe('rollout run on the lab fleet', { concurrency: false }, () => {
     assert.deepEqual(resumed.json!.result.hosts, { succeeded: 2 });
     for (const hostname of hosts) assert.equal(rebootsOf(hostname) - before[hostname]!, 1, `${hostname} rebooted once`);
   });
+
+  test('a canary unreachable from the start fails, has nothing to undo, and is not quarantined', async () => {
+    const hosts = range(17, 18);
+    assert.equal((await cli(['lab', 'fault', name(17), 'unreachable', '--lab-dir', labDir])).code, 0);
+    try {
+      await plan(writeSpec('unreachable', '5.15.0-213-netkit', hosts, { canary: [name(17)] }));
+      const end = await startRun('unreachable', ['--connect-timeout', '2']).done;
+      assert.equal(end.code, 8, end.stderr);
+      assert.equal(end.json!.result.status, 'halted');
+      assert.deepEqual(end.json!.result.failed.map((host) => [host.hostname, host.status]), [[name(17), 'rolled-back']]);
+      assert.match(end.json!.result.failed[0]!.reason, /remember the running kernel: unreachable/);
+      assert.match(end.stderr, /rollback: .*skipped - nothing to undo: \{\{ registered.previous_kernel \}\} was never registered/);
+      const shown = await cli<{ host: { labels: Record<string, string> } }>(['fleet', 'show', name(17)]);
+      assert.equal(shown.json.result.host.labels['fleetwave/quarantine'], undefined, 'nothing failed to roll back, so nothing is quarantined');
+    } finally {
+      await cli(['lab', 'fault', name(17), 'unreachable', '--clear', '--lab-dir', labDir]);
+    }
+  });
 });

@@ -12,7 +12,8 @@ export interface TemplateScope {
 }
 
 export class TemplateError extends Error {
-  constructor(message: string) {
+  /** `unregistered`: a registered value whose step never ran on this host. */
+  constructor(message: string, readonly kind: 'unregistered' | 'invalid' = 'invalid') {
     super(message);
     this.name = 'TemplateError';
   }
@@ -39,7 +40,8 @@ function lookup(scope: TemplateScope, name: string): string {
   } else if ((head === 'vars' || head === 'registered') && key !== undefined) {
     const value = scope[head][key];
     if (value !== undefined) return value;
-    throw new TemplateError(head === 'vars' ? `{{ ${name} }} is not defined: set it under vars in the rollout spec or the playbook` : `{{ ${name} }} was never registered on this host (the step that registers it has not run here)`);
+    if (head === 'vars') throw new TemplateError(`{{ ${name} }} is not defined: set it under vars in the rollout spec or the playbook`);
+    throw new TemplateError(`{{ ${name} }} was never registered on this host (the step that registers it has not run here)`, 'unregistered');
   }
   throw new TemplateError(`{{ ${name} }} is not a known placeholder: use target, rollout, host.hostname|address|cluster|zone|rack, vars.NAME or registered.NAME`);
 }

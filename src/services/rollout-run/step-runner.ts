@@ -169,6 +169,11 @@ export async function runStep(context: RunContext, host: Host, row: RolloutHost,
     const result = await perform(context, settings, step, action, scope, before, context.clock.now().getTime());
     return done({ ...result, skipped: false });
   } catch (error) {
+    // Steps run in order: if the step that registers a value never completed here, no later step
+    // ran either, so a rollback step that needs the value has nothing to undo.
+    if (error instanceof TemplateError && error.kind === 'unregistered' && section === 'rollback') {
+      return done({ ok: true, skipped: true, detail: `nothing to undo: ${error.message}`, exitCode: null });
+    }
     if (error instanceof TemplateError) return done({ ok: false, skipped: false, detail: error.message, exitCode: null });
     throw error;
   }
