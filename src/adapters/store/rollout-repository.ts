@@ -61,11 +61,21 @@ interface HostRow {
   updatedAt: string;
 }
 
+function toRolloutHost(row: HostRow): RolloutHost {
+  return {
+    ...row,
+    state: JSON.parse(row.state) as HostState,
+    acknowledged: row.acknowledged === 1,
+    registered: JSON.parse(row.registered) as Record<string, string>,
+  };
+}
+
 export class RolloutRepository {
   private readonly selectOne: Statement<[string], StoredRollout>;
   private readonly selectAll: Statement<[], StoredRollout>;
   private readonly selectDefinition: Statement<[string], { spec: string; specPath: string | null; playbookPath: string | null; playbook: string | null; playbookSha256: string | null }>;
   private readonly selectHosts: Statement<[string], HostRow>;
+  private readonly selectHost: Statement<[string, string], HostRow>;
   private readonly selectLocks: Statement<[], { hostname: string; rollout: string }>;
   private readonly insertRollout: Statement<[string, string, string, string, string, string, string | null, string | null, string | null, string | null, string, string]>;
   private readonly insertHost: Statement<[string, string, number, number, number, string, string]>;
@@ -85,6 +95,8 @@ export class RolloutRepository {
     );
     this.selectHosts = db.prepare(`SELECT hostname, wave, batch, position, state, acknowledged, registered, updated_at AS updatedAt
       FROM rollout_hosts WHERE rollout = ? ORDER BY wave, batch, position`);
+    this.selectHost = db.prepare(`SELECT hostname, wave, batch, position, state, acknowledged, registered, updated_at AS updatedAt
+      FROM rollout_hosts WHERE rollout = ? AND hostname = ?`);
     this.selectLocks = db.prepare('SELECT hostname, rollout FROM host_locks');
     this.insertRollout = db.prepare(`INSERT INTO rollouts (name, kind, target, spec, spec_sha256, status, spec_path, playbook_path, playbook, playbook_sha256, created_at, updated_at)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
@@ -136,12 +148,13 @@ export class RolloutRepository {
   }
 
   hosts(name: string): RolloutHost[] {
-    return this.selectHosts.all(name).map((row) => ({
-      ...row,
-      state: JSON.parse(row.state) as HostState,
-      acknowledged: row.acknowledged === 1,
-      registered: JSON.parse(row.registered) as Record<string, string>,
-    }));
+    return this.selectHosts.all(name).map(toRolloutHost);
+  }
+
+  /** One host of a rollout: what a host worker reads before every step, without reading the others. */
+  host(name: string, hostname: string): RolloutHost | null {
+    const row = this.selectHost.get(name, hostname);
+    return row ? toRolloutHost(row) : null;
   }
 
   list(): StoredRollout[] {

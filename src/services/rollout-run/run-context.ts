@@ -52,7 +52,7 @@ export function audit(context: RunContext, drafts: EventDraft[]): void {
 }
 
 export function hostRow(context: RunContext, hostname: string): RolloutHost {
-  const row = context.store.rollouts.hosts(context.name).find((host) => host.hostname === hostname);
+  const row = context.store.rollouts.host(context.name, hostname);
   if (!row) throw new FleetwaveError('HOST_NOT_FOUND', `${hostname} is not part of rollout ${context.name}`);
   return row;
 }
