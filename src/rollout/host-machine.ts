@@ -112,3 +112,10 @@ export function needsRollback(state: HostState): boolean {
 export function inFlight(state: HostState): boolean {
   return state.status === 'running' || state.status === 'verifying';
 }
+
+/** How many hosts are in each status, for progress lines, run results and status screens. */
+export function countByStatus(states: Iterable<HostState>): Partial<Record<HostState['status'], number>> {
+  const counts: Partial<Record<HostState['status'], number>> = {};
+  for (const state of states) counts[state.status] = (counts[state.status] ?? 0) + 1;
+  return counts;
+}

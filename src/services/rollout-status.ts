@@ -4,11 +4,12 @@ import type { RunnerLease } from '../adapters/store/run-ledger-repository.js';
 import { withStore } from '../adapters/store/store.js';
 import type { AuditEvent } from '../audit/event.js';
 import { FleetwaveError } from '../errors.js';
+import { countByStatus, type HostState } from '../rollout/host-machine.js';
 
 export interface WaveProgress {
   wave: number;
   hosts: number;
-  byStatus: Record<string, number>;
+  byStatus: Partial<Record<HostState['status'], number>>;
 }
 
 export interface RolloutStatusResult {
@@ -27,17 +28,16 @@ export function rolloutStatus(request: { dbPath: string; name: string; events: n
       const rollout = store.rollouts.find(request.name);
       if (!rollout) throw new FleetwaveError('ROLLOUT_NOT_FOUND', `no rollout named ${request.name}`, { suggestions: ['See them with: fleetwave rollout list'] });
       const hosts = store.rollouts.hosts(request.name);
-      const waves = new Map<number, WaveProgress>();
+      const byWave = new Map<number, RolloutHost[]>();
       for (const host of hosts) {
-        const wave = waves.get(host.wave) ?? { wave: host.wave, hosts: 0, byStatus: {} };
-        wave.hosts += 1;
-        wave.byStatus[host.state.status] = (wave.byStatus[host.state.status] ?? 0) + 1;
-        waves.set(host.wave, wave);
+        const members = byWave.get(host.wave);
+        if (members) members.push(host);
+        else byWave.set(host.wave, [host]);
       }
       const lease = store.ledger.lease(request.name);
       return {
         rollout,
-        waves: [...waves.values()].sort((a, b) => a.wave - b.wave),
+        waves: [...byWave].sort(([a], [b]) => a - b).map(([wave, members]) => ({ wave, hosts: members.length, byStatus: countByStatus(members.map((host) => host.state)) })),
         hosts,
         runner: lease ? { ...lease, alive: request.now.getTime() - Date.parse(lease.heartbeatAt) <= lease.ttlMs } : null,
         frozen: store.freeze.current(),

@@ -10,6 +10,7 @@ import type { RunnerLease } from '../../adapters/store/run-ledger-repository.js'
 import { openStore, type Store } from '../../adapters/store/store.js';
 import { FleetwaveError } from '../../errors.js';
 import { loadRolloutSpec } from '../../rollout/load-spec.js';
+import { countByStatus, type HostState } from '../../rollout/host-machine.js';
 import type { RolloutStatus } from '../../rollout/rollout-machine.js';
 import { resolveConnection } from '../../ssh/connection-settings.js';
 import { openExecutor, type SshRunOptions } from '../fleet-exec.js';
@@ -37,7 +38,7 @@ export interface RunRolloutResult {
   /** finished: nothing left to do. halted: a gate or budget stopped it and an operator must look. interrupted: Ctrl-C. */
   stoppedBecause: 'finished' | 'halted' | 'interrupted';
   reason: string | null;
-  hosts: Record<string, number>;
+  hosts: Partial<Record<HostState['status'], number>>;
   failed: { hostname: string; status: string; reason: string }[];
   tookOverFrom: string | null;
 }
@@ -101,14 +102,12 @@ function acquireLease(store: Store, name: string, owner: string, ttlMs: number, 
 }
 
 function summarize(name: string, status: RolloutStatus, reason: string | null, stoppedBecause: RunRolloutResult['stoppedBecause'], hosts: readonly RolloutHost[], tookOverFrom: string | null): RunRolloutResult {
-  const counts: Record<string, number> = {};
-  for (const host of hosts) counts[host.state.status] = (counts[host.state.status] ?? 0) + 1;
   const failed = hosts.flatMap((host) =>
     host.state.status === 'failed' || host.state.status === 'rollback-failed' || ((host.state.status === 'rolled-back' || host.state.status === 'rolling-back') && host.state.hostFailed)
       ? [{ hostname: host.hostname, status: host.state.status, reason: host.state.reason }]
       : [],
   );
-  return { name, status, stoppedBecause, reason, hosts: counts, failed, tookOverFrom };
+  return { name, status, stoppedBecause, reason, hosts: countByStatus(hosts.map((host) => host.state)), failed, tookOverFrom };
 }
 
 /**
