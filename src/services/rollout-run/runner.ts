@@ -1,12 +1,12 @@
 import { FleetwaveError } from '../../errors.js';
 import { judgeGates } from '../../rollout/gates.js';
-import { transitionHost } from '../../rollout/host-machine.js';
+import { countByStatus, InvalidTransitionError, transitionHost, type HostState } from '../../rollout/host-machine.js';
 import { decideRun, type RunAction } from '../../rollout/run-decision.js';
-import { transitionRollout, type RolloutEvent, type RolloutState, type RolloutStatus } from '../../rollout/rollout-machine.js';
+import type { RolloutEvent, RolloutState, RolloutStatus } from '../../rollout/rollout-machine.js';
+import { announceRolloutChange, applyRolloutEvent } from '../rollout-transition.js';
 import { readGate } from '../gate-readers.js';
 import { checkHost, driveHost, moveHost, rollbackHost } from './host-worker.js';
-import { changeMessage, deliverWebhook } from './notify.js';
-import { audit, commit, nowIso, type RunContext } from './run-context.js';
+import { audit, commit, hostRow, nowIso, type RunContext } from './run-context.js';
 
 export interface RunnerTiming {
   /** How often the runner re-reads the database (operators' requests, freezes). */
@@ -104,7 +104,7 @@ export class RolloutRunner {
       case 'dispatch':
         commit(context, () => {
           for (const hostname of action.hostnames) {
-            const row = context.store.rollouts.hosts(context.name).find((host) => host.hostname === hostname)!;
+            const row = hostRow(context, hostname);
             const next = transitionHost({ rollout: context.name, hostname, stepCount: context.playbook.steps.length }, row.state, { type: 'Dispatched' });
             context.store.rollouts.saveHostState(context.name, hostname, next.state, nowIso(context));
           }
@@ -197,7 +197,8 @@ export class RolloutRunner {
       try {
         moveHost(context, verdict.hostname, { type: 'HealthFailed', reason: `during the soak: ${verdict.detail}` });
       } catch (error) {
-        if ((error as Error).name !== 'InvalidTransitionError') throw error;
+        // A host that changed state while the checks ran (rolled back by an abort) is left as it is.
+        if (!(error instanceof InvalidTransitionError)) throw error;
       }
     }
     // The rollout may have been paused or aborted while the gates were read: apply only if still current.
@@ -214,15 +215,7 @@ export class RolloutRunner {
     const changed = commit(context, () => {
       const current = context.store.rollouts.find(context.name)!;
       if (options.ifStillAt && (current.status !== options.ifStillAt.status || current.wave !== options.ifStillAt.wave)) return null;
-      const from: RolloutState = { status: current.status, wave: current.wave, reason: current.reason, rollbackWave: current.rollbackWave };
-      const next = transitionRollout(context.name, from, event);
-      const at = nowIso(context);
-      context.store.rollouts.saveState(context.name, next.state, at);
-      if (next.state.wave !== from.wave || next.state.status !== 'running') context.store.rollouts.setSoakStarted(context.name, null);
-      let freed = 0;
-      if (next.state.status === 'completed' || next.state.status === 'rolled-back') freed = context.store.rollouts.releaseLocks(context.name);
-      audit(context, [{ subject: `rollout:${context.name}`, action: `rollout.${next.state.status}`, details: { from: from.status, event: event.type, wave: next.state.wave, reason: next.state.reason, locksReleased: freed } }]);
-      return { from, to: next.state, at };
+      return applyRolloutEvent(context.store, current, event, context.actor, nowIso(context));
     });
     if (!changed) return;
     this.status = changed.to.status;
@@ -231,7 +224,7 @@ export class RolloutRunner {
         ? { type: 'wave-completed', wave: event.wave, next: changed.to.wave }
         : { type: 'rollout', status: changed.to.status, reason: changed.to.reason, by: 'runner' },
     );
-    if (changed.to.status !== changed.from.status) this.notify(changed.from.status, changed.to, changed.at);
+    if (changed.to.status !== changed.from.status) this.notify(changed);
   }
 
   /** A change someone else made (pause, abort, rollback from another terminal) is acknowledged in the audit trail. */
@@ -247,14 +240,10 @@ export class RolloutRunner {
     context.report({ type: 'rollout', status: rollout.status, reason: rollout.reason, by: 'operator' });
   }
 
-  private notify(from: RolloutStatus, to: RolloutState, at: string): void {
+  private notify(change: { from: RolloutState; to: RolloutState; at: string }): void {
     const { context } = this;
     if (!context.spec.webhook) return;
-    this.track(
-      deliverWebhook(context.spec, changeMessage(context.spec, from, to, at, context.actor.user)).then((outcome) => {
-        if (outcome) commit(context, () => audit(context, [{ subject: `rollout:${context.name}`, action: 'rollout.webhook', details: { to: to.status, ...outcome } }]));
-      }),
-    );
+    this.track(announceRolloutChange(context.spec, change, context.actor, (record) => commit(context, record), context.store, () => nowIso(context)));
   }
 
   private heartbeat(): void {
@@ -296,10 +285,8 @@ export class RolloutRunner {
     }
   }
 
-  private reportCounts(hosts: readonly { wave: number; state: { status: string } }[], wave: number): void {
-    const byStatus: Record<string, number> = {};
-    for (const host of hosts) byStatus[host.state.status] = (byStatus[host.state.status] ?? 0) + 1;
-    this.context.report({ type: 'counts', wave, waves: Math.max(0, ...hosts.map((host) => host.wave)) + 1, byStatus });
+  private reportCounts(hosts: readonly { wave: number; state: HostState }[], wave: number): void {
+    this.context.report({ type: 'counts', wave, waves: Math.max(0, ...hosts.map((host) => host.wave)) + 1, byStatus: countByStatus(hosts.map((host) => host.state)) });
   }
 }
 

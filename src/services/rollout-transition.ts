@@ -1,0 +1,66 @@
+import type { Actor } from '../audit/event.js';
+import type { StoredRollout } from '../adapters/store/rollout-repository.js';
+import type { Store } from '../adapters/store/store.js';
+import { inFlight, transitionHost } from '../rollout/host-machine.js';
+import { ROLLOUT_TERMINAL, transitionRollout, type RolloutEvent, type RolloutState } from '../rollout/rollout-machine.js';
+import type { RolloutSpec } from '../rollout/spec.js';
+import { changeMessage, deliverWebhook } from './rollout-run/notify.js';
+
+export interface AppliedRolloutEvent {
+  from: RolloutState;
+  to: RolloutState;
+  at: string;
+  locksReleased: number;
+  /** Hosts still to be settled (rolled back) by a runner. */
+  unsettledHosts: number;
+  failuresAcknowledged: number;
+}
+
+/**
+ * Stores one rollout event as the state machine decides it, with everything that goes with it,
+ * in the caller's transaction: the soak clock stops when the wave or the running state ends;
+ * resuming a halted rollout acknowledges its failures; an abort skips the hosts never started;
+ * a rollout that ended with every host settled frees its hosts; one audit event. Shared by the
+ * runner and by on-call commands, so a change means the same whoever makes it. Throws
+ * InvalidTransitionError when the event does not apply.
+ */
+export function applyRolloutEvent(store: Store, rollout: StoredRollout, event: RolloutEvent, actor: Actor, at: string): AppliedRolloutEvent {
+  const from: RolloutState = { status: rollout.status, wave: rollout.wave, reason: rollout.reason, rollbackWave: rollout.rollbackWave };
+  const to = transitionRollout(rollout.name, from, event).state;
+  store.rollouts.saveState(rollout.name, to, at);
+  if (to.wave !== from.wave || to.status !== 'running') store.rollouts.setSoakStarted(rollout.name, null);
+  const failuresAcknowledged = event.type === 'ResumeRequested' && from.status === 'halted' ? store.rollouts.acknowledgeFailures(rollout.name) : 0;
+  let unsettledHosts = 0;
+  for (const host of store.rollouts.hosts(rollout.name)) {
+    if (to.status === 'aborted' && host.state.status === 'pending') {
+      const skipped = transitionHost({ rollout: rollout.name, hostname: host.hostname, stepCount: 0 }, host.state, { type: 'SkipRequested', reason: 'rollout aborted before this host' });
+      store.rollouts.saveHostState(rollout.name, host.hostname, skipped.state, at);
+    } else if (inFlight(host.state) || host.state.status === 'failed' || host.state.status === 'rolling-back') {
+      unsettledHosts += 1;
+    }
+  }
+  const locksReleased = ROLLOUT_TERMINAL.has(to.status) && unsettledHosts === 0 ? store.rollouts.releaseLocks(rollout.name) : 0;
+  store.events.append(
+    [{ subject: `rollout:${rollout.name}`, action: `rollout.${to.status}`, details: { from: from.status, event: event.type, wave: to.wave, reason: to.reason, locksReleased, unsettledHosts, failuresAcknowledged } }],
+    actor,
+    at,
+  );
+  return { from, to, at, locksReleased, unsettledHosts, failuresAcknowledged };
+}
+
+/**
+ * Sends the change to the spec's webhook and audits the delivery through `write` (the runner's
+ * lease-checked commit, or a plain transaction). Null when the spec has no webhook.
+ */
+export async function announceRolloutChange(
+  spec: RolloutSpec,
+  change: { from: RolloutState; to: RolloutState; at: string },
+  actor: Actor,
+  write: (record: () => void) => void,
+  store: Store,
+  now: () => string,
+): Promise<{ delivered: boolean; detail: string } | null> {
+  const outcome = await deliverWebhook(spec, changeMessage(spec, change.from.status, change.to, change.at, actor.user));
+  if (outcome) write(() => store.events.append([{ subject: `rollout:${spec.name}`, action: 'rollout.webhook', details: { to: change.to.status, ...outcome } }], actor, now()));
+  return outcome;
+}
