@@ -42,11 +42,11 @@ function describe(result: CommandResult): string {
   return `exit ${result.exitCode ?? result.signal}${output ? `: ${output}` : ''}`;
 }
 
-async function runWithRetries(context: RunContext, settings: ConnectionSettings, command: string, step: PlaybookStep): Promise<CommandResult> {
-  let result: CommandResult;
-  for (let attempt = 0; ; attempt += 1) {
-    result = await context.executor.run(settings, command, { timeoutMs: step.timeout * 1000 });
-    if (result.status === 'ok' || attempt >= step.retries) return result;
+/** Tries `attempt` up to 1 + step.retries times, step.retry_delay apart, until `succeeded`. */
+async function withRetries<T>(step: PlaybookStep, attempt: () => Promise<T>, succeeded: (result: T) => boolean): Promise<T> {
+  for (let tried = 0; ; tried += 1) {
+    const result = await attempt();
+    if (succeeded(result) || tried >= step.retries) return result;
     await sleep(step.retry_delay * 1000);
   }
 }
@@ -76,25 +76,21 @@ async function perform(context: RunContext, settings: ConnectionSettings, step: 
   switch (action.kind) {
     case 'run':
     case 'check': {
-      const result = await runWithRetries(context, settings, renderCommand(action.command, scope), step);
+      const command = renderCommand(action.command, scope);
+      const result = await withRetries(step, () => context.executor.run(settings, command, { timeoutMs: step.timeout * 1000 }), (run) => run.status === 'ok');
       return { ok: result.status === 'ok', detail: result.status === 'ok' ? result.stdout.trim().split('\n').at(-1) ?? '' : describe(result), exitCode: result.exitCode, stdout: result.stdout };
     }
     case 'upload': {
       const source = path.resolve(context.specDir, renderText(action.src, scope));
       if (!existsSync(source)) return { ok: false, detail: `${source} does not exist on the control host`, exitCode: null, stdout: '' };
       const dest = renderText(action.dest, scope);
-      for (let attempt = 0; ; attempt += 1) {
-        const upload = await context.executor.upload(settings, source, dest);
-        if (upload.status === 'ok') {
-          if (action.mode) {
-            const chmod = await context.executor.run(settings, `chmod ${action.mode} ${shellQuote(dest)}`);
-            if (chmod.status !== 'ok') return { ok: false, detail: `chmod: ${describe(chmod)}`, exitCode: chmod.exitCode, stdout: '' };
-          }
-          return { ok: true, detail: `${dest} sha256 ${upload.sha256.slice(0, 12)} verified`, exitCode: 0, stdout: '' };
-        }
-        if (attempt >= step.retries) return { ok: false, detail: `upload: ${upload.error?.message}`, exitCode: null, stdout: '' };
-        await sleep(step.retry_delay * 1000);
+      const upload = await withRetries(step, () => context.executor.upload(settings, source, dest), (sent) => sent.status === 'ok');
+      if (upload.status !== 'ok') return { ok: false, detail: `upload: ${upload.error?.message}`, exitCode: null, stdout: '' };
+      if (action.mode) {
+        const chmod = await context.executor.run(settings, `chmod ${action.mode} ${shellQuote(dest)}`);
+        if (chmod.status !== 'ok') return { ok: false, detail: `chmod: ${describe(chmod)}`, exitCode: chmod.exitCode, stdout: '' };
       }
+      return { ok: true, detail: `${dest} sha256 ${upload.sha256.slice(0, 12)} verified`, exitCode: 0, stdout: '' };
     }
     case 'wait_for': {
       const command = renderCommand(action.command, scope);
