@@ -8,15 +8,12 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { have, measure, printTable, type Scenario } from './measure.js';
+import { BENCH_OUT, CLI, have, measure, printTable, type Scenario } from './measure.js';
 
 const SIZES = (process.env.BENCH_SIZES ?? '100,500').split(',').map(Number);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 50);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const OUT = path.join(ROOT, 'bench', 'out', 'exec');
-const CLI = path.join(ROOT, 'bin', 'run.js');
+const OUT = path.join(BENCH_OUT, 'exec');
 const LAB_DIR = path.join(OUT, 'lab');
 const DB = path.join(OUT, 'exec.db');
 const SSH_CONFIG = path.join(LAB_DIR, 'ssh_config');

@@ -8,43 +8,39 @@
  */
 import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { syntheticFleet, writeInventory } from './generate-inventory.js';
-import { have, measure, printTable, type Scenario } from './measure.js';
+import { BENCH_OUT, CLI, have, measure, printTable, type Scenario } from './measure.js';
 
 const HOSTS = Number(process.env.BENCH_HOSTS ?? 100_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const OUT = path.join(ROOT, 'bench', 'out');
-const CLI = path.join(ROOT, 'bin', 'run.js');
 
 function main(): void {
   for (const tool of ['hyperfine', 'sqlite3', 'ansible-inventory']) {
     if (!have(tool)) throw new Error(`${tool} is missing: run bench/install-peers.sh (npm run bench:import does)`);
   }
-  rmSync(OUT, { recursive: true, force: true });
-  mkdirSync(OUT, { recursive: true });
+  rmSync(BENCH_OUT, { recursive: true, force: true });
+  mkdirSync(BENCH_OUT, { recursive: true });
   const fleet = syntheticFleet(HOSTS);
-  for (const format of ['csv', 'json', 'yaml', 'ini'] as const) writeInventory(path.join(OUT, `fleet.${format}`), format, fleet);
-  writeInventory(path.join(OUT, 'fleet-next.csv'), 'csv', syntheticFleet(HOSTS, 1));
+  for (const format of ['csv', 'json', 'yaml', 'ini'] as const) writeInventory(path.join(BENCH_OUT, `fleet.${format}`), format, fleet);
+  writeInventory(path.join(BENCH_OUT, 'fleet-next.csv'), 'csv', syntheticFleet(HOSTS, 1));
 
-  const db = path.join(OUT, 'bench.db');
+  const db = path.join(BENCH_OUT, 'bench.db');
   const fresh = `rm -f ${db} ${db}-wal ${db}-shm`;
   const fw = (args: string) => `node ${CLI} ${args} --db ${db} > /dev/null`;
-  const seeded = `${fresh} && ${fw(`fleet import ${OUT}/fleet.csv`)}`;
+  const seeded = `${fresh} && ${fw(`fleet import ${BENCH_OUT}/fleet.csv`)}`;
   const scenarios: Scenario[] = [
-    { name: 'fleetwave import csv (fresh db)', command: fw(`fleet import ${OUT}/fleet.csv`), prepare: fresh, comparable: true },
-    { name: 'fleetwave import json (fresh db)', command: fw(`fleet import ${OUT}/fleet.json`), prepare: fresh, comparable: true },
-    { name: 'fleetwave import yaml (fresh db)', command: fw(`fleet import ${OUT}/fleet.yaml`), prepare: fresh, comparable: true },
-    { name: 'fleetwave import ansible ini (fresh db)', command: fw(`fleet import ${OUT}/fleet.ini`), prepare: fresh, comparable: true },
-    { name: 'fleetwave re-import csv, unchanged', command: fw(`fleet import ${OUT}/fleet.csv`), prepare: seeded, comparable: true },
-    { name: 'fleetwave re-import csv, 10% moved rack', command: fw(`fleet import ${OUT}/fleet-next.csv`), prepare: seeded, comparable: true },
+    { name: 'fleetwave import csv (fresh db)', command: fw(`fleet import ${BENCH_OUT}/fleet.csv`), prepare: fresh, comparable: true },
+    { name: 'fleetwave import json (fresh db)', command: fw(`fleet import ${BENCH_OUT}/fleet.json`), prepare: fresh, comparable: true },
+    { name: 'fleetwave import yaml (fresh db)', command: fw(`fleet import ${BENCH_OUT}/fleet.yaml`), prepare: fresh, comparable: true },
+    { name: 'fleetwave import ansible ini (fresh db)', command: fw(`fleet import ${BENCH_OUT}/fleet.ini`), prepare: fresh, comparable: true },
+    { name: 'fleetwave re-import csv, unchanged', command: fw(`fleet import ${BENCH_OUT}/fleet.csv`), prepare: seeded, comparable: true },
+    { name: 'fleetwave re-import csv, 10% moved rack', command: fw(`fleet import ${BENCH_OUT}/fleet-next.csv`), prepare: seeded, comparable: true },
     { name: 'fleetwave fleet summary --by zone', command: fw('fleet summary --by zone'), prepare: `[ -f ${db} ] || (${seeded})` },
     { name: 'fleetwave audit verify', command: fw('audit verify'), prepare: `[ -f ${db} ] || (${seeded})` },
-    { name: 'peer: ansible-inventory --list (ini, parse only)', command: `ansible-inventory -i ${OUT}/fleet.ini --list > /dev/null`, runs: 1, comparable: true },
-    { name: 'floor: sqlite3 .import csv (no validation)', command: `sqlite3 ${OUT}/floor.db '.import --csv ${OUT}/fleet.csv hosts'`, prepare: `rm -f ${OUT}/floor.db`, comparable: true },
+    { name: 'peer: ansible-inventory --list (ini, parse only)', command: `ansible-inventory -i ${BENCH_OUT}/fleet.ini --list > /dev/null`, runs: 1, comparable: true },
+    { name: 'floor: sqlite3 .import csv (no validation)', command: `sqlite3 ${BENCH_OUT}/floor.db '.import --csv ${BENCH_OUT}/fleet.csv hosts'`, prepare: `rm -f ${BENCH_OUT}/floor.db`, comparable: true },
   ];
-  const results = scenarios.map((scenario) => measure(scenario, OUT, RUNS));
+  const results = scenarios.map((scenario) => measure(scenario, BENCH_OUT, RUNS));
   const peer = results.find((result) => result.name.startsWith('peer:'))!;
   printTable(`Inventory import, ${HOSTS.toLocaleString('en')} hosts, ${RUNS} runs each (peer: 1 run), node ${process.version}`, scenarios, results, peer);
   console.log('"vs peer": how many times faster than ansible-inventory turning the same fleet into hosts (higher is better).');

@@ -1,6 +1,12 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** Benchmarks run the built CLI exactly as a user would, and write under bench/out/. */
+const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const CLI = path.join(REPO_ROOT, 'bin', 'run.js');
+export const BENCH_OUT = path.join(REPO_ROOT, 'bench', 'out');
 
 export interface Scenario {
   name: string;

@@ -9,13 +9,11 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { BENCH_OUT, CLI } from './measure.js';
 
 const PAUSES = Number(process.env.BENCH_PAUSES ?? 10);
 const HOSTS = Number(process.env.BENCH_HOSTS ?? 12);
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const OUT = path.join(ROOT, 'bench', 'out', 'pause');
-const CLI = path.join(ROOT, 'bin', 'run.js');
+const OUT = path.join(BENCH_OUT, 'pause');
 const LAB_DIR = path.join(OUT, 'lab');
 const DB = path.join(OUT, 'pause.db');
 const env = { ...process.env, FLEETWAVE_SSH_CONFIG: path.join(LAB_DIR, 'ssh_config'), FLEETWAVE_DB: DB };
