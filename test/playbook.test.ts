@@ -1,13 +1,15 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { judgeGates, judgeHttpAnswer, judgePrometheusAnswer } from '../src/rollout/gates.js';
 import { loadDocument } from '../src/rollout/load-spec.js';
 import { PlaybookSchema, stepAction } from '../src/rollout/playbook.js';
 import { checkPlaybookReferences } from '../src/rollout/playbook-references.js';
-import { placeholders, renderCommand, renderText, shellQuote, TemplateError, type TemplateScope } from '../src/rollout/template.js';
+import { commandTemplateProblems, placeholders, renderCommand, renderPath, shellQuote, TemplateError, type TemplateScope } from '../src/rollout/template.js';
+import { resolveUploadSource } from '../src/services/artifacts.js';
+import { tempDir } from './support/temp.js';
 import { REPO_ROOT } from './support/paths.js';
 
 const scope: TemplateScope = {
@@ -19,28 +21,132 @@ const scope: TemplateScope = {
 };
 
 const sh = (command: string) => execFileSync('sh', ['-c', command], { encoding: 'utf8' });
+const bash = (command: string) => execFileSync('bash', ['-c', command], { encoding: 'utf8' });
+/** The rendered command without its leading `export FLEETWAVE_...` line. */
+const body = (rendered: string) => rendered.slice(rendered.indexOf('\n') + 1);
+const hostile = "x'; touch /tmp/fleetwave-pwned; echo \"$(id)\" `id` \\\n#";
 
 describe('templates: every value is one shell word', () => {
   test('plain values stay readable; anything else is single-quoted', () => {
-    assert.equal(renderCommand('grub-reboot {{ target }}', scope), 'grub-reboot 5.15.0-200-netkit');
-    assert.equal(renderCommand('dpkg -i {{ vars.package }}', scope), "dpkg -i '/srv/kernels/linux image.deb'");
+    assert.equal(body(renderCommand('grub-reboot {{ target }}', scope)), 'grub-reboot 5.15.0-200-netkit');
+    assert.equal(body(renderCommand('dpkg -i {{ vars.package }}', scope)), "dpkg -i '/srv/kernels/linux image.deb'");
     assert.equal(shellQuote(''), "''");
   });
 
-  test('a hostile value is data, not syntax: sh prints it back verbatim', () => {
-    assert.equal(sh(renderCommand('printf %s {{ vars.evil }}', scope)), "x'; rm -rf / #");
-    assert.equal(sh(renderCommand('printf %s /boot/vmlinuz-{{ vars.evil }}', scope)), "/boot/vmlinuz-x'; rm -rf / #");
+  test('a hostile value is data, not syntax, in every position a placeholder may take: sh and bash print it back verbatim', () => {
+    const evil = { ...scope, host: { ...scope.host, rack: hostile } };
+    const cases: [string, string][] = [
+      ['printf %s {{ host.rack }}', hostile],
+      ['printf %s /boot/vmlinuz-{{ host.rack }}', `/boot/vmlinuz-${hostile}`],
+      ['printf %s "rack "{{ host.rack }}', `rack ${hostile}`],
+      ['printf %s "$(printf %s {{ host.rack }})"', hostile],
+      ['x=$(printf %s {{ host.rack }}); printf %s "$x"', hostile],
+      // A nested script reads the value from the environment, never from the template.
+      [`sh -c 'printf %s "$FLEETWAVE_HOST_RACK"'`, hostile],
+    ];
+    for (const [template, expected] of cases) {
+      assert.equal(sh(renderCommand(template, evil)), expected, template);
+      assert.equal(bash(renderCommand(template, evil)), expected, `${template} (bash)`);
+    }
+    assert.equal(bash(renderCommand('cat <<< {{ host.rack }}', evil)), `${hostile}\n`, 'a bash here-string');
+    assert.equal(existsSync('/tmp/fleetwave-pwned'), false);
   });
 
-  test('paths are not quoted but never carry a newline; unknown names are errors', () => {
-    assert.equal(renderText('/var/tmp/{{ target }}.deb', scope), '/var/tmp/5.15.0-200-netkit.deb');
-    assert.throws(() => renderText('{{ vars.x }}', { ...scope, vars: { x: 'a\nb' } }), TemplateError);
+  test('a placeholder the shell would not read as one word is refused, naming where it stands', () => {
+    const cases: [string, RegExp][] = [
+      [`sh -c 'echo {{ host.rack }}'`, /inside single quotes/],
+      ['echo "{{ host.rack }}"', /inside double quotes/],
+      ['echo "rack: {{ host.rack }} ok"', /inside double quotes/],
+      ['echo `echo {{ host.rack }}`', /inside `backquotes`/],
+      ['cat <<EOF\nrack {{ host.rack }}\nEOF', /in a heredoc/],
+      ["cat <<'EOF'\n{{ host.rack }}\nEOF", /in a heredoc/],
+      ['cat <<{{ host.rack }}\nx\n', /in a heredoc/],
+      ['true # {{ host.rack }}', /in a # comment/],
+      ['echo ${x:-{{ host.rack }}}', /inside \$\{\.\.\.\}/],
+      ['echo $(( {{ host.rack }} + 1 ))', /inside \$\(\(\.\.\.\)\)/],
+      ['echo \\{{ host.rack }}', /right after a backslash/],
+      ['echo ${{ host.rack }}', /right after a \$/],
+      ["echo $'{{ host.rack }}'", /inside single quotes/],
+    ];
+    for (const [template, why] of cases) {
+      const problems = commandTemplateProblems(template);
+      assert.equal(problems.length, 1, template);
+      assert.match(problems[0]!, why, template);
+      assert.match(problems[0]!, /FLEETWAVE_HOST_RACK/);
+      assert.throws(() => renderCommand(template, scope), TemplateError, template);
+    }
+    for (const template of [
+      'echo {{ host.rack }}',
+      'echo "rack "{{ host.rack }}" ok"',
+      "echo 'a'{{ host.rack }}'b'",
+      'test "$(uname -r)" = {{ target }}',
+      'echo "$(echo {{ host.rack }})"',
+      'echo $( (echo {{ host.rack }}) )',
+      'diff <(echo {{ host.rack }}) /dev/null',
+      'echo $# {{ host.rack }}',
+      "cat <<EOF\nstatic\nEOF\necho {{ host.rack }}",
+      "grep -q x#y {{ host.rack }}",
+      "echo {{ '{{' }}.State.Pid}}",
+    ]) {
+      assert.deepEqual(commandTemplateProblems(template), [], template);
+    }
+  });
+
+  test('malformed placeholders are errors, not text; {{ \'{{\' }} is a literal', () => {
+    for (const template of ['echo {{ host.rack }', 'echo {{host-rack}}', 'echo {{ }}', 'echo {{ vars. }}', 'echo {{ a b }}', 'echo {{ {{ target }}']) {
+      assert.throws(() => placeholders(template), TemplateError, template);
+    }
+    assert.equal(body(renderCommand("docker inspect -f {{ '{{' }}.State.Pid{{ '}}' }} x", scope)), 'docker inspect -f {{.State.Pid}} x');
+    assert.deepEqual(placeholders('a {{target}} b {{ host.hostname }}'), ['target', 'host.hostname']);
+  });
+
+  test('every value in scope is exported as FLEETWAVE_* for nested scripts', () => {
+    const rendered = renderCommand('true', scope);
+    assert.equal(rendered.split('\n').length, 2);
+    const seen = sh(`${rendered}; env | grep ^FLEETWAVE_ | sort`);
+    assert.match(seen, /^FLEETWAVE_HOST_RACK=r1$/m);
+    assert.match(seen, /^FLEETWAVE_REGISTERED_previous_kernel=5.15.0-91-generic$/m);
+    assert.match(seen, /^FLEETWAVE_VAR_package=\/srv\/kernels\/linux image.deb$/m);
+    assert.match(seen, /^FLEETWAVE_TARGET=5.15.0-200-netkit$/m);
+  });
+
+  test('unknown names are errors; unregistered values are told apart', () => {
     assert.throws(() => renderCommand('{{ vars.nope }}', scope), /vars.nope .*not defined/);
     assert.throws(() => renderCommand('{{ registered.nope }}', scope), (error: TemplateError) => /never registered on this host/.test(error.message) && error.kind === 'unregistered');
     assert.throws(() => renderCommand('{{ vars.nope }}', scope), (error: TemplateError) => error.kind === 'invalid');
     assert.throws(() => renderCommand('{{ hostname }}', scope), /not a known placeholder/);
-    assert.equal(renderCommand('echo {{ host.zone }}', scope), "echo ''");
-    assert.deepEqual(placeholders('a {{target}} b {{ host.hostname }}'), ['target', 'host.hostname']);
+    assert.equal(body(renderCommand('echo {{ host.zone }}', scope)), "echo ''");
+  });
+});
+
+describe('templates: paths built from inventory or host values stay where their literal part says', () => {
+  const local = (base: string) => (text: string) => path.resolve(base, text);
+  const withRack = (rack: string): TemplateScope => ({ ...scope, host: { ...scope.host, rack }, registered: { out: rack } });
+
+  test('a value may pick a file inside the directory, never leave it', () => {
+    assert.equal(renderPath('packages/{{ host.rack }}.deb', withRack('r1'), local('/srv/spec')).path, '/srv/spec/packages/r1.deb');
+    assert.equal(renderPath('packages/{{ host.rack }}/k.deb', withRack('eu/r1'), local('/srv/spec')).path, '/srv/spec/packages/eu/r1/k.deb');
+    for (const rack of ['../../../etc/shadow', '/etc/shadow', '..', 'a/../../b']) {
+      assert.throws(() => renderPath('packages/{{ host.rack }}', withRack(rack), local('/srv/spec')), TemplateError, rack);
+      assert.throws(() => renderPath('/var/tmp/{{ registered.out }}.deb', withRack(rack), (text) => path.posix.normalize(text)), TemplateError, rack);
+    }
+    assert.throws(() => renderPath('x{{ host.rack }}', withRack('\n'), local('/srv')), /line break/);
+    // The literal part after the value cannot climb out either.
+    assert.throws(() => renderPath('packages/{{ host.rack }}/../../etc/shadow', withRack('r1'), local('/srv/spec')), /outside \/srv\/spec\/packages/);
+  });
+
+  test("the spec author's own values are theirs: vars and target may be absolute", () => {
+    assert.equal(renderPath('{{ vars.package }}', scope, local('/srv/spec')).path, '/srv/kernels/linux image.deb');
+    assert.equal(renderPath('../kernels/{{ target }}.deb', scope, local('/srv/spec')).path, '/srv/kernels/5.15.0-200-netkit.deb');
+  });
+
+  test('a symbolic link inside the directory cannot lead out of it', () => {
+    const dir = tempDir();
+    mkdirSync(path.join(dir, 'packages'));
+    writeFileSync(path.join(dir, 'packages', 'r1.deb'), 'ok');
+    symlinkSync('/etc/hostname', path.join(dir, 'packages', 'r2.deb'));
+    assert.equal(resolveUploadSource(dir, 'packages/{{ host.rack }}.deb', withRack('r1')), path.join(dir, 'packages', 'r1.deb'));
+    assert.throws(() => resolveUploadSource(dir, 'packages/{{ host.rack }}.deb', withRack('r2')), /a link to \/etc\/hostname outside/);
   });
 });
 

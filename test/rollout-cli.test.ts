@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { before, describe, test } from 'node:test';
 import { runCli, runCliJson, runCliJsonAsync } from './support/cli.js';
@@ -10,11 +10,16 @@ describe('rollout plan and rollout schema, end to end', () => {
   const dir = tempDir();
   const db = path.join(dir, 'fleet.db');
   const example = path.join(REPO_ROOT, 'playbooks', 'rollouts', 'kernel-5.15-netkit.yaml');
+  const copy = path.join(dir, 'kernels', 'example.yaml');
 
   before(() => {
     assert.equal(runCliJson(['fleet', 'import', path.join(REPO_ROOT, 'playbooks', 'inventory', 'sample-fleet.yaml'), '--db', db]).code, 0);
     // `playbook: p` in the specs below is found next to them.
     writeFileSync(path.join(dir, 'p.yaml'), 'name: p\nsteps:\n  - run: "true"\n');
+    // The example's package is pinned when it is saved, so it must exist: a copy next to a stand-in file.
+    mkdirSync(path.dirname(copy), { recursive: true });
+    writeFileSync(path.join(dir, 'kernels', 'k.deb'), 'stand-in package (never installed by this test)');
+    writeFileSync(copy, readFileSync(example, 'utf8').replace(/package: .*/, 'package: k.deb'));
   });
 
   test('--dry-run shows the plan and saves nothing', () => {
@@ -26,7 +31,7 @@ describe('rollout plan and rollout schema, end to end', () => {
   });
 
   test('the shipped example plans the selected cluster, canaries first, one host per rack in flight, and is saved with its hosts locked', () => {
-    const run = runCliJson<{ saved: boolean; selected: number; plan: { hostCount: number; waves: { canary: boolean; batches: string[][] }[] } }>(['rollout', 'plan', example, '--db', db, '--reason', 'CHG-1']);
+    const run = runCliJson<{ saved: boolean; selected: number; plan: { hostCount: number; waves: { canary: boolean; batches: string[][] }[] } }>(['rollout', 'plan', copy, '--db', db, '--reason', 'CHG-1']);
     assert.equal(run.code, 0, run.stdout);
     const { plan } = run.json.result;
     assert.equal(run.json.result.saved, true);
@@ -47,11 +52,11 @@ describe('rollout plan and rollout schema, end to end', () => {
   });
 
   test('a saved rollout is never replaced: the same spec again, or a changed spec under its name, exits 5', () => {
-    const again = runCliJson(['rollout', 'plan', example, '--db', db]);
+    const again = runCliJson(['rollout', 'plan', copy, '--db', db]);
     assert.equal(again.code, 5);
     assert.match(again.json.error!.message, /already planned/);
     const changed = path.join(dir, 'changed.yaml');
-    writeFileSync(changed, readFileSync(example, 'utf8').replace('canary: 2', 'canary: 3'));
+    writeFileSync(changed, readFileSync(copy, 'utf8').replace('canary: 2', 'canary: 3'));
     const refused = runCliJson(['rollout', 'plan', changed, '--db', db]);
     assert.equal(refused.code, 5);
     assert.match(refused.json.error!.message, /exists with a different spec/);
@@ -188,5 +193,42 @@ describe('rollout run refuses what it must not run', () => {
     const planned = runCliJson(['rollout', 'plan', spec, '--db', db]);
     assert.deepEqual([planned.code, planned.json.error!.code], [3, 'PLAYBOOK_INVALID']);
     assert.match(planned.json.error!.message, /steps\[0\] \(install\): \{\{ vars.package \}\} is not set/);
+  });
+
+  test('a placeholder inside quotes, or a malformed one, fails the plan naming the step; nothing is saved', () => {
+    const cases: [string, RegExp][] = [
+      [`sh -c 'echo {{ host.rack }}'`, /steps\[0\] \(say\): \{\{ host.rack \}\} stands inside single quotes/],
+      ['echo "{{ host.rack }}"', /steps\[0\] \(say\): \{\{ host.rack \}\} stands inside double quotes/],
+      ['echo {{ host.rack }', /steps\[0\] \(say\): a "\{\{" at offset 5 opens no placeholder/],
+    ];
+    for (const [command, message] of cases) {
+      writeFileSync(path.join(dir, 'quoted.yaml'), `name: quoted\nsteps:\n  - name: say\n    run: ${JSON.stringify(command)}\n`);
+      const spec = path.join(dir, 'quoted-spec.yaml');
+      writeFileSync(spec, 'name: quoted\nkind: kernel\ntarget: 5.15.0-300\nplaybook: quoted\ncanary: 0\n');
+      const planned = runCliJson(['rollout', 'plan', spec, '--db', db]);
+      assert.deepEqual([planned.code, planned.json.error!.code], [3, 'PLAYBOOK_INVALID'], command);
+      assert.match(planned.json.error!.message, message);
+    }
+    assert.equal(runCliJson(['rollout', 'status', 'quoted', '--db', db]).code, 4, 'nothing was saved');
+  });
+
+  test('what a rollout uploads is pinned at plan time: a missing artifact fails the plan, a changed one is refused at run (exit 5)', () => {
+    writeFileSync(path.join(dir, 'ship.yaml'), 'name: ship\nsteps:\n  - name: send\n    upload: { src: "{{ vars.package }}", dest: /var/tmp/x.deb }\n');
+    const spec = path.join(dir, 'ship-spec.yaml');
+    writeFileSync(spec, 'name: ship\nkind: kernel\ntarget: 5.15.0-302\nplaybook: ship\ncanary: 0\nvars:\n  package: artifacts/k.deb\n');
+    const missing = runCliJson(['rollout', 'plan', spec, '--db', db]);
+    assert.deepEqual([missing.code, missing.json.error!.code], [3, 'PLAYBOOK_INVALID']);
+    assert.match(missing.json.error!.message, /step "send" uploads .*artifacts\/k.deb, which does not exist/);
+    mkdirSync(path.join(dir, 'artifacts'));
+    writeFileSync(path.join(dir, 'artifacts', 'k.deb'), 'the package as planned');
+    const planned = runCliJson(['rollout', 'plan', spec, '--db', db]);
+    assert.equal(planned.code, 0, planned.stdout);
+    const pinned = runCliJson<{ events: { details: { artifacts: Record<string, string> } }[] }>(['audit', 'log', '--action', 'rollout.planned', '--db', db]);
+    assert.deepEqual(Object.keys(pinned.json.result.events.at(-1)!.details.artifacts), [path.join(dir, 'artifacts', 'k.deb')]);
+    writeFileSync(path.join(dir, 'artifacts', 'k.deb'), 'rebuilt after planning');
+    const changed = runCliJson(['rollout', 'run', 'ship', '--db', db]);
+    assert.deepEqual([changed.code, changed.json.error!.code], [5, 'SPEC_CHANGED']);
+    assert.match(changed.json.error!.message, /k.deb changed \(planned sha256 [0-9a-f]{12}\)/);
+    assert.equal(runCliJson(['rollout', 'abort', 'ship', '--reason', 'artifact rebuilt', '--db', db]).code, 0);
   });
 });

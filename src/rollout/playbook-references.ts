@@ -1,17 +1,24 @@
 import { stepAction, type Playbook, type PlaybookStep } from './playbook.js';
-import { placeholders } from './template.js';
+import { commandTemplateProblems, HOST_FIELDS, placeholders, TemplateError } from './template.js';
 
-const HOST_FIELDS = new Set(['hostname', 'address', 'cluster', 'zone', 'rack']);
-
-function templatesOf(step: PlaybookStep): string[] {
+/** A step's templates: commands (shell) and upload paths (not shell). */
+function templatesOf(step: PlaybookStep): { text: string; shell: boolean; uploadSource: boolean }[] {
   const action = stepAction(step);
-  const texts = 'command' in action ? [action.command] : [action.src, action.dest];
-  return step.skip_if ? [...texts, step.skip_if] : texts;
+  const texts =
+    'command' in action
+      ? [{ text: action.command, shell: true, uploadSource: false }]
+      : [
+          { text: action.src, shell: false, uploadSource: true },
+          { text: action.dest, shell: false, uploadSource: false },
+        ];
+  return step.skip_if ? [...texts, { text: step.skip_if, shell: true, uploadSource: false }] : texts;
 }
 
 /**
- * Placeholders that can never be filled, found at plan time rather than on the hundredth host:
- * unknown names, vars nobody sets, and registered values no earlier step registers.
+ * Placeholders that can never be filled, or could be filled unsafely, found at plan time rather
+ * than on the hundredth host: malformed placeholders, unknown names, vars nobody sets, registered
+ * values no earlier step registers, placeholders where the shell would not read them as one word,
+ * and upload sources that depend on a host's output (they could not be pinned at plan time).
  */
 export function checkPlaybookReferences(playbook: Playbook, specVars: Readonly<Record<string, string>>): string[] {
   const problems: string[] = [];
@@ -19,20 +26,32 @@ export function checkPlaybookReferences(playbook: Playbook, specVars: Readonly<R
   const allRegistered = new Set(playbook.steps.flatMap((step) => (step.register ? [step.register] : [])));
   const check = (section: string, steps: readonly PlaybookStep[], registeredBefore: (index: number) => Set<string>) =>
     steps.forEach((step, index) => {
-      for (const name of templatesOf(step).flatMap(placeholders)) {
-        const [head, key] = name.split('.');
-        const where = `${section}[${index}]${step.name ? ` (${step.name})` : ''}`;
-        if ((head === 'target' || head === 'rollout') && key === undefined) continue;
-        if (head === 'host' && key !== undefined && HOST_FIELDS.has(key)) continue;
-        if (head === 'vars' && key !== undefined) {
-          if (!vars.has(key)) problems.push(`${where}: {{ ${name} }} is not set by the spec's vars or the playbook's vars`);
+      const where = `${section}[${index}]${step.name ? ` (${step.name})` : ''}`;
+      for (const template of templatesOf(step)) {
+        let names: string[];
+        try {
+          names = placeholders(template.text);
+          if (template.shell) problems.push(...commandTemplateProblems(template.text).map((problem) => `${where}: ${problem}`));
+        } catch (error) {
+          if (!(error instanceof TemplateError)) throw error;
+          problems.push(`${where}: ${error.message}`);
           continue;
         }
-        if (head === 'registered' && key !== undefined) {
-          if (!registeredBefore(index).has(key)) problems.push(`${where}: {{ ${name} }} is not registered by ${section === 'steps' ? 'an earlier step' : 'any step'}`);
-          continue;
+        for (const name of names) {
+          const [head, key] = name.split('.');
+          if ((head === 'target' || head === 'rollout') && key === undefined) continue;
+          if (head === 'host' && key !== undefined && (HOST_FIELDS as readonly string[]).includes(key)) continue;
+          if (head === 'vars' && key !== undefined) {
+            if (!vars.has(key)) problems.push(`${where}: {{ ${name} }} is not set by the spec's vars or the playbook's vars`);
+            continue;
+          }
+          if (head === 'registered' && key !== undefined) {
+            if (template.uploadSource) problems.push(`${where}: {{ ${name} }} in an upload source: what a rollout ships is pinned (sha256) at plan time, before any host has answered`);
+            else if (!registeredBefore(index).has(key)) problems.push(`${where}: {{ ${name} }} is not registered by ${section === 'steps' ? 'an earlier step' : 'any step'}`);
+            continue;
+          }
+          problems.push(`${where}: {{ ${name} }} is not a known placeholder`);
         }
-        problems.push(`${where}: {{ ${name} }} is not a known placeholder`);
       }
     });
   check('steps', playbook.steps, (index) => new Set(playbook.steps.slice(0, index).flatMap((step) => (step.register ? [step.register] : []))));

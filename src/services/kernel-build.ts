@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { appendFileSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
@@ -7,6 +6,7 @@ import type { Clock } from '../adapters/clock.js';
 import type { KernelBuild, KernelPackage } from '../adapters/store/kernel-repository.js';
 import { withStore } from '../adapters/store/store.js';
 import { runCommand, runStreaming } from '../adapters/system/run-command.js';
+import { sha256File } from '../adapters/system/sha256-file.js';
 import { FleetwaveError } from '../errors.js';
 import { droppedSymbols, parseConfig } from '../kernel/config-fragment.js';
 import { parseDep3 } from '../kernel/dep3.js';
@@ -41,7 +41,6 @@ export type KernelBuildResult = KernelBuild;
 
 const GIT_IDENTITY = ['-c', 'user.name=fleetwave kernel build', '-c', 'user.email=fleetwave@localhost'];
 
-const sha256File = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
 
 interface BuildState {
   tree: string;

@@ -35,7 +35,7 @@ export function parsePlaybook(file: string, text: string, specVars: Readonly<Rec
     });
   }
   const references = checkPlaybookReferences(loaded.value, specVars);
-  if (references.length > 0) throw new FleetwaveError('PLAYBOOK_INVALID', `${file}: placeholders that can never be filled:\n${references.map((line) => `  ${line}`).join('\n')}`);
+  if (references.length > 0) throw new FleetwaveError('PLAYBOOK_INVALID', `${file}: placeholders that cannot be used as written:\n${references.map((line) => `  ${line}`).join('\n')}`);
   return loaded.value;
 }
 

@@ -11,6 +11,8 @@ import { formatProblem } from '../inventory/parse-inventory.js';
 import { loadRolloutSpec } from '../rollout/load-spec.js';
 import { planRollout, type RolloutPlan } from '../rollout/planner.js';
 import type { RolloutSpec } from '../rollout/spec.js';
+import { scopeFor } from '../rollout/template.js';
+import { pinArtifacts } from './artifacts.js';
 import { readPlaybookFile, resolvePlaybookPath } from './playbook-files.js';
 
 export interface RolloutPlanResult {
@@ -85,12 +87,15 @@ export function planRolloutFromFile(request: { dbPath: string; file: string; dry
       });
     }
     const now = request.clock.now().toISOString();
-    store.rollouts.create(spec, sha256, { specPath, playbookPath, text: playbook.text, sha256: playbook.sha256 }, plan, now);
+    const planned = new Set(plan.waves.flatMap((wave) => wave.batches.flat()));
+    const run = { target: spec.target, rollout: spec.name, playbookVars: playbook.playbook.vars, specVars: spec.vars };
+    const artifacts = pinArtifacts(playbook.playbook, path.dirname(specPath), selected.filter((host) => planned.has(host.hostname)).map((host) => scopeFor(run, host, {})));
+    store.rollouts.create(spec, sha256, { specPath, playbookPath, text: playbook.text, sha256: playbook.sha256, artifacts }, plan, now);
     store.events.append(
       [{
         subject: `rollout:${spec.name}`,
         action: 'rollout.planned',
-        details: { kind: spec.kind, target: spec.target, selector: spec.selector, specSha256: sha256, playbook: playbookPath, playbookSha256: playbook.sha256, hosts: plan.hostCount, waves: plan.waves.length, excluded: plan.excluded.length },
+        details: { kind: spec.kind, target: spec.target, selector: spec.selector, specSha256: sha256, playbook: playbookPath, playbookSha256: playbook.sha256, artifacts, hosts: plan.hostCount, waves: plan.waves.length, excluded: plan.excluded.length },
       }],
       currentActor(request.reason),
       now,

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Duplex } from 'node:stream';
 import PQueue from 'p-queue';
@@ -7,6 +6,7 @@ import { judgeHostKey, type HostKeyVerdict, type TrustedKey } from '../../ssh/ho
 import { fingerprint, keyTypeOf, KnownHostsIndex, knownHostsName, parseKnownHosts } from '../../ssh/known-hosts.js';
 import type { ConnectionSettings, JumpHost } from '../../ssh/connection-settings.js';
 import type { CommandResult, RemoteError, RemoteErrorKind } from '../../ssh/command-result.js';
+import { sha256File } from '../system/sha256-file.js';
 import { TailBuffer } from './tail-buffer.js';
 
 export interface UploadResult {
@@ -84,9 +84,12 @@ export class SshExecutor {
     });
   }
 
-  /** Uploads over SFTP, then checks the file's sha256 on the far side. */
-  upload(settings: ConnectionSettings, localPath: string, remotePath: string): Promise<UploadResult> {
-    const sha256 = createHash('sha256').update(readFileSync(localPath)).digest('hex');
+  /**
+   * Uploads over SFTP, then checks the file's sha256 on the far side against `expectedSha256`
+   * (what was pinned when the rollout was planned) or, without one, the local file's.
+   */
+  upload(settings: ConnectionSettings, localPath: string, remotePath: string, expectedSha256?: string): Promise<UploadResult> {
+    const sha256 = expectedSha256 ?? sha256File(localPath);
     return this.exclusive(settings.hostname, async () => {
       try {
         const client = await this.connection(settings);

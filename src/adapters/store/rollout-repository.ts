@@ -26,6 +26,8 @@ export interface RolloutDefinition {
   playbookPath: string | null;
   playbook: string | null;
   playbookSha256: string | null;
+  /** Upload sources pinned at plan time (path -> sha256); null when planned before pinning existed. */
+  artifacts: Record<string, string> | null;
 }
 
 export interface RolloutHost {
@@ -44,6 +46,7 @@ export interface PlaybookSnapshot {
   playbookPath: string;
   text: string;
   sha256: string;
+  artifacts: Record<string, string>;
 }
 
 const ROLLOUT_COLUMNS = `r.name, r.kind, r.target, r.spec_sha256 AS specSha256, r.status, r.wave, r.reason, r.rollback_wave AS rollbackWave,
@@ -73,11 +76,11 @@ function toRolloutHost(row: HostRow): RolloutHost {
 export class RolloutRepository {
   private readonly selectOne: Statement<[string], StoredRollout>;
   private readonly selectAll: Statement<[], StoredRollout>;
-  private readonly selectDefinition: Statement<[string], { spec: string; specPath: string | null; playbookPath: string | null; playbook: string | null; playbookSha256: string | null }>;
+  private readonly selectDefinition: Statement<[string], { spec: string; specPath: string | null; playbookPath: string | null; playbook: string | null; playbookSha256: string | null; artifacts: string | null }>;
   private readonly selectHosts: Statement<[string], HostRow>;
   private readonly selectHost: Statement<[string, string], HostRow>;
   private readonly selectLocks: Statement<[], { hostname: string; rollout: string }>;
-  private readonly insertRollout: Statement<[string, string, string, string, string, string, string | null, string | null, string | null, string | null, string, string]>;
+  private readonly insertRollout: Statement<[string, string, string, string, string, string, string | null, string | null, string | null, string | null, string | null, string, string]>;
   private readonly insertHost: Statement<[string, string, number, number, number, string, string]>;
   private readonly insertLock: Statement<[string, string, string]>;
   private readonly updateState: Statement<[string, number, string | null, number | null, string, string]>;
@@ -91,15 +94,15 @@ export class RolloutRepository {
     this.selectOne = db.prepare(`SELECT ${ROLLOUT_COLUMNS} FROM rollouts r WHERE r.name = ?`);
     this.selectAll = db.prepare(`SELECT ${ROLLOUT_COLUMNS} FROM rollouts r ORDER BY r.created_at DESC, r.name`);
     this.selectDefinition = db.prepare(
-      'SELECT spec, spec_path AS specPath, playbook_path AS playbookPath, playbook, playbook_sha256 AS playbookSha256 FROM rollouts WHERE name = ?',
+      'SELECT spec, spec_path AS specPath, playbook_path AS playbookPath, playbook, playbook_sha256 AS playbookSha256, artifacts FROM rollouts WHERE name = ?',
     );
     this.selectHosts = db.prepare(`SELECT hostname, wave, batch, position, state, acknowledged, registered, updated_at AS updatedAt
       FROM rollout_hosts WHERE rollout = ? ORDER BY wave, batch, position`);
     this.selectHost = db.prepare(`SELECT hostname, wave, batch, position, state, acknowledged, registered, updated_at AS updatedAt
       FROM rollout_hosts WHERE rollout = ? AND hostname = ?`);
     this.selectLocks = db.prepare('SELECT hostname, rollout FROM host_locks');
-    this.insertRollout = db.prepare(`INSERT INTO rollouts (name, kind, target, spec, spec_sha256, status, spec_path, playbook_path, playbook, playbook_sha256, created_at, updated_at)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    this.insertRollout = db.prepare(`INSERT INTO rollouts (name, kind, target, spec, spec_sha256, status, spec_path, playbook_path, playbook, playbook_sha256, artifacts, created_at, updated_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     this.insertHost = db.prepare('INSERT INTO rollout_hosts (rollout, hostname, wave, batch, position, state, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)');
     // Plain INSERT: a host locked by another rollout makes the whole save fail (and roll back).
     this.insertLock = db.prepare('INSERT INTO host_locks (hostname, rollout, locked_at) VALUES (?, ?, ?)');
@@ -144,7 +147,7 @@ export class RolloutRepository {
 
   definition(name: string): RolloutDefinition | null {
     const row = this.selectDefinition.get(name);
-    return row ? { ...row, spec: JSON.parse(row.spec) as RolloutSpec } : null;
+    return row ? { ...row, spec: JSON.parse(row.spec) as RolloutSpec, artifacts: row.artifacts === null ? null : (JSON.parse(row.artifacts) as Record<string, string>) } : null;
   }
 
   hosts(name: string): RolloutHost[] {
@@ -178,6 +181,7 @@ export class RolloutRepository {
       playbook?.playbookPath ?? null,
       playbook?.text ?? null,
       playbook?.sha256 ?? null,
+      playbook ? JSON.stringify(playbook.artifacts) : null,
       now,
       now,
     );

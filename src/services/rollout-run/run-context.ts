@@ -18,6 +18,8 @@ export interface RunContext {
   playbook: Playbook;
   /** Relative upload sources resolve against the spec's directory. */
   specDir: string;
+  /** Upload sources pinned at plan time (path -> sha256); null for rollouts planned before pinning. */
+  artifacts: Record<string, string> | null;
   actor: Actor;
   clock: Clock;
   executor: SshExecutor;

@@ -14,6 +14,7 @@ import { countByStatus, type HostState } from '../../rollout/host-machine.js';
 import type { RolloutStatus } from '../../rollout/rollout-machine.js';
 import { resolveConnection } from '../../ssh/connection-settings.js';
 import { openExecutor, type SshRunOptions } from '../fleet-exec.js';
+import { changedArtifacts } from '../artifacts.js';
 import { parsePlaybook, sha256Of } from '../playbook-files.js';
 import { specSha256 } from '../rollout-plan.js';
 import type { RunContext } from './run-context.js';
@@ -80,6 +81,17 @@ function refuseChangedFiles(store: Store, name: string): string[] {
       suggestions: ['Restore the playbook, or plan a new rollout that uses the changed one.'],
     });
   }
+  if (definition.artifacts === null) {
+    warnings.push(`rollout ${name} was planned before fleetwave pinned artifacts: its uploads are checked only in transit`);
+  } else {
+    const changed = changedArtifacts(definition.artifacts);
+    if (changed.length > 0) {
+      throw new FleetwaveError('SPEC_CHANGED', `what rollout ${name} ships changed since it was planned: ${changed.join('; ')}`, {
+        suggestions: ['Restore the artifact, or plan the new one as a new rollout (abort this one first).'],
+        details: { changed },
+      });
+    }
+  }
   return warnings;
 }
 
@@ -138,6 +150,7 @@ export async function runRollout(request: RunRolloutRequest): Promise<RunRollout
       spec: definition.spec,
       playbook,
       specDir: path.dirname(definition.specPath ?? definition.playbookPath),
+      artifacts: definition.artifacts,
       actor,
       clock: request.clock,
       executor,

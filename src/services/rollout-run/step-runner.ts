@@ -1,9 +1,10 @@
 import { existsSync } from 'node:fs';
-import path from 'node:path';
 import type { RolloutHost } from '../../adapters/store/rollout-repository.js';
 import type { Host } from '../../fleet/host.js';
 import { stepAction, stepLabel, type PlaybookStep, type StepAction } from '../../rollout/playbook.js';
-import { renderCommand, renderText, shellQuote, TemplateError, type TemplateScope } from '../../rollout/template.js';
+import { renderCommand, scopeFor, shellQuote, TemplateError, type TemplateScope } from '../../rollout/template.js';
+import { resolveUploadDestination, resolveUploadSource } from '../artifacts.js';
+import { sha256File } from '../../adapters/system/sha256-file.js';
 import type { CommandResult } from '../../ssh/command-result.js';
 import type { ConnectionSettings } from '../../ssh/connection-settings.js';
 import { commit, nowIso, type RunContext } from './run-context.js';
@@ -27,13 +28,7 @@ export function effectIdOf(context: RunContext, hostname: string, section: StepS
 }
 
 function scopeOf(context: RunContext, host: Host, row: RolloutHost): TemplateScope {
-  return {
-    target: context.spec.target,
-    rollout: context.name,
-    host: { hostname: host.hostname, address: host.address, cluster: host.cluster, zone: host.zone, rack: host.rack },
-    vars: { ...context.playbook.vars, ...context.spec.vars },
-    registered: row.registered,
-  };
+  return scopeFor({ target: context.spec.target, rollout: context.name, playbookVars: context.playbook.vars, specVars: context.spec.vars }, host, row.registered);
 }
 
 function describe(result: CommandResult): string {
@@ -81,10 +76,15 @@ async function perform(context: RunContext, settings: ConnectionSettings, step: 
       return { ok: result.status === 'ok', detail: result.status === 'ok' ? result.stdout.trim().split('\n').at(-1) ?? '' : describe(result), exitCode: result.exitCode, stdout: result.stdout };
     }
     case 'upload': {
-      const source = path.resolve(context.specDir, renderText(action.src, scope));
+      const source = resolveUploadSource(context.specDir, action.src, scope);
       if (!existsSync(source)) return { ok: false, detail: `${source} does not exist on the control host`, exitCode: null, stdout: '' };
-      const dest = renderText(action.dest, scope);
-      const upload = await withRetries(step, () => context.executor.upload(settings, source, dest), (sent) => sent.status === 'ok');
+      // What lands on the host must be what was pinned when the rollout was planned.
+      const pinned = context.artifacts === null ? undefined : context.artifacts[source];
+      if (context.artifacts !== null && (pinned === undefined || sha256File(source) !== pinned)) {
+        return { ok: false, detail: pinned === undefined ? `${source} was not pinned when the rollout was planned (did the host's inventory fields change?)` : `${source} changed since the rollout was planned`, exitCode: null, stdout: '' };
+      }
+      const dest = resolveUploadDestination(action.dest, scope);
+      const upload = await withRetries(step, () => context.executor.upload(settings, source, dest, pinned), (sent) => sent.status === 'ok');
       if (upload.status !== 'ok') return { ok: false, detail: `upload: ${upload.error?.message}`, exitCode: null, stdout: '' };
       if (action.mode) {
         const chmod = await context.executor.run(settings, `chmod ${action.mode} ${shellQuote(dest)}`);
