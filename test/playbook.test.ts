@@ -159,11 +159,12 @@ describe('playbooks: schema, file:line errors, references', () => {
     assert.ok(loaded.value, JSON.stringify(loaded.problems));
     assert.deepEqual(checkPlaybookReferences(loaded.value, { package: 'k.deb', health_check: 'true' }), []);
     assert.deepEqual(checkPlaybookReferences(loaded.value, {}).map((problem) => problem.replace(/ \(.*?\)/, '')), [
-      'steps[1]: {{ vars.package }} is not set by the spec\'s vars or the playbook\'s vars',
-      'steps[7]: {{ vars.health_check }} is not set by the spec\'s vars or the playbook\'s vars',
+      'steps[2]: {{ vars.package }} is not set by the spec\'s vars or the playbook\'s vars',
+      'steps[10]: {{ vars.health_check }} is not set by the spec\'s vars or the playbook\'s vars',
       'checks[0]: {{ vars.health_check }} is not set by the spec\'s vars or the playbook\'s vars',
     ]);
-    assert.deepEqual(loaded.value.steps.map((step) => stepAction(step).kind), ['run', 'upload', 'run', 'run', 'reboot', 'check', 'check', 'check', 'run']);
+    assert.deepEqual(loaded.value.steps.map((step) => stepAction(step).kind), ['run', 'run', 'upload', 'run', 'run', 'run', 'run', 'reboot', 'check', 'check', 'check', 'run', 'run']);
+    assert.deepEqual(loaded.value.steps.filter((step) => step.local).map((step) => step.name), ['drain the node', 'uncordon the node'], 'kubectl runs on the control host');
   });
 
   test('each problem names its line', () => {

@@ -33,6 +33,23 @@ const rebootsOf = (hostname: string) =>
   existsSync(path.join(labDir, 'hosts', hostname, 'boot.log')) ? hostFile(hostname, 'boot.log').split('\n').filter((line) => line.endsWith(' down')).length : 0;
 const reboots = (hostnames: string[]) => Object.fromEntries(hostnames.map((hostname) => [hostname, rebootsOf(hostname)]));
 
+const onceOf = (hostname: string) => (existsSync(path.join(labDir, 'hosts', hostname, 'state/grub-once')) ? hostFile(hostname, 'state/grub-once').trim() : '');
+
+/**
+ * The shipped kernel-upgrade playbook with its rollback untouched and the forward steps changed
+ * for one scenario: `insert` goes right after "boot the new kernel once"; reboot timeouts shortened.
+ */
+function variantPlaybook(fileName: string, insert: string): string {
+  const shipped = readFileSync(path.join(REPO_ROOT, 'playbooks', 'kernel-upgrade.yaml'), 'utf8');
+  const text = shipped
+    .replace('  - name: drain the node\n', `${insert}  - name: drain the node\n`)
+    .replace('down_timeout: 2m\n      up_timeout: 10m', 'down_timeout: 10s\n      up_timeout: 8s');
+  assert.notEqual(text, shipped);
+  const file = path.join(dir, fileName);
+  writeFileSync(file, text);
+  return file;
+}
+
 /** A spec for some lab hosts; relative package path, so the spec's directory is used. */
 function writeSpec(specName: string, target: string, hosts: string[], extra: Record<string, unknown> = {}, kernel: { netkit: boolean } = { netkit: true }): string {
   const packageFile = buildKernelDeb(path.join(dir, 'packages'), target, kernel);
@@ -466,6 +483,89 @@ describe('rollout run on the lab fleet', { concurrency: false }, () => {
     for (const hostname of hosts) assert.equal(rebootsOf(hostname) - before[hostname]!, 1, `${hostname} rebooted once`);
   });
 
+  test('a host that failed between grub-reboot and the reboot is rolled back fully: the one-shot entry cleared, the package removed, verified', async () => {
+    const [host] = range(4, 4);
+    const previous = kernelOf(host!);
+    const before = reboots([host!]);
+    const playbook = variantPlaybook('fails-after-grub-reboot.yaml', '  - name: something fails here\n    check: "false"\n');
+    await plan(writeSpec('one-shot-left', '5.15.0-214-netkit', [host!], { playbook, canary: [host] }));
+    const end = await startRun('one-shot-left').done;
+    assert.equal(end.code, 8, end.stderr);
+    assert.deepEqual(end.json!.result.failed.map((failed) => [failed.hostname, failed.status]), [[host, 'rolled-back']]);
+    assert.equal(onceOf(host!), '', 'no one-shot entry is left for the next ordinary reboot');
+    assert.deepEqual([kernelOf(host!), defaultOf(host!)], [previous, previous]);
+    assert.equal(existsSync(path.join(labDir, 'hosts', host!, 'boot', 'vmlinuz-5.15.0-214-netkit')), false, 'the package the rollout installed is removed');
+    assert.equal(existsSync('/var/tmp/fleetwave-one-shot-left.deb'), false, 'the uploaded package is cleaned up');
+    assert.deepEqual(reboots([host!]), before, 'nothing needed a reboot');
+    const verified = (await events('rollout.host.rollback-verified')).filter((event) => event.host === host);
+    assert.equal(verified.at(-1)!.details.restored, true);
+    assert.match(String(verified.at(-1)!.details.detail), /next-boot \(one-shot\) entry none/);
+    const shown = await cli<{ host: { nextBootKernel: string | null; runningKernel: string } }>(['fleet', 'show', host!]);
+    assert.deepEqual([shown.json.result.host.nextBootKernel, shown.json.result.host.runningKernel], [null, previous], 'the inventory holds what the verification probe saw');
+  });
+
+  test('abort landing between grub-reboot and the reboot: the host is rolled back with no one-shot entry left', async () => {
+    const hosts = range(1, 2);
+    const release = path.join(dir, 'release-abort');
+    const playbook = variantPlaybook('held-after-grub-reboot.yaml', `  - name: held\n    wait_for: { run: "test -e ${release}", timeout: 60s, interval: 1s }\n`);
+    const previous = Object.fromEntries(hosts.map((hostname) => [hostname, kernelOf(hostname)]));
+    const before = reboots(hosts);
+    await plan(writeSpec('abort-one-shot', '5.15.0-215-netkit', hosts, { playbook, canary: 0, waves: ['100%'], parallel: 2 }));
+    const run = startRun('abort-one-shot');
+    await run.waitFor(/boot the new kernel once: ok/);
+    assert.ok(hosts.some((hostname) => onceOf(hostname) === '5.15.0-215-netkit'), 'a one-shot entry is pending');
+    const aborted = await cli<{ to: string }>(['rollout', 'abort', 'abort-one-shot', '--reason', 'wrong build, INC-7']);
+    assert.equal(aborted.json.result.to, 'aborted');
+    await run.waitFor(/waiting: aborting|rollback: /);
+    writeFileSync(release, 'go');
+    const end = await run.done;
+    assert.equal(end.code, 8, end.stderr);
+    const status = await statusOf('abort-one-shot');
+    for (const hostname of hosts) {
+      assert.equal(status.hosts[hostname]!.status, 'rolled-back', hostname);
+      assert.equal(onceOf(hostname), '', `${hostname}: the one-shot entry is cleared`);
+      assert.deepEqual([kernelOf(hostname), defaultOf(hostname)], [previous[hostname], previous[hostname]]);
+    }
+    assert.deepEqual(reboots(hosts), before, 'neither host rebooted');
+    await auditVerifies();
+  });
+
+  test('a reboot that never comes back: the rollback fails saying what it could not undo, the host is quarantined; after a power cycle `rollout rollback` retries it and lifts the quarantine', async () => {
+    const [host] = range(3, 3);
+    const previous = kernelOf(host!);
+    const playbook = variantPlaybook('short-reboot.yaml', '');
+    assert.equal((await cli(['lab', 'fault', host!, 'reboot-hangs', '--lab-dir', labDir])).code, 0);
+    await plan(writeSpec('hangs', '5.15.0-216-netkit', [host!], { playbook, canary: [host] }));
+    const end = await startRun('hangs', ['--connect-timeout', '2']).done;
+    assert.equal(end.code, 8, end.stderr);
+    const [failed] = end.json!.result.failed;
+    assert.deepEqual([failed!.hostname, failed!.status], [host, 'rollback-failed']);
+    assert.match(failed!.reason, /reboot into it: the host did not come back within 8s; rollback failed: clear the one-shot boot entry: unreachable/);
+    assert.match(failed!.reason, /not undone: .*"install the package" \(ran\), "boot the new kernel once" \(ran\), "reboot into it" \(may have run\)/);
+    const quarantined = await cli<{ host: { labels: Record<string, string> } }>(['fleet', 'show', host!]);
+    assert.equal(quarantined.json.result.host.labels['fleetwave/quarantine'], 'rollback failed in rollout hangs');
+    assert.equal(onceOf(host!), '5.15.0-216-netkit', 'the hung host still has its one-shot entry: it boots the new kernel when it comes back');
+
+    // The operator fixes the machine and cycles its power: it boots the one-shot kernel.
+    assert.equal((await cli(['lab', 'fault', host!, 'reboot-hangs', '--clear', '--lab-dir', labDir])).code, 0);
+    const cycled = await cli<{ up: boolean; kernel: string }>(['lab', 'power-cycle', host!, '--lab-dir', labDir]);
+    assert.deepEqual([cycled.code, cycled.json.result.up, cycled.json.result.kernel], [0, true, '5.15.0-216-netkit']);
+    const retried = await cli<{ to: string; rollbacksRetried: number }>(['rollout', 'rollback', 'hangs', '--reason', 'host repaired, INC-8']);
+    assert.deepEqual([retried.code, retried.json.result.to, retried.json.result.rollbacksRetried], [0, 'rolling-back', 1]);
+    const again = await startRun('hangs').done;
+    assert.equal(again.code, 8, again.stderr);
+    assert.equal(again.json!.result.status, 'rolled-back');
+    assert.equal((await statusOf('hangs')).hosts[host!]!.status, 'rolled-back');
+    assert.deepEqual([kernelOf(host!), defaultOf(host!), onceOf(host!)], [previous, previous, '']);
+    const released = await cli<{ host: { labels: Record<string, string> } }>(['fleet', 'show', host!]);
+    assert.equal(released.json.result.host.labels['fleetwave/quarantine'], undefined, 'the quarantine this rollout set is lifted');
+    assert.equal((await events('host.unquarantined')).at(-1)!.host, host);
+    // Nothing is left to retry now: a rolled-back rollout refuses another rollback.
+    const refused = await cli(['rollout', 'rollback', 'hangs', '--reason', 'again']);
+    assert.equal(refused.code, 5);
+    await auditVerifies();
+  });
+
   test('a canary unreachable from the start fails, has nothing to undo, and is not quarantined', async () => {
     const hosts = range(17, 18);
     assert.equal((await cli(['lab', 'fault', name(17), 'unreachable', '--lab-dir', labDir])).code, 0);
@@ -475,8 +575,8 @@ describe('rollout run on the lab fleet', { concurrency: false }, () => {
       assert.equal(end.code, 8, end.stderr);
       assert.equal(end.json!.result.status, 'halted');
       assert.deepEqual(end.json!.result.failed.map((host) => [host.hostname, host.status]), [[name(17), 'rolled-back']]);
-      assert.match(end.json!.result.failed[0]!.reason, /remember the running kernel: unreachable/);
-      assert.match(end.stderr, /rollback: .*skipped - nothing to undo: \{\{ registered.previous_kernel \}\} was never registered/);
+      assert.match(end.json!.result.failed[0]!.reason, /before any change: cannot read the host's state to restore it later: unreachable/);
+      assert.match(end.stderr, /rollback: .*skipped - nothing to undo: no step changed the host/);
       const shown = await cli<{ host: { labels: Record<string, string> } }>(['fleet', 'show', name(17)]);
       assert.equal(shown.json.result.host.labels['fleetwave/quarantine'], undefined, 'nothing failed to roll back, so nothing is quarantined');
     } finally {

@@ -39,7 +39,8 @@ const HOST_TABLE: Record<HostState['status'], Partial<Record<HostEvent['type'], 
   failed: { RollbackRequested: 'rolling-back' },
   'rolling-back': { RollbackSucceeded: 'rolled-back', RollbackFailed: 'rollback-failed' },
   'rolled-back': {},
-  'rollback-failed': {},
+  // An operator's rollback retries a failed one (the rollout hands it to each such host).
+  'rollback-failed': { RollbackRequested: 'rolling-back' },
   skipped: {},
 };
 
@@ -87,7 +88,17 @@ describe('host state machine: steps and effects', () => {
 
   test('a failed rollback keeps both reasons', () => {
     const result = transitionHost(context, { status: 'rolling-back', reason: 'verify failed', hostFailed: true }, { type: 'RollbackFailed', reason: 'host never came back' });
-    assert.deepEqual(result.state, { status: 'rollback-failed', reason: 'verify failed; rollback failed: host never came back', hostFailed: true });
+    assert.deepEqual(result.state, { status: 'rollback-failed', reason: 'verify failed; rollback failed: host never came back', hostFailed: true, attempt: 1, cause: 'verify failed' });
+  });
+
+  test('a retried rollback is the next attempt, for the original cause, with an effect id of its own', () => {
+    const failed: HostState = { status: 'rollback-failed', reason: 'verify failed; rollback failed: host never came back', hostFailed: true, attempt: 1, cause: 'verify failed' };
+    const retry = transitionHost(context, failed, { type: 'RollbackRequested', reason: 'host repaired, INC-9' });
+    assert.deepEqual(retry.state, { status: 'rolling-back', reason: 'verify failed', hostFailed: true, attempt: 2 });
+    assert.deepEqual(retry.effects.map((effect) => effect.id), ['r1:h1:rollback:2']);
+    const again = transitionHost(context, transitionHost(context, retry.state, { type: 'RollbackFailed', reason: 'still down' }).state, { type: 'RollbackRequested', reason: 'x' });
+    assert.equal((again.state as { attempt: number }).attempt, 3);
+    assert.equal(needsRollback(failed), false, 'a failed rollback is never retried without an operator');
   });
 
   test('a host that failed counts against the budget through its rollback; a healthy host rolled back with its wave does not', () => {
@@ -131,6 +142,7 @@ const ROLLOUT_TABLE: Record<RolloutStatus, Partial<Record<RolloutEvent['type'], 
   paused: { ResumeRequested: 'running', AbortRequested: 'aborted', RollbackRequested: 'rolling-back' },
   halted: { ResumeRequested: 'running', AbortRequested: 'aborted', RollbackRequested: 'rolling-back' },
   'rolling-back': { RollbackFinished: 'rolled-back' },
+  // Only to retry hosts whose rollback failed (see below).
   'rolled-back': {},
   completed: { RollbackRequested: 'rolling-back' },
   aborted: { RollbackRequested: 'rolling-back' },
@@ -186,5 +198,12 @@ describe('rollout state machine: policies and effects', () => {
     const widened = transitionRollout('r1', waveRollback, { type: 'RollbackRequested', reason: 'roll back everything' });
     assert.deepEqual([widened.state.status, widened.state.rollbackWave, widened.effects.map((effect) => effect.kind)], ['rolling-back', null, ['rollback-all']]);
     assert.equal(transitionRollout('r1', widened.state, { type: 'RollbackFinished' }).state.status, 'rolled-back');
+  });
+
+  test('a rolled-back rollout rolls back again only when some host\'s rollback failed', () => {
+    const rolledBack: RolloutState = { status: 'rolled-back', wave: 1, reason: 'regression', rollbackWave: null };
+    assert.throws(() => transitionRollout('r1', rolledBack, { type: 'RollbackRequested', reason: 'again', failedRollbacks: 0 }), InvalidTransitionError);
+    const retry = transitionRollout('r1', rolledBack, { type: 'RollbackRequested', reason: 'host repaired', failedRollbacks: 2 });
+    assert.deepEqual([retry.state.status, retry.state.reason], ['rolling-back', 'host repaired']);
   });
 });

@@ -14,6 +14,7 @@ import KernelShow from './kernel/show.js';
 import KernelVerify from './kernel/verify.js';
 import LabDown from './lab/down.js';
 import LabFault from './lab/fault.js';
+import LabPowerCycle from './lab/power-cycle.js';
 import LabStatus from './lab/status.js';
 import LabUp from './lab/up.js';
 import RolloutAbort from './rollout/abort.js';
@@ -45,6 +46,7 @@ export const COMMANDS = {
   'kernel:verify': KernelVerify,
   'lab:down': LabDown,
   'lab:fault': LabFault,
+  'lab:power-cycle': LabPowerCycle,
   'lab:status': LabStatus,
   'lab:up': LabUp,
   'rollout:abort': RolloutAbort,

@@ -1,3 +1,5 @@
+import { stepEffectId } from './effect-ids.js';
+
 /**
  * One host's life in a rollout, as a pure transition function (XState-style): the runner stores
  * the new state with its audit event in one transaction, then performs the effects. Effect ids
@@ -11,9 +13,11 @@ export type HostState =
   | { status: 'failed'; reason: string }
   // hostFailed: the host itself failed (it counts against the failure budget), as opposed to a
   // healthy host rolled back because its wave or rollout was.
-  | { status: 'rolling-back'; reason: string; hostFailed: boolean }
+  // attempt: the how-many-th rollback of this host (an operator may retry a failed one).
+  | { status: 'rolling-back'; reason: string; hostFailed: boolean; attempt?: number }
   | { status: 'rolled-back'; reason: string; hostFailed: boolean }
-  | { status: 'rollback-failed'; reason: string; hostFailed: boolean }
+  // cause: why the host was being rolled back; reason adds why the rollback failed.
+  | { status: 'rollback-failed'; reason: string; hostFailed: boolean; attempt?: number; cause?: string }
   | { status: 'skipped'; reason: string };
 
 export type HostEvent =
@@ -51,7 +55,7 @@ export const HOST_TERMINAL: ReadonlySet<HostState['status']> = new Set(['rolled-
 
 export function transitionHost(context: HostContext, state: HostState, event: HostEvent): { state: HostState; effects: HostEffect[] } {
   const { rollout, hostname, stepCount } = context;
-  const runStep = (step: number): HostEffect => ({ id: `${rollout}:${hostname}:step:${step}`, kind: 'run-step', hostname, step });
+  const runStep = (step: number): HostEffect => ({ id: stepEffectId(rollout, hostname, 'step', step), kind: 'run-step', hostname, step });
   const verify: HostEffect = { id: `${rollout}:${hostname}:verify`, kind: 'verify', hostname };
   const rollback: HostEffect = { id: `${rollout}:${hostname}:rollback`, kind: 'rollback', hostname };
   const invalid = () => new InvalidTransitionError(state.status, event.type);
@@ -76,6 +80,11 @@ export function transitionHost(context: HostContext, state: HostState, event: Ho
       if (state.status !== 'verifying') throw invalid();
       return { state: { status: 'failed', reason: event.reason }, effects: [] };
     case 'RollbackRequested':
+      // A failed rollback is retried only when an operator asks for a rollback again.
+      if (state.status === 'rollback-failed') {
+        const attempt = (state.attempt ?? 1) + 1;
+        return { state: { status: 'rolling-back', reason: state.cause ?? state.reason, hostFailed: state.hostFailed, attempt }, effects: [{ ...rollback, id: `${rollback.id}:${attempt}` }] };
+      }
       // In flight (abort), failed (always rolled back), or done (a wave or rollout rollback).
       if (state.status !== 'running' && state.status !== 'verifying' && state.status !== 'failed' && state.status !== 'succeeded') throw invalid();
       return {
@@ -90,7 +99,10 @@ export function transitionHost(context: HostContext, state: HostState, event: Ho
       return { state: { status: 'rolled-back', reason: state.reason, hostFailed: state.hostFailed }, effects: [] };
     case 'RollbackFailed':
       if (state.status !== 'rolling-back') throw invalid();
-      return { state: { status: 'rollback-failed', reason: `${state.reason}; rollback failed: ${event.reason}`, hostFailed: state.hostFailed }, effects: [] };
+      return {
+        state: { status: 'rollback-failed', reason: `${state.reason}; rollback failed: ${event.reason}`, hostFailed: state.hostFailed, attempt: state.attempt ?? 1, cause: state.reason },
+        effects: [],
+      };
     case 'SkipRequested':
       if (state.status !== 'pending') throw invalid();
       return { state: { status: 'skipped', reason: event.reason }, effects: [] };

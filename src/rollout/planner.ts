@@ -1,4 +1,5 @@
 import { FAILURE_DOMAINS, type FailureDomain, type Host } from '../fleet/host.js';
+import { rolloutKind } from './kinds/index.js';
 import { resolveAmount, type RolloutSpec } from './spec.js';
 
 export const QUARANTINE_LABEL = 'fleetwave/quarantine';
@@ -28,17 +29,7 @@ function exclusionReason(spec: RolloutSpec, host: Host, context: PlanContext): s
   if (quarantine !== undefined) return `quarantined${quarantine && quarantine !== 'true' ? `: ${quarantine}` : ''}`;
   const holder = context.lockedBy.get(host.hostname);
   if (holder !== undefined && holder !== spec.name) return `locked by rollout ${holder}`;
-  if (spec.kind === 'kernel') {
-    if (host.runningKernel === spec.target && (host.defaultKernel === null || host.defaultKernel === spec.target)) return `already running ${spec.target}`;
-    return null;
-  }
-  if (host.cniMode === spec.target) return `already on ${spec.target}`;
-  if (spec.target === 'netkit' && host.netkitCapable !== true) {
-    return host.netkitCapable === null
-      ? 'netkit capability unknown: probe the host first'
-      : `kernel ${host.runningKernel ?? '(unknown)'} cannot run netkit${host.netkitDetail ? `: ${host.netkitDetail}` : ''}`;
-  }
-  return null;
+  return rolloutKind(spec.kind).exclusion(spec.target, host);
 }
 
 /** Round-robin across groups in key order, so neighbours in the result come from different groups. */

@@ -27,6 +27,8 @@ export function checkPlaybookReferences(playbook: Playbook, specVars: Readonly<R
   const check = (section: string, steps: readonly PlaybookStep[], registeredBefore: (index: number) => Set<string>) =>
     steps.forEach((step, index) => {
       const where = `${section}[${index}]${step.name ? ` (${step.name})` : ''}`;
+      const whenVar = step.when?.replace(/^!?vars\./, '');
+      if (whenVar !== undefined && !vars.has(whenVar)) problems.push(`${where}: when: ${step.when} names a var that neither the spec nor the playbook sets`);
       for (const template of templatesOf(step)) {
         let names: string[];
         try {
@@ -57,5 +59,6 @@ export function checkPlaybookReferences(playbook: Playbook, specVars: Readonly<R
   check('steps', playbook.steps, (index) => new Set(playbook.steps.slice(0, index).flatMap((step) => (step.register ? [step.register] : []))));
   check('checks', playbook.checks, () => allRegistered);
   check('rollback', playbook.rollback, () => allRegistered);
+  check('cleanup', playbook.cleanup, () => allRegistered);
   return problems;
 }

@@ -8,6 +8,9 @@ import { DurationSchema } from './duration.js';
  */
 const CommandSchema = z.string().min(1);
 
+/** Var names are identifiers: {{ vars.NAME }} in templates, $FLEETWAVE_VAR_NAME in nested scripts. */
+export const VarsSchema = z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a var name is letters, digits and "_", not starting with a digit'), z.string());
+
 const ActionFields = {
   run: CommandSchema.optional(),
   check: CommandSchema.optional(),
@@ -37,6 +40,15 @@ const StepSchema = z
     timeout: DurationSchema.default(300),
     retries: z.number().int().min(0).max(10).default(0),
     retry_delay: DurationSchema.default(5),
+    /** Runs the step only while a var is true ("true", "yes", "on", "1"); `!vars.NAME` negates. */
+    when: z.string().regex(/^!?vars\.[A-Za-z_][A-Za-z0-9_]*$/, 'vars.NAME or !vars.NAME').optional(),
+    /**
+     * Runs the command on the control host (where `rollout run` runs), for the host: a kubectl
+     * drain, a load balancer call. Its failure is judged like any step's.
+     */
+    local: z.boolean().default(false),
+    /** Rollback steps only: the forward steps (by name) this step undoes; it runs only if one of them ran or may have run. */
+    undoes: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),
   })
   .superRefine((step, context) => {
     const present = ACTIONS.filter((action) => step[action] !== undefined);
@@ -45,20 +57,52 @@ const StepSchema = z
     }
     if (step.register && step.run === undefined) context.addIssue({ code: 'custom', path: ['register'], message: 'only a run step can register its output' });
     if (step.retries > 0 && step.reboot) context.addIssue({ code: 'custom', path: ['retries'], message: 'a reboot is never retried blindly; it is verified by boot id' });
+    if (step.local && (step.upload || step.reboot)) context.addIssue({ code: 'custom', path: ['local'], message: 'only run, check and wait_for steps run on the control host' });
   });
 
 export const PlaybookSchema = z.strictObject({
   name: z.string().min(1),
   description: z.string().optional(),
   /** Defaults for {{ vars.NAME }}; a rollout spec's vars override them. */
-  vars: z.record(z.string(), z.string()).default({}),
+  vars: VarsSchema.default({}),
   steps: z.array(StepSchema).min(1),
   /** Per-host health: after the steps, and again through the soak. */
   checks: z.array(StepSchema).default([]),
   rollback: z.array(StepSchema).default([]),
+  /** Run once a host is settled (succeeded or rolled back): removes what the steps left in shared places. Best effort. */
+  cleanup: z.array(StepSchema).default([]),
+}).superRefine((playbook, context) => {
+  const named = new Set(playbook.steps.flatMap((step) => (step.name ? [step.name] : [])));
+  for (const section of ['steps', 'checks', 'cleanup'] as const) {
+    playbook[section].forEach((step, index) => {
+      if (step.undoes !== undefined) context.addIssue({ code: 'custom', path: [section, index, 'undoes'], message: 'only rollback steps undo forward steps' });
+    });
+  }
+  playbook.steps.forEach((step, index) => {
+    if (step.name && playbook.steps.findIndex((other) => other.name === step.name) !== index) context.addIssue({ code: 'custom', path: ['steps', index, 'name'], message: `two steps are named "${step.name}"; rollback steps name the step they undo` });
+  });
+  playbook.rollback.forEach((step, index) => {
+    const undoes = step.undoes === undefined ? [] : typeof step.undoes === 'string' ? [step.undoes] : step.undoes;
+    for (const name of undoes.filter((candidate) => !named.has(candidate))) {
+      context.addIssue({ code: 'custom', path: ['rollback', index, 'undoes'], message: `no step is named "${name}"` });
+    }
+  });
+  playbook.cleanup.forEach((step, index) => {
+    if (step.reboot || step.upload) context.addIssue({ code: 'custom', path: ['cleanup', index], message: 'cleanup steps are commands (run, check, wait_for)' });
+  });
 });
 export type Playbook = z.infer<typeof PlaybookSchema>;
 export type PlaybookStep = Playbook['steps'][number];
+
+const TRUE_VALUES = new Set(['true', 'yes', 'on', '1']);
+
+/** Whether a step's `when` holds for these vars (a step without one always runs). */
+export function stepEnabled(step: PlaybookStep, vars: Readonly<Record<string, string>>): boolean {
+  if (step.when === undefined) return true;
+  const negated = step.when.startsWith('!');
+  const value = vars[step.when.replace(/^!?vars\./, '')] ?? '';
+  return TRUE_VALUES.has(value.trim().toLowerCase()) !== negated;
+}
 
 export type StepAction =
   | { kind: 'run'; command: string }

@@ -17,7 +17,8 @@ export type RolloutEvent =
   | { type: 'PauseRequested'; reason: string }
   | { type: 'ResumeRequested' }
   | { type: 'AbortRequested'; reason: string }
-  | { type: 'RollbackRequested'; reason: string }
+  /** failedRollbacks: hosts whose rollback failed; a rolled-back rollout takes a new rollback only for them. */
+  | { type: 'RollbackRequested'; reason: string; failedRollbacks?: number }
   | { type: 'WaveCompleted'; wave: number; last: boolean }
   | { type: 'GateFailed'; wave: number; reason: string; onSpent: 'pause' | 'rollback-wave' | 'rollback-all' }
   | { type: 'RollbackFinished' };
@@ -58,8 +59,9 @@ export function transitionRollout(rollout: string, state: RolloutState, event: R
       if (state.status !== 'running' && state.status !== 'paused' && state.status !== 'halted') throw invalid();
       return to('aborted', { reason: event.reason }, [{ id: `${rollout}:abort:rollback-in-flight`, kind: 'rollback-in-flight' }]);
     case 'RollbackRequested':
-      // Rolling back one wave may be widened to everything; nothing else re-enters rolling-back.
-      if (state.status === 'planned' || state.status === 'rolled-back' || (state.status === 'rolling-back' && state.rollbackWave === null)) throw invalid();
+      // Rolling back one wave may be widened to everything; a rolled-back rollout rolls back again
+      // only to retry hosts whose rollback failed; nothing else re-enters rolling-back.
+      if (state.status === 'planned' || (state.status === 'rolled-back' && !(event.failedRollbacks && event.failedRollbacks > 0)) || (state.status === 'rolling-back' && state.rollbackWave === null)) throw invalid();
       return to('rolling-back', { reason: event.reason, rollbackWave: null }, [{ id: `${rollout}:rollback-all`, kind: 'rollback-all' }]);
     case 'WaveCompleted':
       if (state.status !== 'running' || event.wave !== state.wave) throw invalid();

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DurationSchema } from './duration.js';
 import { GateSchema } from './gates.js';
+import { VarsSchema } from './playbook.js';
 
 /** "10%" or 5: a share of the selected hosts, or a count. */
 export const AmountSchema = z.union([
@@ -55,7 +56,7 @@ export const RolloutSpecSchema = z.strictObject({
     .default({ perWave: 0, overall: 0, onSpent: 'pause' }),
   maintenanceWindows: z.array(MaintenanceWindowSchema).default([]),
   /** Values for the playbook's {{ vars.NAME }}; they override the playbook's own defaults. */
-  vars: z.record(z.string(), z.string()).default({}),
+  vars: VarsSchema.default({}),
   /** Wave health gates, read through each wave's soak; all must stay healthy. */
   gates: z.array(GateSchema).default([]),
   /** How often host checks and gates are read during a soak. */

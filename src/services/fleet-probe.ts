@@ -1,5 +1,6 @@
 import { currentActor } from '../adapters/actor.js';
 import type { Clock } from '../adapters/clock.js';
+import type { EventDraft } from '../audit/event.js';
 import type { RemoteErrorKind } from '../ssh/command-result.js';
 import { openStore } from '../adapters/store/store.js';
 import type { Host } from '../fleet/host.js';
@@ -33,6 +34,21 @@ function changedFields(before: Host, facts: ProbeFacts): string[] {
   return COMPARED.filter((field) => JSON.stringify(before[field]) !== JSON.stringify(facts[field]));
 }
 
+/** What a probe saw on a host, compared with the inventory before it. */
+export function probedHost(before: Host, facts: ProbeFacts): ProbedHost {
+  return { hostname: before.hostname, ...facts, changed: changedFields(before, facts), rebooted: before.bootId !== null && before.bootId !== facts.bootId };
+}
+
+/** The host.probed audit event of one probed host; written with its recordProbe in one transaction. */
+export function probedEvent(host: ProbedHost, context: Record<string, unknown> = {}): EventDraft {
+  return {
+    subject: `host:${host.hostname}`,
+    host: host.hostname,
+    action: 'host.probed',
+    details: { changed: host.changed, rebooted: host.rebooted, runningKernel: host.runningKernel, defaultKernel: host.defaultKernel, nextBootKernel: host.nextBootKernel, netkitCapable: host.netkitCapable, cniMode: host.cniMode, ...context },
+  };
+}
+
 /** Probes, then records each reachable host's facts with a host.probed event. Unreachable hosts are left untouched. */
 export async function probeFleet(request: FleetProbeRequest): Promise<FleetProbeResult> {
   const store = openStore({ path: request.dbPath, create: false });
@@ -50,8 +66,7 @@ export async function probeFleet(request: FleetProbeRequest): Promise<FleetProbe
       }
       try {
         const facts = parseProbeOutput(result.stdout);
-        const before = byName.get(result.hostname)!;
-        probed.push({ hostname: result.hostname, ...facts, changed: changedFields(before, facts), rebooted: before.bootId !== null && before.bootId !== facts.bootId });
+        probed.push(probedHost(byName.get(result.hostname)!, facts));
       } catch (error) {
         if (!(error instanceof ProbeParseError)) throw error;
         unreachable.push({ hostname: result.hostname, kind: 'probe', reason: error.message });
@@ -63,12 +78,7 @@ export async function probeFleet(request: FleetProbeRequest): Promise<FleetProbe
       store.events.append(
         [
           { subject: 'fleet', action: 'fleet.probed', details: { selector: request.where ?? null, probed: probed.length, unreachable: unreachable.length } },
-          ...probed.map((host) => ({
-            subject: `host:${host.hostname}`,
-            host: host.hostname,
-            action: 'host.probed',
-            details: { changed: host.changed, rebooted: host.rebooted, runningKernel: host.runningKernel, defaultKernel: host.defaultKernel, netkitCapable: host.netkitCapable, cniMode: host.cniMode },
-          })),
+          ...probed.map((host) => probedEvent(host)),
           ...unreachable.map((host) => ({ subject: `host:${host.hostname}`, host: host.hostname, action: 'host.probe-failed', details: { kind: host.kind, reason: host.reason } })),
         ],
         context.actor,

@@ -204,6 +204,41 @@ export function labDown(given: LabRequest & { all: boolean }): LabDownResult {
   return { name: state?.name ?? null, namespacesRemoved: destroyed.namespaces, processesKilled: destroyed.processes, hostsRemovedFromInventory };
 }
 
+export interface LabPowerCycleResult {
+  hostname: string;
+  up: boolean;
+  /** The kernel the simulated boot picked. */
+  kernel: string;
+  detail: string;
+}
+
+function labHost(labDir: string, hostname: string) {
+  const state = readLabState(labDir);
+  if (!state) throw new FleetwaveError('LAB_NOT_FOUND', `no lab state in ${labDir}`, { suggestions: ['Start one with: fleetwave lab up'] });
+  const host = planLab(state.name, state.slot, state.hostCount).hosts.find((candidate) => candidate.hostname === hostname);
+  if (!host) throw new FleetwaveError('HOST_NOT_FOUND', `${hostname} is not a host of lab "${state.name}"`, { suggestions: ['List them with: fleetwave lab status'] });
+  return host;
+}
+
+/**
+ * SIMULATION: pulls the power of one lab host and boots it again, as an operator does to a hung
+ * machine (IPMI, a PDU): everything in its namespace dies, then it boots the kernel GRUB would pick.
+ */
+export async function labPowerCycle(given: { labDir: string; hostname: string }): Promise<LabPowerCycleResult> {
+  const request = absoluteLabDir(given);
+  const host = labHost(request.labDir, request.hostname);
+  const dir = hostDirectory(request.labDir, host);
+  killNamespaceProcesses(host.netns);
+  startHostSshd(request.labDir, host, { boot: true });
+  const downSeconds = Number(existsSync(path.join(dir, 'faults', 'down-seconds')) ? readFileSync(path.join(dir, 'faults', 'down-seconds'), 'utf8').trim() : 2) || 2;
+  if (existsSync(path.join(dir, 'faults', 'reboot-hangs'))) {
+    return { hostname: host.hostname, up: false, kernel: '', detail: 'stays down: the reboot-hangs fault is set (clear it first)' };
+  }
+  const silent = await waitForPort22([host.address], SSHD_READY_DEADLINE_MS + downSeconds * 1000);
+  const kernel = readFileSync(path.join(dir, 'state', 'kernel'), 'utf8').trim();
+  return { hostname: host.hostname, up: silent.length === 0, kernel, detail: silent.length === 0 ? `up on ${kernel}` : `did not come back; see ${dir}/boot.log` };
+}
+
 export interface LabFaultRequest {
   labDir: string;
   hostname: string;
@@ -222,12 +257,7 @@ export interface LabFaultResult {
 /** Sets or clears one fault on one lab host. `unreachable` stops sshd; clearing it starts sshd again. */
 export async function labFault(given: LabFaultRequest): Promise<LabFaultResult> {
   const request = absoluteLabDir(given);
-  const state = readLabState(request.labDir);
-  if (!state) throw new FleetwaveError('LAB_NOT_FOUND', `no lab state in ${request.labDir}`, { suggestions: ['Start one with: fleetwave lab up'] });
-  const host = planLab(state.name, state.slot, state.hostCount).hosts.find((candidate) => candidate.hostname === request.hostname);
-  if (!host) {
-    throw new FleetwaveError('HOST_NOT_FOUND', `${request.hostname} is not a host of lab "${state.name}"`, { suggestions: ['List them with: fleetwave lab status'] });
-  }
+  const host = labHost(request.labDir, request.hostname);
   const needsValue = FAULT_VALUES[request.fault];
   if (needsValue && !request.clear && !request.value) {
     throw new FleetwaveError('USAGE', `fault ${request.fault} needs --value: ${needsValue}`, { suggestions: [`fleetwave lab fault ${request.hostname} ${request.fault} --value ...`] });

@@ -14,6 +14,9 @@ export interface RolloutControlResult {
   locksReleased: number;
   /** Hosts a runner must still settle (roll back); `rollout run NAME` does it if no runner is running. */
   unsettledHosts: number;
+  /** Hosts whose failed rollback a rollback request retries, and those it cannot (held by another rollout). */
+  rollbacksRetried: number;
+  retryRefused: string[];
   /** Whether a runner holds the rollout right now (it will see this within a second). */
   runnerActive: boolean;
   webhook: { delivered: boolean; detail: string } | null;
@@ -49,7 +52,17 @@ export async function controlRollout(request: { dbPath: string; name: string; ev
     });
     const { spec } = store.rollouts.definition(request.name)!;
     const webhook = await announceRolloutChange(spec, outcome, actor, (record) => store.write(record), store, () => request.clock.now().toISOString());
-    return { name: request.name, from: outcome.from.status, to: outcome.to.status, locksReleased: outcome.locksReleased, unsettledHosts: outcome.unsettledHosts, runnerActive: outcome.runnerActive, webhook };
+    return {
+      name: request.name,
+      from: outcome.from.status,
+      to: outcome.to.status,
+      locksReleased: outcome.locksReleased,
+      unsettledHosts: outcome.unsettledHosts,
+      rollbacksRetried: outcome.rollbacksRetried,
+      retryRefused: outcome.retryRefused,
+      runnerActive: outcome.runnerActive,
+      webhook,
+    };
   } finally {
     store.close();
   }

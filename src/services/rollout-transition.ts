@@ -14,6 +14,10 @@ export interface AppliedRolloutEvent {
   /** Hosts still to be settled (rolled back) by a runner. */
   unsettledHosts: number;
   failuresAcknowledged: number;
+  /** Hosts whose failed rollback this request retries. */
+  rollbacksRetried: number;
+  /** Hosts whose failed rollback cannot be retried: another rollout holds them now. */
+  retryRefused: string[];
 }
 
 /**
@@ -24,28 +28,52 @@ export interface AppliedRolloutEvent {
  * runner and by on-call commands, so a change means the same whoever makes it. Throws
  * InvalidTransitionError when the event does not apply.
  */
-export function applyRolloutEvent(store: Store, rollout: StoredRollout, event: RolloutEvent, actor: Actor, at: string): AppliedRolloutEvent {
+export function applyRolloutEvent(store: Store, rollout: StoredRollout, given: RolloutEvent, actor: Actor, at: string): AppliedRolloutEvent {
   const from: RolloutState = { status: rollout.status, wave: rollout.wave, reason: rollout.reason, rollbackWave: rollout.rollbackWave };
+  const hosts = store.rollouts.hosts(rollout.name);
+  const failedRollbacks = hosts.filter((host) => host.state.status === 'rollback-failed');
+  const event: RolloutEvent = given.type === 'RollbackRequested' ? { ...given, failedRollbacks: failedRollbacks.length } : given;
   const to = transitionRollout(rollout.name, from, event).state;
   store.rollouts.saveState(rollout.name, to, at);
   if (to.wave !== from.wave || to.status !== 'running') store.rollouts.setSoakStarted(rollout.name, null);
   const failuresAcknowledged = event.type === 'ResumeRequested' && from.status === 'halted' ? store.rollouts.acknowledgeFailures(rollout.name) : 0;
+  // An operator's rollback retries every host whose rollback failed, holding it again for this rollout.
+  const retried = new Set<string>();
+  const retryRefused: string[] = [];
+  if (event.type === 'RollbackRequested') {
+    for (const host of failedRollbacks) {
+      if (!store.rollouts.relock(rollout.name, host.hostname, at)) {
+        retryRefused.push(host.hostname);
+        continue;
+      }
+      const retry = transitionHost({ rollout: rollout.name, hostname: host.hostname, stepCount: 0 }, host.state, { type: 'RollbackRequested', reason: event.reason });
+      store.rollouts.saveHostState(rollout.name, host.hostname, retry.state, at);
+      retried.add(host.hostname);
+    }
+  }
   let unsettledHosts = 0;
-  for (const host of store.rollouts.hosts(rollout.name)) {
+  for (const host of hosts) {
     if (to.status === 'aborted' && host.state.status === 'pending') {
       const skipped = transitionHost({ rollout: rollout.name, hostname: host.hostname, stepCount: 0 }, host.state, { type: 'SkipRequested', reason: 'rollout aborted before this host' });
       store.rollouts.saveHostState(rollout.name, host.hostname, skipped.state, at);
-    } else if (inFlight(host.state) || host.state.status === 'failed' || host.state.status === 'rolling-back') {
+    } else if (retried.has(host.hostname) || inFlight(host.state) || host.state.status === 'failed' || host.state.status === 'rolling-back') {
       unsettledHosts += 1;
     }
   }
   const locksReleased = ROLLOUT_TERMINAL.has(to.status) && unsettledHosts === 0 ? store.rollouts.releaseLocks(rollout.name) : 0;
   store.events.append(
-    [{ subject: `rollout:${rollout.name}`, action: `rollout.${to.status}`, details: { from: from.status, event: event.type, wave: to.wave, reason: to.reason, locksReleased, unsettledHosts, failuresAcknowledged } }],
+    [
+      {
+        subject: `rollout:${rollout.name}`,
+        action: `rollout.${to.status}`,
+        details: { from: from.status, event: event.type, wave: to.wave, reason: to.reason, locksReleased, unsettledHosts, failuresAcknowledged, rollbacksRetried: retried.size, retryRefused },
+      },
+      ...[...retried].map((hostname) => ({ subject: `rollout:${rollout.name}`, host: hostname, action: 'rollout.host.rollback-retried', details: { reason: event.type === 'RollbackRequested' ? event.reason : null } })),
+    ],
     actor,
     at,
   );
-  return { from, to, at, locksReleased, unsettledHosts, failuresAcknowledged };
+  return { from, to, at, locksReleased, unsettledHosts, failuresAcknowledged, rollbacksRetried: retried.size, retryRefused };
 }
 
 /**

@@ -67,14 +67,15 @@ export function writeHostFiles(labDir: string, host: LabHostLayout, clientPublic
 /**
  * Starts the host's sshd inside its network namespace and a private mount namespace in which
  * its own boot id and /boot are bind-mounted over the machine's, so probes read real paths.
+ * With `boot`, the host boots first (SIMULATION: kernel choice, new boot id), as after a power cut.
  */
-export function startHostSshd(labDir: string, host: LabHostLayout): void {
+export function startHostSshd(labDir: string, host: LabHostLayout, options: { boot?: boolean } = {}): void {
   const dir = hostDirectory(labDir, host);
   mkdirSync('/run/sshd', { recursive: true });
   const script = [
     `mount --bind ${dir}/state/boot_id /proc/sys/kernel/random/boot_id`,
     `mount --bind ${dir}/boot /boot`,
-    `exec /usr/sbin/sshd -D -f ${dir}/sshd_config -E ${dir}/sshd.log`,
+    options.boot ? `exec sh ${LAB_SIM_BIN_DIR}.lab-boot ${dir} --from-off >>${dir}/boot.log 2>&1` : `exec /usr/sbin/sshd -D -f ${dir}/sshd_config -E ${dir}/sshd.log`,
   ].join(' && ');
   const child = spawn('ip', ['netns', 'exec', host.netns, 'unshare', '--mount', '--propagation', 'private', 'sh', '-c', script], {
     detached: true,

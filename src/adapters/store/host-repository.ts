@@ -80,6 +80,7 @@ export class HostRepository {
   private readonly probed: Statement<Record<string, string | number | null>>;
 
   private readonly labelOne: Statement<[string, string, string, string]>;
+  private readonly unlabelOne: Statement<[string, string, string]>;
 
   constructor(private readonly db: Database) {
     this.selectAll = db.prepare(`SELECT ${HOST_COLUMNS} FROM hosts ORDER BY hostname`);
@@ -92,6 +93,7 @@ export class HostRepository {
       WHERE hostname = @hostname`);
     this.remove = db.prepare('DELETE FROM hosts WHERE hostname = ?');
     this.labelOne = db.prepare("UPDATE hosts SET labels = json_set(labels, '$.' || json_quote(?), ?), updated_at = ? WHERE hostname = ?");
+    this.unlabelOne = db.prepare("UPDATE hosts SET labels = json_remove(labels, '$.' || json_quote(?)), updated_at = ? WHERE hostname = ?");
     this.probed = db.prepare(`UPDATE hosts SET running_kernel = @runningKernel, default_kernel = @defaultKernel,
       next_boot_kernel = @nextBootKernel, installed_kernels = @installedKernels, boot_id = @bootId, uptime_seconds = @uptimeSeconds,
       netkit_capable = @netkitCapable, netkit_detail = @netkitDetail, cni_mode = @cniMode, last_probed_at = @now, updated_at = @now
@@ -119,6 +121,10 @@ export class HostRepository {
   /** Sets one label on one host (the caller records the audit event in the same transaction). */
   setLabel(hostname: string, key: string, value: string, now: string): void {
     this.labelOne.run(key, value, now, hostname);
+  }
+
+  removeLabel(hostname: string, key: string, now: string): void {
+    this.unlabelOne.run(key, now, hostname);
   }
 
   removeHost(hostname: string): void {

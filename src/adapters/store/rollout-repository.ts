@@ -1,4 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3';
+import type { ProbeFacts } from '../../probe/probe-facts.js';
 import type { HostState } from '../../rollout/host-machine.js';
 import type { RolloutPlan } from '../../rollout/planner.js';
 import type { RolloutState, RolloutStatus } from '../../rollout/rollout-machine.js';
@@ -38,6 +39,8 @@ export interface RolloutHost {
   state: HostState;
   acknowledged: boolean;
   registered: Record<string, string>;
+  /** The host's probed facts before the rollout first touched it; null until dispatched. */
+  baseline: ProbeFacts | null;
   updatedAt: string;
 }
 
@@ -61,6 +64,7 @@ interface HostRow {
   state: string;
   acknowledged: number;
   registered: string;
+  baseline: string | null;
   updatedAt: string;
 }
 
@@ -70,6 +74,7 @@ function toRolloutHost(row: HostRow): RolloutHost {
     state: JSON.parse(row.state) as HostState,
     acknowledged: row.acknowledged === 1,
     registered: JSON.parse(row.registered) as Record<string, string>,
+    baseline: row.baseline === null ? null : (JSON.parse(row.baseline) as ProbeFacts),
   };
 }
 
@@ -87,6 +92,9 @@ export class RolloutRepository {
   private readonly updateSoak: Statement<[string | null, string]>;
   private readonly updateHostState: Statement<[string, string, string, string]>;
   private readonly updateRegistered: Statement<[string, string, string]>;
+  private readonly updateBaseline: Statement<[string, string, string]>;
+  private readonly insertLockIfFree: Statement<[string, string, string]>;
+  private readonly selectLock: Statement<[string], { rollout: string }>;
   private readonly acknowledge: Statement<[string]>;
   private readonly deleteLocks: Statement<[string]>;
 
@@ -96,9 +104,9 @@ export class RolloutRepository {
     this.selectDefinition = db.prepare(
       'SELECT spec, spec_path AS specPath, playbook_path AS playbookPath, playbook, playbook_sha256 AS playbookSha256, artifacts FROM rollouts WHERE name = ?',
     );
-    this.selectHosts = db.prepare(`SELECT hostname, wave, batch, position, state, acknowledged, registered, updated_at AS updatedAt
+    this.selectHosts = db.prepare(`SELECT hostname, wave, batch, position, state, acknowledged, registered, baseline, updated_at AS updatedAt
       FROM rollout_hosts WHERE rollout = ? ORDER BY wave, batch, position`);
-    this.selectHost = db.prepare(`SELECT hostname, wave, batch, position, state, acknowledged, registered, updated_at AS updatedAt
+    this.selectHost = db.prepare(`SELECT hostname, wave, batch, position, state, acknowledged, registered, baseline, updated_at AS updatedAt
       FROM rollout_hosts WHERE rollout = ? AND hostname = ?`);
     this.selectLocks = db.prepare('SELECT hostname, rollout FROM host_locks');
     this.insertRollout = db.prepare(`INSERT INTO rollouts (name, kind, target, spec, spec_sha256, status, spec_path, playbook_path, playbook, playbook_sha256, artifacts, created_at, updated_at)
@@ -110,6 +118,9 @@ export class RolloutRepository {
     this.updateSoak = db.prepare('UPDATE rollouts SET soak_started_at = ? WHERE name = ?');
     this.updateHostState = db.prepare('UPDATE rollout_hosts SET state = ?, updated_at = ? WHERE rollout = ? AND hostname = ?');
     this.updateRegistered = db.prepare('UPDATE rollout_hosts SET registered = ? WHERE rollout = ? AND hostname = ?');
+    this.updateBaseline = db.prepare('UPDATE rollout_hosts SET baseline = ? WHERE rollout = ? AND hostname = ?');
+    this.insertLockIfFree = db.prepare('INSERT INTO host_locks (hostname, rollout, locked_at) VALUES (?, ?, ?) ON CONFLICT (hostname) DO NOTHING');
+    this.selectLock = db.prepare('SELECT rollout FROM host_locks WHERE hostname = ?');
     this.acknowledge = db.prepare(`UPDATE rollout_hosts SET acknowledged = 1 WHERE rollout = ? AND acknowledged = 0
       AND (json_extract(state, '$.status') = 'failed' OR json_extract(state, '$.hostFailed') = 1)`);
     this.deleteLocks = db.prepare('DELETE FROM host_locks WHERE rollout = ?');
@@ -129,6 +140,16 @@ export class RolloutRepository {
 
   saveRegistered(name: string, hostname: string, registered: Record<string, string>): void {
     this.updateRegistered.run(JSON.stringify(registered), name, hostname);
+  }
+
+  saveBaseline(name: string, hostname: string, facts: ProbeFacts): void {
+    this.updateBaseline.run(JSON.stringify(facts), name, hostname);
+  }
+
+  /** Takes a host's lock for this rollout again (a retried rollback); false when another rollout holds it. */
+  relock(name: string, hostname: string, now: string): boolean {
+    this.insertLockIfFree.run(hostname, name, now);
+    return this.selectLock.get(hostname)?.rollout === name;
   }
 
   /** An operator resuming a halted rollout has seen its failures: they stop counting against the budget. */

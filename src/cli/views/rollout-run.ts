@@ -73,6 +73,8 @@ export function renderRunResult(result: RunRolloutResult): string {
 export function renderControl(result: RolloutControlResult): string {
   const lines = [`rollout ${result.name}: ${result.from} -> ${result.to}`];
   if (result.locksReleased > 0) lines.push(`${result.locksReleased} hosts released.`);
+  if (result.rollbacksRetried > 0) lines.push(`${result.rollbacksRetried} hosts whose rollback failed are rolled back again.`);
+  if (result.retryRefused.length > 0) lines.push(`Not retried, held by another rollout now: ${result.retryRefused.join(', ')}.`);
   if (result.unsettledHosts > 0) {
     lines.push(result.runnerActive ? `The running runner rolls back the ${result.unsettledHosts} hosts in flight.` : `${result.unsettledHosts} hosts in flight need rolling back: run \`fleetwave rollout run ${result.name}\`.`);
   } else if (result.to === 'running' || result.to === 'rolling-back') {

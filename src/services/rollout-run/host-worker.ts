@@ -1,23 +1,39 @@
-import { QUARANTINE_LABEL } from '../../rollout/planner.js';
-import { transitionHost, type HostEvent, type HostState } from '../../rollout/host-machine.js';
-import type { Host } from '../../fleet/host.js';
 import type { RolloutHost } from '../../adapters/store/rollout-repository.js';
-import { audit, commit, hostRow, nowIso, type RunContext } from './run-context.js';
-import { recordStep, runStep, stepEvent, type StepOutcome } from './step-runner.js';
+import type { Host } from '../../fleet/host.js';
+import { PROBE_SCRIPT } from '../../probe/probe-script.js';
+import { parseProbeOutput, ProbeParseError, type ProbeFacts } from '../../probe/probe-facts.js';
+import { parseStepEffectId } from '../../rollout/effect-ids.js';
+import { transitionHost, type HostEvent, type HostState } from '../../rollout/host-machine.js';
+import { rolloutKind } from '../../rollout/kinds/index.js';
+import { QUARANTINE_LABEL } from '../../rollout/planner.js';
 import { stepLabel } from '../../rollout/playbook.js';
+import { describeNotUndone, judgeRestored, judgeStepsRun, planRollback, type RollbackPlan, type StepRecord } from '../../rollout/rollback-scope.js';
+import { probedEvent, probedHost } from '../fleet-probe.js';
+import { audit, commit, hostRow, nowIso, type RunContext } from './run-context.js';
+import { effectIdOf, recordStep, runStep, stepEvent, type StepOutcome } from './step-runner.js';
+
+const PROBE_TIMEOUT_MS = 60_000;
 
 function fleetHost(context: RunContext, hostname: string): Host | null {
   return context.store.hosts.find(hostname);
 }
 
+const notInFleet = (hostname: string): StepOutcome => ({ ok: false, skipped: false, detail: `${hostname} is no longer in the fleet`, exitCode: null, registered: null, durationMs: 0, attempted: false });
+const notRun = (why: string): StepOutcome => ({ ok: true, skipped: true, detail: why, exitCode: null, registered: null, durationMs: 0, attempted: false });
+
+/** The quarantine label's value when this rollout's rollback of a host failed. */
+function quarantineValue(context: RunContext): string {
+  return `rollback failed in rollout ${context.name}`;
+}
+
 /** Applies a host event and stores it with its audit event; runs inside the caller's transaction. */
-function applyHostEvent(context: RunContext, row: RolloutHost, event: HostEvent): HostState {
+function applyHostEvent(context: RunContext, row: RolloutHost, event: HostEvent, details: Record<string, unknown> = {}): HostState {
   const next = transitionHost({ rollout: context.name, hostname: row.hostname, stepCount: context.playbook.steps.length }, row.state, event);
   context.store.rollouts.saveHostState(context.name, row.hostname, next.state, nowIso(context));
   // Step to step (running -> running) is recorded by the step's own event; a change of status gets one too.
   if (next.state.status !== row.state.status) {
     const detail = 'reason' in next.state ? next.state.reason : null;
-    audit(context, [{ subject: `rollout:${context.name}`, host: row.hostname, action: `rollout.host.${next.state.status}`, details: { from: row.state.status, event: event.type, wave: row.wave, reason: detail } }]);
+    audit(context, [{ subject: `rollout:${context.name}`, host: row.hostname, action: `rollout.host.${next.state.status}`, details: { from: row.state.status, event: event.type, wave: row.wave, reason: detail, ...details } }]);
     context.report({ type: 'host', hostname: row.hostname, wave: row.wave, status: next.state.status, detail });
   }
   return next.state;
@@ -32,6 +48,37 @@ function reportStep(context: RunContext, hostname: string, label: string, outcom
   context.report({ type: 'step', hostname, label, outcome: outcome.skipped ? 'skipped' : outcome.ok ? 'ok' : 'failed', detail: outcome.detail, durationMs: outcome.durationMs });
 }
 
+/**
+ * Reads a host as `fleet probe` does (one round trip) and records what it saw in the inventory
+ * with a host.probed event, so the fleet's observed state is current after every rollback.
+ */
+async function probeHost(context: RunContext, host: Host, purpose: string): Promise<{ facts: ProbeFacts } | { error: string }> {
+  const result = await context.executor.run(context.connectionOf(host), PROBE_SCRIPT, { timeoutMs: PROBE_TIMEOUT_MS });
+  if (result.status !== 'ok') return { error: result.error ? `${result.error.kind}: ${result.error.message}` : `the probe exited ${result.exitCode}` };
+  let facts: ProbeFacts;
+  try {
+    facts = parseProbeOutput(result.stdout);
+  } catch (error) {
+    if (!(error instanceof ProbeParseError)) throw error;
+    return { error: error.message };
+  }
+  commit(context, () => {
+    context.store.hosts.recordProbe(host.hostname, facts, nowIso(context));
+    audit(context, [probedEvent(probedHost(host, facts), { rollout: context.name, purpose })]);
+  });
+  return { facts };
+}
+
+/** What the ledger knows of the host's forward steps, for the "what may have run" judgement. */
+function forwardRecords(context: RunContext, hostname: string): StepRecord[] {
+  return context.store.ledger.effectsOf(context.name, hostname).flatMap((effect) => {
+    const id = parseStepEffectId(effect.effectId);
+    if (id?.section !== 'step') return [];
+    // Ledgers written before `attempted` was recorded: assume the worst, the step was issued.
+    return [{ index: id.index, status: effect.status, skipped: effect.result?.skipped === true, attempted: effect.result?.attempted !== false }];
+  });
+}
+
 /** Runs the playbook's checks once; the first failing one names the problem. */
 export async function checkHost(context: RunContext, hostname: string): Promise<{ healthy: boolean; detail: string }> {
   const host = fleetHost(context, hostname);
@@ -44,6 +91,34 @@ export async function checkHost(context: RunContext, hostname: string): Promise<
   return { healthy: true, detail: `${context.playbook.checks.length} checks passed` };
 }
 
+/** The playbook's cleanup steps, once a host is settled. Best effort: a failure is reported, never changes the host's state. */
+async function cleanupHost(context: RunContext, hostname: string): Promise<void> {
+  const host = fleetHost(context, hostname);
+  if (!host || context.playbook.cleanup.length === 0) return;
+  for (const [index, step] of context.playbook.cleanup.entries()) {
+    const outcome = await runStep(context, host, hostRow(context, hostname), 'cleanup', index, step);
+    reportStep(context, hostname, `cleanup: ${stepLabel(step, index)}`, outcome);
+    commit(context, () => audit(context, [stepEvent(context, hostname, 'cleanup', index, step, outcome)]));
+  }
+}
+
+/**
+ * Before the first step changes anything, the host's state as `fleet probe` reads it: what a
+ * rollback must restore. Hosts a runner already started without one (older rollouts) go on
+ * without; their rollback then cannot be verified, and says so.
+ */
+async function recordBaseline(context: RunContext, host: Host, row: RolloutHost): Promise<void> {
+  const seen = await probeHost(context, host, 'baseline');
+  commit(context, () => {
+    if ('facts' in seen) {
+      context.store.rollouts.saveBaseline(context.name, host.hostname, seen.facts);
+      return;
+    }
+    if (row.state.status !== 'running') return;
+    applyHostEvent(context, hostRow(context, host.hostname), { type: 'StepFailed', step: row.state.step, reason: `before any change: cannot read the host's state to restore it later: ${seen.error}` });
+  });
+}
+
 /**
  * Drives one host forward through its steps and verification, one transition per step, until it
  * succeeds or fails, or the rollout stops dispatching work (abort, rollback, lost lease).
@@ -54,11 +129,13 @@ export async function driveHost(context: RunContext, hostname: string): Promise<
     const row = hostRow(context, hostname);
     const host = fleetHost(context, hostname);
     if (row.state.status === 'running') {
+      if (host && row.baseline === null && forwardRecords(context, hostname).length === 0) {
+        await recordBaseline(context, host, row);
+        continue;
+      }
       const index = row.state.step;
       const step = context.playbook.steps[index]!;
-      const outcome = host
-        ? await runStep(context, host, row, 'step', index, step)
-        : { ok: false, skipped: false, detail: `${hostname} is no longer in the fleet`, exitCode: null, registered: null, durationMs: 0 };
+      const outcome = host ? await runStep(context, host, row, 'step', index, step) : notInFleet(hostname);
       reportStep(context, hostname, stepLabel(step, index), outcome);
       commit(context, () => {
         recordStep(context, hostname, 'step', index, step, outcome);
@@ -69,6 +146,7 @@ export async function driveHost(context: RunContext, hostname: string): Promise<
     } else if (row.state.status === 'verifying') {
       const verdict = await checkHost(context, hostname);
       moveHost(context, hostname, verdict.healthy ? { type: 'VerifyPassed' } : { type: 'VerifyFailed', reason: verdict.detail });
+      if (verdict.healthy) await cleanupHost(context, hostname);
     } else {
       return;
     }
@@ -76,9 +154,30 @@ export async function driveHost(context: RunContext, hostname: string): Promise<
 }
 
 /**
- * Rolls one host back with the playbook's rollback steps. A host on which no step ever started has
- * nothing to undo. Steps already done (before a runner died) are not run again. A host whose
- * rollback fails is quarantined, so no later rollout picks it up before a person has looked.
+ * After the rollback steps: the host's state, read as `fleet probe` reads it, must be what it was
+ * before the rollout touched it, in every fact the rollout's kind restores (for a kernel: the
+ * running kernel, the default and the one-shot boot entry).
+ */
+async function verifyRestored(context: RunContext, hostname: string): Promise<{ ok: boolean; detail: string; differences: string[] }> {
+  const host = fleetHost(context, hostname);
+  if (!host) return { ok: false, detail: `${hostname} is no longer in the fleet: its state could not be verified`, differences: [] };
+  const { baseline } = hostRow(context, hostname);
+  if (baseline === null) return { ok: true, detail: 'not verified: no baseline was recorded before the change (a rollout started by an older fleetwave)', differences: [] };
+  const seen = await probeHost(context, host, 'rollback-verify');
+  if ('error' in seen) return { ok: false, detail: `the host's state could not be read to verify the rollback: ${seen.error}`, differences: [] };
+  const kind = rolloutKind(context.spec.kind);
+  const expected = kind.restorable(baseline);
+  const differences = judgeRestored(expected, kind.restorable(seen.facts));
+  if (differences.length > 0) return { ok: false, detail: `not restored: ${differences.join('; ')}`, differences };
+  return { ok: true, detail: `restored: ${Object.entries(expected).map(([key, value]) => `${key} ${value ?? 'none'}`).join(', ')}`, differences };
+}
+
+/**
+ * Rolls one host back. What to undo is judged from the ledger (rollback-scope.ts): rollback steps
+ * run for every forward step that ran or may have run, and only then, when the host's state
+ * matches its baseline again, is the host rolled back. A rollback that stops short says what it
+ * could not undo, and the host is quarantined so no later rollout takes it before a person has
+ * looked; `rollout rollback` retries it, running every rollback step again.
  */
 export async function rollbackHost(context: RunContext, hostname: string, reason: string): Promise<void> {
   let row = hostRow(context, hostname);
@@ -87,30 +186,43 @@ export async function rollbackHost(context: RunContext, hostname: string, reason
     row = hostRow(context, hostname);
   }
   if (row.state.status !== 'rolling-back') return;
-  const touched = context.store.ledger.effectsOf(context.name, hostname).some((effect) => effect.effectId.includes(':step:'));
-  if (!touched) {
-    moveHost(context, hostname, { type: 'RollbackSucceeded' });
-    return;
-  }
+  const attempt = row.state.attempt ?? 1;
+  const plan: RollbackPlan = planRollback(context.playbook, judgeStepsRun(context.playbook.steps.length, forwardRecords(context, hostname)), { ...context.playbook.vars, ...context.spec.vars });
   const host = fleetHost(context, hostname);
-  for (const [index, step] of context.playbook.rollback.entries()) {
-    const previous = context.store.ledger.effect(context.name, `${context.name}:${hostname}:rollback:${index}`);
-    if (previous?.status === 'done') continue;
-    const outcome = host
-      ? await runStep(context, host, row, 'rollback', index, step)
-      : { ok: false, skipped: false, detail: `${hostname} is no longer in the fleet`, exitCode: null, registered: null, durationMs: 0 };
-    reportStep(context, hostname, `rollback: ${stepLabel(step, index)}`, outcome);
+  const fail = (why: string, details: Record<string, unknown>) => {
+    applyHostEvent(context, hostRow(context, hostname), { type: 'RollbackFailed', reason: why }, details);
+    context.store.hosts.setLabel(hostname, QUARANTINE_LABEL, quarantineValue(context), nowIso(context));
+    audit(context, [{ subject: `host:${hostname}`, host: hostname, action: 'host.quarantined', details: { label: QUARANTINE_LABEL, value: quarantineValue(context) } }]);
+  };
+  for (const item of plan.steps) {
+    const step = context.playbook.rollback[item.index]!;
+    if (context.store.ledger.effect(context.name, effectIdOf(context, hostname, 'rollback', item.index, attempt))?.status === 'done') continue;
+    const outcome = !item.run ? notRun(item.why) : host ? await runStep(context, host, hostRow(context, hostname), 'rollback', item.index, step, attempt) : notInFleet(hostname);
+    reportStep(context, hostname, `rollback: ${stepLabel(step, item.index)}`, outcome);
     const failed = commit(context, () => {
-      recordStep(context, hostname, 'rollback', index, step, outcome);
-      audit(context, [stepEvent(context, hostname, 'rollback', index, step, outcome)]);
+      recordStep(context, hostname, 'rollback', item.index, step, outcome, attempt);
+      audit(context, [stepEvent(context, hostname, 'rollback', item.index, step, outcome)]);
       if (outcome.ok) return false;
-      applyHostEvent(context, hostRow(context, hostname), { type: 'RollbackFailed', reason: `${stepLabel(step, index)}: ${outcome.detail}` });
-      const label = `rollback failed in rollout ${context.name}`;
-      context.store.hosts.setLabel(hostname, QUARANTINE_LABEL, label, nowIso(context));
-      audit(context, [{ subject: `host:${hostname}`, host: hostname, action: 'host.quarantined', details: { label: QUARANTINE_LABEL, value: label } }]);
+      const notUndone = describeNotUndone(context.playbook, plan, item.index);
+      fail(`${stepLabel(step, item.index)}: ${outcome.detail}${notUndone ? `; ${notUndone}` : ''}`, { attempt, notUndone });
       return true;
     });
-    if (failed) return;
+    if (failed) return cleanupHost(context, hostname);
   }
-  moveHost(context, hostname, { type: 'RollbackSucceeded' });
+  const verdict = plan.touched.length > 0 ? await verifyRestored(context, hostname) : { ok: true, detail: 'nothing to undo: no step changed the host', differences: [] };
+  context.report({ type: 'step', hostname, label: 'rollback: verify the host is back', outcome: verdict.ok ? 'ok' : 'failed', detail: verdict.detail, durationMs: 0 });
+  commit(context, () => {
+    audit(context, [{ subject: `rollout:${context.name}`, host: hostname, action: 'rollout.host.rollback-verified', details: { restored: verdict.ok, detail: verdict.detail, differences: verdict.differences, attempt } }]);
+    if (!verdict.ok) {
+      fail(verdict.detail, { attempt, differences: verdict.differences });
+      return;
+    }
+    applyHostEvent(context, hostRow(context, hostname), { type: 'RollbackSucceeded' }, { attempt, verified: verdict.detail });
+    // A retried rollback that worked lifts the quarantine this rollout put on the host (and no other).
+    if (fleetHost(context, hostname)?.labels[QUARANTINE_LABEL] === quarantineValue(context)) {
+      context.store.hosts.removeLabel(hostname, QUARANTINE_LABEL, nowIso(context));
+      audit(context, [{ subject: `host:${hostname}`, host: hostname, action: 'host.unquarantined', details: { label: QUARANTINE_LABEL, because: `its rollback in rollout ${context.name} succeeded` } }]);
+    }
+  });
+  await cleanupHost(context, hostname);
 }
