@@ -305,7 +305,18 @@ describe('the lab fleet over real SSH', () => {
     let deb = '';
     const onHost = (hostname: string, command: string) => resultFor(exec(`hostname=${hostname}`, command), hostname);
     const labHost = (index: number) => planLab('tlab', slot, HOSTS).hosts[index]!;
-    const waitUntilUp = async (index: number) => assert.deepEqual(await waitForPort22([labHost(index).address], 20_000), [], `${labHost(index).hostname} is back`);
+    const bootIdOf = (index: number) => readFileSync(`${hostDirectory(labDir, labHost(index))}/state/boot_id`, 'utf8').trim();
+    /** Reboots a lab host and awaits its next boot: a new boot id, then sshd answering (never a guessed sleep). */
+    const rebootAndWait = async (index: number, command = 'reboot') => {
+      const old = bootIdOf(index);
+      onHost(labHost(index).hostname, command);
+      const deadline = Date.now() + 20_000;
+      while (bootIdOf(index) === old) {
+        assert.ok(Date.now() < deadline, `${labHost(index).hostname} never booted again`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      assert.deepEqual(await waitForPort22([labHost(index).address], 20_000), [], `${labHost(index).hostname} is back`);
+    };
     const probe = (hostname: string) =>
       runCliJson<{ probed: { runningKernel: string; defaultKernel: string; nextBootKernel: string | null; bootId: string; installedKernels: string[]; netkitDetail: string }[] }>(
         ['fleet', 'probe', `hostname=${hostname}`, '--db', db],
@@ -329,9 +340,7 @@ describe('the lab fleet over real SSH', () => {
       assert.equal(staged.nextBootKernel, release);
       assert.equal(staged.defaultKernel, '5.15.0-91-generic', 'installing does not change the default');
 
-      onHost(host, 'reboot');
-      await new Promise((resolve) => setTimeout(resolve, 500));
-      await waitUntilUp(2);
+      await rebootAndWait(2);
       const rebooted = probe(host);
       assert.equal(rebooted.runningKernel, release);
       assert.notEqual(rebooted.bootId, before.bootId);
@@ -340,18 +349,14 @@ describe('the lab fleet over real SSH', () => {
       const listed = onHost(host, 'ip link add nk0 type netkit peer name nk1 && ip -o link show type netkit; ip link del nk0');
       assert.match(listed.stdout, /nk0@nk1: .*\[fleetwave lab simulation\]/, 'the simulated pair says it is one');
 
-      onHost(host, 'reboot');
-      await new Promise((resolve) => setTimeout(resolve, 500));
-      await waitUntilUp(2);
+      await rebootAndWait(2);
       assert.equal(probe(host).runningKernel, '5.15.0-91-generic', 'a power cycle after a one-shot boots the default');
     });
 
     test('a kernel that fails to boot comes back on the default kernel', async () => {
       const host = labHost(3).hostname;
       runCliJson(['lab', 'fault', host, 'bad-kernel', '--value', release, '--lab-dir', labDir]);
-      onHost(host, 'dpkg -i ~/kernel.deb && grub-reboot 5.15.0-200-netkit && reboot');
-      await new Promise((resolve) => setTimeout(resolve, 500));
-      await waitUntilUp(3);
+      await rebootAndWait(3, 'dpkg -i ~/kernel.deb && grub-reboot 5.15.0-200-netkit && reboot');
       assert.equal(probe(host).runningKernel, '5.15.0-91-generic');
       assert.match(readFileSync(`${hostDirectory(labDir, labHost(3))}/boot.log`, 'utf8'), /kernel 5\.15\.0-200-netkit failed to boot/);
       runCliJson(['lab', 'fault', host, 'bad-kernel', '--clear', '--lab-dir', labDir]);
@@ -360,12 +365,16 @@ describe('the lab fleet over real SSH', () => {
     test('a reboot that never returns leaves the host unreachable until it is powered on again', async () => {
       const host = labHost(3).hostname;
       runCliJson(['lab', 'fault', host, 'reboot-hangs', '--lab-dir', labDir]);
+      const bootLog = `${hostDirectory(labDir, labHost(3))}/boot.log`;
+      const hangsBefore = (readFileSync(bootLog, 'utf8').match(/never comes back/g) ?? []).length;
       onHost(host, 'reboot');
-      await new Promise((resolve) => setTimeout(resolve, 2500));
+      while ((readFileSync(bootLog, 'utf8').match(/never comes back/g) ?? []).length === hangsBefore) await new Promise((resolve) => setTimeout(resolve, 50));
       assert.equal(onHost(host, 'true').error?.kind, 'unreachable');
+      const stillHung = runCliJson<{ up: boolean; detail: string }>(['lab', 'power-cycle', host, '--lab-dir', labDir]);
+      assert.deepEqual([stillHung.json.result.up, stillHung.json.result.detail], [false, 'stays down: the reboot-hangs fault is set (clear it first)']);
       runCliJson(['lab', 'fault', host, 'reboot-hangs', '--clear', '--lab-dir', labDir]);
-      const back = runCliJson(['lab', 'fault', host, 'unreachable', '--clear', '--lab-dir', labDir]);
-      assert.equal(back.code, 0, back.stdout);
+      const back = runCliJson<{ up: boolean; kernel: string }>(['lab', 'power-cycle', host, '--lab-dir', labDir]);
+      assert.deepEqual([back.code, back.json.result.up, back.json.result.kernel], [0, true, '5.15.0-91-generic']);
       assert.equal(onHost(host, 'true').status, 'ok');
     });
 

@@ -227,12 +227,13 @@ describe('gates: judged from their answers, failing closed', () => {
 });
 
 describe('gate readers against real endpoints', () => {
+  const here = { baseDir: '.' };
   test('command gates run on the control host; exit 0 is healthy, anything else is not', async () => {
     const { readGate } = await import('../src/services/gate-readers.js');
-    assert.deepEqual(await readGate({ name: 'ok', command: 'echo all good', timeout: 5 }), { gate: 'ok', healthy: true, detail: 'all good' });
-    const failing = await readGate({ name: 'bad', command: 'echo "5 pods crashlooping" >&2; exit 3', timeout: 5 });
+    assert.deepEqual(await readGate({ name: 'ok', command: 'echo all good', timeout: 5 }, here), { gate: 'ok', healthy: true, detail: 'all good' });
+    const failing = await readGate({ name: 'bad', command: 'echo "5 pods crashlooping" >&2; exit 3', timeout: 5 }, here);
     assert.deepEqual(failing, { gate: 'bad', healthy: false, detail: 'exit 3: 5 pods crashlooping' });
-    const slow = await readGate({ name: 'slow', command: 'sleep 5', timeout: 1 });
+    const slow = await readGate({ name: 'slow', command: 'sleep 5', timeout: 1 }, here);
     assert.equal(slow.healthy, false, 'a gate past its deadline is unhealthy');
   });
 
@@ -247,14 +248,14 @@ describe('gate readers against real endpoints', () => {
     const { port } = server.address() as { port: number };
     try {
       const gate = (path: string, body?: string) => ({ name: 'http', http: { url: `http://127.0.0.1:${port}${path}`, expect_status: 200, ...(body ? { body_contains: body } : {}) }, timeout: 5 });
-      assert.equal((await readGate(gate('/healthz', 'green'))).healthy, true);
-      assert.equal((await readGate(gate('/healthz', 'blue'))).healthy, false);
-      assert.deepEqual(await readGate(gate('/other')), { gate: 'http', healthy: false, detail: 'HTTP 503, expected 200' });
+      assert.equal((await readGate(gate('/healthz', 'green'), here)).healthy, true);
+      assert.equal((await readGate(gate('/healthz', 'blue'), here)).healthy, false);
+      assert.deepEqual(await readGate(gate('/other'), here), { gate: 'http', healthy: false, detail: 'HTTP 503, expected 200' });
     } finally {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
     }
-    const refused = await readGate({ name: 'gone', http: { url: `http://127.0.0.1:${port}/healthz`, expect_status: 200 }, timeout: 5 });
+    const refused = await readGate({ name: 'gone', http: { url: `http://127.0.0.1:${port}/healthz`, expect_status: 200 }, timeout: 5 }, here);
     assert.equal(refused.healthy, false);
     assert.match(refused.detail, /could not read the gate \(fail closed\): (ECONNREFUSED|UND_ERR_SOCKET)/);
   });

@@ -9,6 +9,7 @@ import { buildKernelDeb } from './support/kernel-deb.js';
 import { CLI, REPO_ROOT } from './support/paths.js';
 import { ensurePrometheus, listen, startExporter, startPrometheus, waitForValue } from './support/prometheus.js';
 import { tempDir } from './support/temp.js';
+import { ensureKubectl, startKubeStandIn } from './support/kube-api-standin.js';
 
 /**
  * `rollout run` end to end on a real lab fleet (real sshd in network namespaces, simulated
@@ -87,10 +88,10 @@ interface RunJson {
 }
 
 /** A runner in the background: its progress lines as they come, and its end. */
-function startRun(rollout: string, extra: string[] = []) {
+function startRun(rollout: string, extra: string[] = [], extraEnv: Record<string, string> = {}) {
   const child: ChildProcess = spawn(process.execPath, [CLI, 'rollout', 'run', rollout, '--json', '--lease-ttl', '5', ...extra], {
     cwd: REPO_ROOT,
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/root', ...env },
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/root', ...env, ...extraEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -155,7 +156,13 @@ describe('rollout run on the lab fleet', { concurrency: false }, () => {
   });
 
   after(async () => {
-    await cli(['lab', 'down', '--lab-dir', labDir]);
+    // Rollouts left halted hold their hosts, and lab down refuses to pull hosts from under a rollout.
+    const list = await cli<{ rollouts: { name: string; status: string }[] }>(['rollout', 'list']);
+    for (const rollout of list.json.result.rollouts.filter((candidate) => ['planned', 'running', 'paused', 'halted'].includes(candidate.status))) {
+      await cli(['rollout', 'abort', rollout.name, '--reason', 'test suite done']);
+    }
+    const down = await cli(['lab', 'down', '--lab-dir', labDir]);
+    assert.equal(down.code, 0, down.stdout);
   });
 
   test('a clean 20-host rollout: canary, waves within spread limits, healthy Prometheus gate, webhook on every change; each host rebooted once', async () => {
@@ -495,7 +502,8 @@ describe('rollout run on the lab fleet', { concurrency: false }, () => {
     assert.equal(onceOf(host!), '', 'no one-shot entry is left for the next ordinary reboot');
     assert.deepEqual([kernelOf(host!), defaultOf(host!)], [previous, previous]);
     assert.equal(existsSync(path.join(labDir, 'hosts', host!, 'boot', 'vmlinuz-5.15.0-214-netkit')), false, 'the package the rollout installed is removed');
-    assert.equal(existsSync('/var/tmp/fleetwave-one-shot-left.deb'), false, 'the uploaded package is cleaned up');
+    assert.equal(existsSync(path.join(labDir, 'hosts', host!, 'var-tmp', 'fleetwave-one-shot-left.deb')), false, 'the uploaded package is cleaned up');
+    assert.equal(existsSync(path.join(labDir, 'hosts', host!, 'var-tmp')), true);
     assert.deepEqual(reboots([host!]), before, 'nothing needed a reboot');
     const verified = (await events('rollout.host.rollback-verified')).filter((event) => event.host === host);
     assert.equal(verified.at(-1)!.details.restored, true);
@@ -564,6 +572,33 @@ describe('rollout run on the lab fleet', { concurrency: false }, () => {
     const refused = await cli(['rollout', 'rollback', 'hangs', '--reason', 'again']);
     assert.equal(refused.code, 5);
     await auditVerifies();
+  });
+
+  test('drain on: each node is cordoned and drained (real kubectl, a stand-in API) before its reboot and uncordoned after; a failed host\'s rollback uncordons it', async () => {
+    ensureKubectl();
+    const kube = await startKubeStandIn(dir);
+    const [good, bad] = [name(11), name(12)];
+    const previous = kernelOf(bad);
+    assert.equal((await cli(['lab', 'fault', bad, 'bad-kernel', '--value', '5.15.0-217-netkit', '--lab-dir', labDir])).code, 0);
+    try {
+      await plan(writeSpec('drained', '5.15.0-217-netkit', [good, bad], { canary: [good], vars: { package: path.relative(dir, buildKernelDeb(path.join(dir, 'packages'), '5.15.0-217-netkit', { netkit: true })), health_check: 'fleetwave-health', drain: 'true', drain_timeout: '30s' } }));
+      const end = await startRun('drained', [], { KUBECONFIG: kube.kubeconfig, KUBECACHEDIR: path.join(dir, 'kube-cache') }).done;
+      assert.equal(end.code, 8, end.stderr);
+      assert.deepEqual(end.json!.result.failed.map((failed) => [failed.hostname, failed.status]), [[bad, 'rolled-back']]);
+      assert.deepEqual(kube.changes.filter(([node]) => node === good), [[good, true], [good, false]], 'cordoned once, uncordoned once');
+      assert.ok(kube.requests.some((request) => request.startsWith('GET /api/v1/pods') && decodeURIComponent(request).includes(`spec.nodeName=${good}`)), 'kubectl drain listed the pods on the node');
+      const steps = (await events('rollout.host.step')).filter((event) => event.host === good).map((event) => event.details.name);
+      assert.ok(steps.indexOf('drain the node') < steps.indexOf('reboot into it') && steps.indexOf('make it the default') < steps.indexOf('uncordon the node'), steps.join(' > '));
+      // The failed host: drained, booted the bad kernel (fell back), then its rollback drained it again (a reboot back may be needed) and uncordoned it.
+      assert.deepEqual(kube.changes.filter(([node]) => node === bad).at(-1), [bad, false]);
+      assert.equal(kube.schedulable(good) && kube.schedulable(bad), true, 'no node is left cordoned');
+      const rollback = (await events('rollout.host.rollback')).filter((event) => event.host === bad).map((event) => [event.details.name, event.details.outcome]);
+      assert.deepEqual(rollback.find(([step]) => step === 'uncordon the node'), ['uncordon the node', 'ok']);
+      assert.equal(kernelOf(bad), previous);
+    } finally {
+      await cli(['lab', 'fault', bad, 'bad-kernel', '--clear', '--lab-dir', labDir]);
+      await kube.close();
+    }
   });
 
   test('a canary unreachable from the start fails, has nothing to undo, and is not quarantined', async () => {

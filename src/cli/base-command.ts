@@ -1,6 +1,12 @@
-import { Command, Flags } from '@oclif/core';
+import { Command, Flags, type Interfaces } from '@oclif/core';
 import { BugError, FleetwaveError } from '../errors.js';
 import { EXIT_CODES, exitCodeFor } from './exit-codes.js';
+import { terminalSafe } from './terminal-safe.js';
+
+type FlagOutput = { [name: string]: any };
+type ArgOutput = { [name: string]: any };
+type Input<F extends FlagOutput, B extends FlagOutput, A extends ArgOutput> = Interfaces.Input<F, B, A>;
+type ParserOutput<F extends FlagOutput, B extends FlagOutput, A extends ArgOutput> = Interfaces.ParserOutput<F, B, A>;
 
 interface FailureView {
   exitCode: number;
@@ -40,7 +46,7 @@ export abstract class FleetwaveCommand extends Command {
   /** Human rendering happens here so that commands never print directly. */
   protected output<T>(result: T, renderHuman: (result: T) => string): T {
     if (!this.jsonEnabled()) {
-      const text = renderHuman(result);
+      const text = terminalSafe(renderHuman(result));
       if (text.length > 0) this.log(text);
     }
     return result;
@@ -50,7 +56,20 @@ export abstract class FleetwaveCommand extends Command {
   protected addWarnings(warnings: readonly string[]): void {
     for (const warning of warnings) {
       this.warnings.push(warning);
-      if (!this.jsonEnabled()) process.stderr.write(`Warning: ${warning}\n`);
+      if (!this.jsonEnabled()) process.stderr.write(`Warning: ${terminalSafe(warning)}\n`);
+    }
+  }
+
+  /**
+   * Anything the argument parser refuses is a usage error, whatever oclif throws for it (a value
+   * that is not an integer arrives as a plain Error): never an internal error.
+   */
+  protected override async parse<F extends FlagOutput, B extends FlagOutput, A extends ArgOutput>(options?: Input<F, B, A>, argv?: string[]): Promise<ParserOutput<F, B, A>> {
+    try {
+      return await super.parse(options, argv);
+    } catch (error) {
+      if (error instanceof FleetwaveError || (error as { oclif?: { exit?: number } }).oclif?.exit !== undefined) throw error;
+      throw new FleetwaveError('USAGE', stripAnsi((error as Error).message), { suggestions: ['Run the command with --help to see its arguments, flags and examples.'] });
     }
   }
 
@@ -76,7 +95,7 @@ export abstract class FleetwaveCommand extends Command {
     const lines = [`Error [${failure.code}]: ${failure.message}`];
     for (const suggestion of failure.suggestions) lines.push(`  Try this: ${suggestion}`);
     if (failure.stack) lines.push(failure.stack);
-    process.stderr.write(`${lines.join('\n')}\n`);
+    process.stderr.write(`${terminalSafe(lines.join('\n'))}\n`);
   }
 }
 

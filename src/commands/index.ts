@@ -1,3 +1,4 @@
+import AuditAnchor from './audit/anchor.js';
 import AuditLog from './audit/log.js';
 import AuditVerify from './audit/verify.js';
 import FleetClearHostKey from './fleet/clear-host-key.js';
@@ -7,6 +8,7 @@ import FleetList from './fleet/list.js';
 import FleetProbe from './fleet/probe.js';
 import FleetShow from './fleet/show.js';
 import FleetSummary from './fleet/summary.js';
+import FleetUnquarantine from './fleet/unquarantine.js';
 import Freeze from './freeze.js';
 import KernelBuild from './kernel/build.js';
 import KernelList from './kernel/list.js';
@@ -30,6 +32,7 @@ import Unfreeze from './unfreeze.js';
 
 /** The explicit command registry: oclif loads this one module instead of scanning the disk. */
 export const COMMANDS = {
+  'audit:anchor': AuditAnchor,
   'audit:log': AuditLog,
   'audit:verify': AuditVerify,
   'fleet:clear-host-key': FleetClearHostKey,
@@ -39,6 +42,7 @@ export const COMMANDS = {
   'fleet:probe': FleetProbe,
   'fleet:show': FleetShow,
   'fleet:summary': FleetSummary,
+  'fleet:unquarantine': FleetUnquarantine,
   freeze: Freeze,
   'kernel:build': KernelBuild,
   'kernel:list': KernelList,

@@ -18,7 +18,14 @@ export interface ImportPlan {
   changed: { upsert: HostUpsert; changes: FieldChange[] }[];
   removed: string[];
   unchanged: number;
+  /** Incoming hosts whose names differ from a host already in the fleet only in case: refused. */
+  caseConflicts: { incoming: string; existing: string }[];
+  /** Labels fleetwave owns (fleetwave/...) that the file leaves out: they stay, an import never clears them. */
+  kept: { hostname: string; labels: Record<string, string> }[];
 }
+
+/** Labels under this prefix are fleetwave's own (fleetwave/quarantine): set and cleared by fleetwave, not by inventories. */
+export const OWNED_LABEL_PREFIX = 'fleetwave/';
 
 const COMPARED_FIELDS = ['address', 'port', 'user', 'cluster', 'zone', 'rack'] as const;
 
@@ -53,15 +60,23 @@ function sameLabels(a: Record<string, string>, b: Record<string, string>): boole
  */
 export function planImport(existing: readonly Host[], incoming: readonly InventoryHost[], options: { prune: boolean }): ImportPlan {
   const byHostname = new Map(existing.map((host) => [host.hostname, host]));
-  const plan: ImportPlan = { added: [], changed: [], removed: [], unchanged: 0 };
+  const plan: ImportPlan = { added: [], changed: [], removed: [], unchanged: 0, kept: [], caseConflicts: [] };
+  const byLowercase = new Map(existing.map((host) => [host.hostname.toLowerCase(), host.hostname]));
   const seen = new Set<string>();
   for (const host of incoming) {
-    const upsert = toUpsert(host);
+    let upsert = toUpsert(host);
     seen.add(host.hostname);
     const current = byHostname.get(host.hostname);
     if (!current) {
-      plan.added.push(upsert);
+      const spelledOtherwise = byLowercase.get(host.hostname.toLowerCase());
+      if (spelledOtherwise !== undefined) plan.caseConflicts.push({ incoming: host.hostname, existing: spelledOtherwise });
+      else plan.added.push(upsert);
       continue;
+    }
+    const owned = Object.entries(current.labels).filter(([key]) => key.startsWith(OWNED_LABEL_PREFIX) && !(key in upsert.fields.labels));
+    if (owned.length > 0) {
+      upsert = { ...upsert, fields: { ...upsert.fields, labels: sortedLabels({ ...upsert.fields.labels, ...Object.fromEntries(owned) }) } };
+      plan.kept.push({ hostname: host.hostname, labels: Object.fromEntries(owned) });
     }
     const changes: FieldChange[] = [];
     for (const field of COMPARED_FIELDS) {
@@ -74,6 +89,7 @@ export function planImport(existing: readonly Host[], incoming: readonly Invento
     if (changes.length > 0) plan.changed.push({ upsert, changes });
     else plan.unchanged += 1;
   }
-  if (options.prune) plan.removed = existing.filter((host) => !seen.has(host.hostname)).map((host) => host.hostname);
+  const seenLowercase = new Set([...seen].map((hostname) => hostname.toLowerCase()));
+  if (options.prune) plan.removed = existing.filter((host) => !seenLowercase.has(host.hostname.toLowerCase())).map((host) => host.hostname);
   return plan;
 }

@@ -16,15 +16,15 @@ function columnRole(header: string): ColumnRole | null {
 }
 
 /** Parses a `labels` cell: `team=net;tier=edge`. */
-function parseLabelCell(cell: string): { labels: Record<string, string>; bad: string[] } {
-  const labels: Record<string, string> = {};
+function parseLabelCell(cell: string): { pairs: [string, string][]; bad: string[] } {
+  const pairs: [string, string][] = [];
   const bad: string[] = [];
   for (const pair of cell.split(';').map((part) => part.trim()).filter(Boolean)) {
     const equals = pair.indexOf('=');
     if (equals <= 0) bad.push(pair);
-    else labels[pair.slice(0, equals).trim()] = pair.slice(equals + 1).trim();
+    else pairs.push([pair.slice(0, equals).trim(), pair.slice(equals + 1).trim()]);
   }
-  return { labels, bad };
+  return { pairs, bad };
 }
 
 /**
@@ -63,14 +63,19 @@ export function readCsv(text: string): ParsedSource {
   for (const { record, info } of rows.slice(1)) {
     const raw: Record<string, unknown> = {};
     const labels: Record<string, string> = {};
+    // A key given twice (in the labels cell, or there and in a label.KEY column) is an error, not "the last one wins".
+    const setLabel = (key: string, value: string) => {
+      if (key in labels) problems.push({ line: info.lines, field: `labels.${key}`, problem: `the label ${key} is given twice (${JSON.stringify(labels[key])} and ${JSON.stringify(value)})` });
+      else labels[key] = value;
+    };
     record.forEach((cell, index) => {
       const role = roles[index]!;
       if (cell === '') return;
       if (role.kind === 'field') raw[role.field] = cell;
-      else if (role.kind === 'label') labels[role.key] = cell;
+      else if (role.kind === 'label') setLabel(role.key, cell);
       else {
         const parsed = parseLabelCell(cell);
-        Object.assign(labels, parsed.labels);
+        for (const [key, value] of parsed.pairs) setLabel(key, value);
         for (const pair of parsed.bad) problems.push({ line: info.lines, field: 'labels', problem: `"${pair}" is not key=value` });
       }
     });

@@ -96,7 +96,7 @@ export function parseInventory(fileName: string, text: string, options: ParseInv
   const { format, source } = parseSource(fileName, text, options.format);
   const problems = [...source.problems];
   const hosts: InventoryHost[] = [];
-  const firstRecord = new Map<string, SourceRecord>();
+  const firstRecord = new Map<string, { record: SourceRecord; hostname: string }>();
   for (const record of source.records) {
     const raw = options.defaultCluster !== undefined && record.raw.cluster === undefined ? { ...record.raw, cluster: options.defaultCluster } : record.raw;
     const result = InventoryHostSchema.safeParse(raw);
@@ -110,13 +110,16 @@ export function parseInventory(fileName: string, text: string, options: ParseInv
       continue;
     }
     const host = result.data;
-    const first = firstRecord.get(host.hostname);
+    // Host names are DNS names: Web-1 and web-1 are one host.
+    const key = host.hostname.toLowerCase();
+    const first = firstRecord.get(key);
     if (first !== undefined) {
       // Lines are looked up only here: for JSON that costs a positioned re-parse of the file.
-      problems.push({ line: record.lineOf([]), field: 'hostname', problem: `${host.hostname} is listed twice (first at line ${first.lineOf([])})` });
+      const spelled = first.hostname === host.hostname ? '' : ` as ${first.hostname}; host names are not case-sensitive`;
+      problems.push({ line: record.lineOf([]), field: 'hostname', problem: `${host.hostname} is listed twice (first at line ${first.record.lineOf([])}${spelled})` });
       continue;
     }
-    firstRecord.set(host.hostname, record);
+    firstRecord.set(key, { record, hostname: host.hostname });
     hosts.push(host);
   }
   problems.sort((a, b) => a.line - b.line);

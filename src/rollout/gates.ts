@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DurationSchema } from './duration.js';
+import { HttpAuthFields, HttpUrlSchema } from './http-auth.js';
 
 /** Wave health gates, read after every wave and through its soak. Any error reading one counts as unhealthy. */
 export const GateSchema = z
@@ -9,18 +10,21 @@ export const GateSchema = z
     command: z.string().min(1).optional(),
     http: z
       .strictObject({
-        url: z.url(),
+        url: HttpUrlSchema,
         expect_status: z.number().int().min(100).max(599).default(200),
         body_contains: z.string().optional(),
+        ...HttpAuthFields,
       })
       .optional(),
     prometheus: z
       .strictObject({
-        url: z.url(),
+        /** The Prometheus base URL, path prefix included (http://host/prometheus/). */
+        url: HttpUrlSchema,
         query: z.string().min(1),
         /** Healthy while every series is at most `max` (and at least `min`). No data is unhealthy. */
         max: z.number().optional(),
         min: z.number().optional(),
+        ...HttpAuthFields,
       })
       .refine((gate) => gate.max !== undefined || gate.min !== undefined, 'a Prometheus gate needs max or min')
       .optional(),

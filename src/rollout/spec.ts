@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DurationSchema } from './duration.js';
 import { GateSchema } from './gates.js';
+import { HttpAuthFields, HttpUrlSchema } from './http-auth.js';
 import { VarsSchema } from './playbook.js';
 
 /** "10%" or 5: a share of the selected hosts, or a count. */
@@ -62,7 +63,7 @@ export const RolloutSpecSchema = z.strictObject({
   /** How often host checks and gates are read during a soak. */
   checkInterval: DurationSchema.default(30),
   /** Receives a JSON message on every change of the rollout's state. */
-  webhook: z.strictObject({ url: z.url(), timeout: DurationSchema.default(5) }).optional(),
+  webhook: z.strictObject({ url: HttpUrlSchema, timeout: DurationSchema.default(5), ...HttpAuthFields }).optional(),
 });
 export type RolloutSpec = z.infer<typeof RolloutSpecSchema>;
 export type RolloutSpecInput = z.input<typeof RolloutSpecSchema>;

@@ -1,7 +1,8 @@
 import type { Clock } from '../adapters/clock.js';
 import { withStore } from '../adapters/store/store.js';
 import type { EventPage } from '../adapters/store/event-repository.js';
-import { verifyChain, type ChainVerification } from '../audit/chain.js';
+import { formatAnchor, parseAnchor, verifyChain, type ChainVerification } from '../audit/chain.js';
+import { FleetwaveError } from '../errors.js';
 import { parseTimeBound } from '../audit/time-bound.js';
 
 export interface AuditLogRequest {
@@ -31,8 +32,28 @@ export function readAuditLog(request: AuditLogRequest): EventPage & { limit: num
 }
 
 /** Reads inside one transaction so a concurrent append cannot make a sound chain look broken. */
-export function verifyAuditTrail(request: { dbPath: string }): ChainVerification {
+export function verifyAuditTrail(request: { dbPath: string; anchor?: string }): ChainVerification {
+  const anchor = request.anchor === undefined ? null : parseAnchor(request.anchor);
+  if (request.anchor !== undefined && anchor === null) {
+    throw new FleetwaveError('USAGE', `--anchor ${request.anchor} is not an anchor: expected EVENT_ID:SHA256 (as \`audit anchor\` prints it) or the SHA256 alone`);
+  }
   return withStore({ path: request.dbPath, create: false }, (store) =>
-    store.db.transaction(() => verifyChain(store.events.iterateAll(), store.events.head()))(),
+    store.db.transaction(() => verifyChain(store.events.iterateAll(), store.events.head(), anchor))(),
   );
+}
+
+export interface AuditAnchor {
+  anchor: string;
+  eventId: number;
+  hash: string;
+  events: number;
+  at: string;
+}
+
+/** The chain's head as a string to keep elsewhere (a ticket, another system): `audit verify --anchor` checks the trail still reaches it. */
+export function auditAnchor(request: { dbPath: string; clock: Clock }): AuditAnchor {
+  return withStore({ path: request.dbPath, create: false }, (store) => {
+    const head = store.events.head();
+    return { anchor: formatAnchor(head), eventId: head.lastId, hash: head.lastHash, events: head.lastId, at: request.clock.now().toISOString() };
+  });
 }

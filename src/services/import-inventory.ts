@@ -31,6 +31,8 @@ export interface ImportResult {
   changed: { hostname: string; changes: FieldChange[] }[];
   removed: string[];
   unchanged: number;
+  /** Labels fleetwave owns (fleetwave/quarantine) that the file leaves out: kept, never cleared by an import. */
+  kept: { hostname: string; labels: Record<string, string> }[];
   warnings: string[];
 }
 
@@ -91,6 +93,7 @@ export function importInventory(request: ImportInventoryRequest): ImportResult {
     changed: plan.changed.map(({ upsert, changes }) => ({ hostname: upsert.fields.hostname, changes })),
     removed: plan.removed,
     unchanged: plan.unchanged,
+    kept: plan.kept,
     warnings: parsed.warnings,
   });
 
@@ -102,7 +105,7 @@ export function importInventory(request: ImportInventoryRequest): ImportResult {
     } catch (error) {
       if (!(error instanceof FleetwaveError && error.code === 'DB_NOT_FOUND')) throw error;
     }
-    return summarize(planImport(existing, parsed.hosts, { prune: request.prune }));
+    return summarize(refuseCaseConflicts(planImport(existing, parsed.hosts, { prune: request.prune })));
   }
 
   return withStore({ path: request.dbPath, create: true }, (store) => {
@@ -150,24 +153,40 @@ function writePlan(store: Store, plan: ImportPlan, hostsInSource: number, option
  */
 export function applyInventory(store: Store, hosts: readonly InventoryHost[], options: ApplyInventoryOptions): ImportPlan {
   return store.write(() => {
-    const plan = planImport(store.hosts.all(), hosts, { prune: options.prune });
-    const locks = store.rollouts.locks();
-    const held = plan.removed.filter((hostname) => locks.has(hostname));
-    if (held.length > 0) {
-      throw new FleetwaveError('HOSTS_LOCKED', `--prune would remove ${held.length} hosts that an active rollout holds (${held.slice(0, 5).map((hostname) => `${hostname}: ${locks.get(hostname)}`).join(', ')}${held.length > 5 ? ', ...' : ''}); nothing was imported`, {
-        suggestions: ['Let the rollout finish, or abort it first: fleetwave rollout abort NAME --reason ...'],
-      });
-    }
+    const plan = refuseCaseConflicts(planImport(store.hosts.all(), hosts, { prune: options.prune }));
+    refuseHeldHosts(store, plan.removed, '--prune would remove', 'nothing was imported');
     writePlan(store, plan, hosts.length, options);
     return plan;
   });
 }
 
-/** Removes the hosts `select` picks, with a host.removed event each, in one transaction. */
+/** Host names are DNS names: a host spelled with other capitals than one in the fleet is that host, and ambiguous. */
+function refuseCaseConflicts(plan: ImportPlan): ImportPlan {
+  if (plan.caseConflicts.length === 0) return plan;
+  throw new FleetwaveError('INVENTORY_INVALID', `${plan.caseConflicts.length} hosts differ only in case from hosts already in the fleet (${plan.caseConflicts.slice(0, 5).map((conflict) => `${conflict.incoming} vs ${conflict.existing}`).join(', ')}); nothing was imported`, {
+    suggestions: ['Spell them as the fleet does; host names are not case-sensitive.'],
+    details: { caseConflicts: plan.caseConflicts },
+  });
+}
+
+/** A host a rollout holds is never removed from the inventory under it (import --prune, lab down). */
+export function refuseHeldHosts(store: Store, hostnames: readonly string[], doing: string, outcome: string): void {
+  const locks = store.rollouts.locks();
+  const held = hostnames.filter((hostname) => locks.has(hostname));
+  if (held.length === 0) return;
+  const rollouts = [...new Set(held.map((hostname) => locks.get(hostname)!))];
+  throw new FleetwaveError('HOSTS_LOCKED', `${doing} ${held.length} hosts that an active rollout holds (${held.slice(0, 5).map((hostname) => `${hostname}: ${locks.get(hostname)}`).join(', ')}${held.length > 5 ? ', ...' : ''}); ${outcome}`, {
+    suggestions: [`Let the rollout finish, or abort it first: ${rollouts.map((name) => `fleetwave rollout abort ${name} --reason ...`).join('; ')}`],
+    details: { held: held.map((hostname) => ({ hostname, rollout: locks.get(hostname) })) },
+  });
+}
+
+/** Removes the hosts `select` picks, with a host.removed event each, in one transaction; never hosts a rollout holds. */
 export function removeHosts(store: Store, select: (host: Host) => boolean, options: Omit<ApplyInventoryOptions, 'prune'>): string[] {
   return store.write(() => {
     const removed = store.hosts.all().filter(select).map((host) => host.hostname);
-    if (removed.length > 0) writePlan(store, { added: [], changed: [], removed, unchanged: 0 }, 0, { ...options, prune: true });
+    refuseHeldHosts(store, removed, 'would remove', 'nothing was removed');
+    if (removed.length > 0) writePlan(store, { added: [], changed: [], removed, unchanged: 0, kept: [], caseConflicts: [] }, 0, { ...options, prune: true });
     return removed;
   });
 }

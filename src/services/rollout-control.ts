@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { currentActor } from '../adapters/actor.js';
 import type { Clock } from '../adapters/clock.js';
 import { openStore } from '../adapters/store/store.js';
@@ -17,6 +18,8 @@ export interface RolloutControlResult {
   /** Hosts whose failed rollback a rollback request retries, and those it cannot (held by another rollout). */
   rollbacksRetried: number;
   retryRefused: string[];
+  /** Hosts in the middle of their playbook when the request was made. */
+  inFlightHosts: number;
   /** Whether a runner holds the rollout right now (it will see this within a second). */
   runnerActive: boolean;
   webhook: { delivered: boolean; detail: string } | null;
@@ -50,8 +53,9 @@ export async function controlRollout(request: { dbPath: string; name: string; ev
       const runnerActive = lease !== null && request.clock.now().getTime() - Date.parse(lease.heartbeatAt) <= lease.ttlMs;
       return { ...applied, runnerActive };
     });
-    const { spec } = store.rollouts.definition(request.name)!;
-    const webhook = await announceRolloutChange(spec, outcome, actor, (record) => store.write(record), store, () => request.clock.now().toISOString());
+    const { spec, specPath, playbookPath } = store.rollouts.definition(request.name)!;
+    const baseDir = path.dirname(specPath ?? playbookPath ?? '.');
+    const webhook = await announceRolloutChange(spec, outcome, actor, (record) => store.write(record), store, () => request.clock.now().toISOString(), baseDir);
     return {
       name: request.name,
       from: outcome.from.status,
@@ -60,6 +64,7 @@ export async function controlRollout(request: { dbPath: string; name: string; ev
       unsettledHosts: outcome.unsettledHosts,
       rollbacksRetried: outcome.rollbacksRetried,
       retryRefused: outcome.retryRefused,
+      inFlightHosts: outcome.inFlightHosts,
       runnerActive: outcome.runnerActive,
       webhook,
     };

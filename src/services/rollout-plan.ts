@@ -11,6 +11,7 @@ import { formatProblem } from '../inventory/parse-inventory.js';
 import { loadRolloutSpec } from '../rollout/load-spec.js';
 import { planRollout, type RolloutPlan } from '../rollout/planner.js';
 import type { RolloutSpec } from '../rollout/spec.js';
+import { redactUrlsDeep } from '../rollout/http-auth.js';
 import { scopeFor } from '../rollout/template.js';
 import { pinArtifacts } from './artifacts.js';
 import { readPlaybookFile, resolvePlaybookPath } from './playbook-files.js';
@@ -79,7 +80,8 @@ export function planRolloutFromFile(request: { dbPath: string; file: string; dry
     }
     const selected = store.hosts.all().filter(matches);
     const plan = planRollout(spec, selected, { lockedBy: store.rollouts.locks() });
-    const result = { spec, playbookPath, specSha256: sha256, selected: selected.length, plan, saved: false };
+    // Shown to people and scripts: URLs redacted (the stored spec keeps them, to call them).
+    const result = { spec: redactUrlsDeep(spec), playbookPath, specSha256: sha256, selected: selected.length, plan, saved: false };
     if (request.dryRun || plan.problems.length > 0) return result;
     if (plan.hostCount === 0) {
       throw new FleetwaveError('NO_HOSTS_SELECTED', `nothing to roll out: ${selected.length} hosts selected, every one excluded`, {

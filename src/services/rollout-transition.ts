@@ -13,6 +13,8 @@ export interface AppliedRolloutEvent {
   locksReleased: number;
   /** Hosts still to be settled (rolled back) by a runner. */
   unsettledHosts: number;
+  /** Hosts a runner is (or was) driving through their playbook at the time of the event. */
+  inFlightHosts: number;
   failuresAcknowledged: number;
   /** Hosts whose failed rollback this request retries. */
   rollbacksRetried: number;
@@ -73,7 +75,8 @@ export function applyRolloutEvent(store: Store, rollout: StoredRollout, given: R
     actor,
     at,
   );
-  return { from, to, at, locksReleased, unsettledHosts, failuresAcknowledged, rollbacksRetried: retried.size, retryRefused };
+  const inFlightHosts = hosts.filter((host) => inFlight(host.state)).length;
+  return { from, to, at, locksReleased, unsettledHosts, inFlightHosts, failuresAcknowledged, rollbacksRetried: retried.size, retryRefused };
 }
 
 /**
@@ -87,8 +90,9 @@ export async function announceRolloutChange(
   write: (record: () => void) => void,
   store: Store,
   now: () => string,
+  baseDir: string,
 ): Promise<{ delivered: boolean; detail: string } | null> {
-  const outcome = await deliverWebhook(spec, changeMessage(spec, change.from.status, change.to, change.at, actor.user));
+  const outcome = await deliverWebhook(spec, changeMessage(spec, change.from.status, change.to, change.at, actor.user), baseDir);
   if (outcome) write(() => store.events.append([{ subject: `rollout:${spec.name}`, action: 'rollout.webhook', details: { to: change.to.status, ...outcome } }], actor, now()));
   return outcome;
 }

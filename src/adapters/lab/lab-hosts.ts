@@ -23,7 +23,7 @@ export function createClientKey(labDir: string): string {
 /** Host key, authorized_keys, sshd_config and the simulated boot state of one lab host. Returns the public host key. */
 export function writeHostFiles(labDir: string, host: LabHostLayout, clientPublicKey: string): string {
   const dir = hostDirectory(labDir, host);
-  for (const sub of ['home', 'state', 'boot', 'bin']) mkdirSync(path.join(dir, sub), { recursive: true });
+  for (const sub of ['home', 'state', 'boot', 'bin', 'var-tmp']) mkdirSync(path.join(dir, sub), { recursive: true });
   const hostKey = path.join(dir, 'ssh_host_ed25519_key');
   runCommand('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', host.hostname, '-f', hostKey]);
   writeFileSync(path.join(dir, 'authorized_keys'), clientPublicKey, { mode: 0o600 });
@@ -66,7 +66,8 @@ export function writeHostFiles(labDir: string, host: LabHostLayout, clientPublic
 
 /**
  * Starts the host's sshd inside its network namespace and a private mount namespace in which
- * its own boot id and /boot are bind-mounted over the machine's, so probes read real paths.
+ * its own boot id, /boot and /var/tmp are bind-mounted over the machine's, so probes read real
+ * paths and what a rollout uploads to one host is not on the others.
  * With `boot`, the host boots first (SIMULATION: kernel choice, new boot id), as after a power cut.
  */
 export function startHostSshd(labDir: string, host: LabHostLayout, options: { boot?: boolean } = {}): void {
@@ -75,6 +76,7 @@ export function startHostSshd(labDir: string, host: LabHostLayout, options: { bo
   const script = [
     `mount --bind ${dir}/state/boot_id /proc/sys/kernel/random/boot_id`,
     `mount --bind ${dir}/boot /boot`,
+    `mount --bind ${dir}/var-tmp /var/tmp`,
     options.boot ? `exec sh ${LAB_SIM_BIN_DIR}.lab-boot ${dir} --from-off >>${dir}/boot.log 2>&1` : `exec /usr/sbin/sshd -D -f ${dir}/sshd_config -E ${dir}/sshd.log`,
   ].join(' && ');
   const child = spawn('ip', ['netns', 'exec', host.netns, 'unshare', '--mount', '--propagation', 'private', 'sh', '-c', script], {

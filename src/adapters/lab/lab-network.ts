@@ -37,8 +37,11 @@ function overlaps(a: string, b: string): boolean {
   return network(aAddress!) === network(bAddress!);
 }
 
-/** The first slot with no lab on it, refusing any whose subnet a real route already uses. */
-export function pickFreeSlot(): number {
+/**
+ * Claims the first slot with no lab on it, refusing any whose subnet a real route already uses.
+ * The claim is the machine registry's file for the slot, created exclusively (see lab-registry.ts).
+ */
+export function claimFreeSlot(claim: (slot: number) => boolean): number {
   const taken = new Set([...listLabNamespaces().map((entry) => entry.slot), ...listLabLinks().map((entry) => entry.slot)]);
   const routes = runCommand('ip', ['-4', 'route', 'show', 'table', 'all'])
     .split('\n')
@@ -50,7 +53,7 @@ export function pickFreeSlot(): number {
     if (taken.has(slot)) continue;
     const { subnet } = planLab('probe', slot, 1);
     if (routes.some((route) => overlaps(route, subnet))) continue;
-    return slot;
+    if (claim(slot)) return slot;
   }
   throw new FleetwaveError('LAB_UNAVAILABLE', `all ${LAB_SLOTS} lab slots in ${LAB_RANGE} are in use or routed elsewhere`, {
     suggestions: ['Tear down labs you no longer need: fleetwave lab down --all'],
@@ -99,13 +102,23 @@ export function killNamespaceProcesses(netns: string): number {
   return killed;
 }
 
-/** Kills every process in the slot's namespaces, then removes them and the bridge. Idempotent. */
-export function destroyLabNetwork(slot: number | 'all'): { namespaces: number; processes: number } {
-  const namespaces = listLabNamespaces().filter((entry) => slot === 'all' || entry.slot === slot);
-  const processes = namespaces.reduce((total, { netns }) => total + killNamespaceProcesses(netns), 0);
+/** The namespaces and root-namespace links a lab layout makes: what its records list. */
+export function labNetworkNames(layout: LabLayout): { namespaces: string[]; links: string[] } {
+  return { namespaces: layout.hosts.map((host) => host.netns), links: [layout.bridge, ...layout.hosts.map((host) => host.veth)] };
+}
+
+/**
+ * Kills the processes in the recorded namespaces, then removes the recorded links and namespaces
+ * that exist; nothing else, whatever its name. Idempotent.
+ */
+export function destroyLabNetwork(recorded: { namespaces: readonly string[]; links: readonly string[] }): { namespaces: number; processes: number } {
+  const present = new Set(listLabNamespaces().map((entry) => entry.netns));
+  const namespaces = recorded.namespaces.filter((netns) => present.has(netns));
+  const processes = namespaces.reduce((total, netns) => total + killNamespaceProcesses(netns), 0);
   // Links first, explicitly: the kernel tears a deleted namespace down asynchronously, and a veth
   // end left lingering for a moment would collide with the next `lab up` in this slot.
-  for (const { link } of listLabLinks().filter((entry) => slot === 'all' || entry.slot === slot)) runCommand('ip', ['link', 'del', link]);
-  for (const { netns } of namespaces) runCommand('ip', ['netns', 'del', netns]);
+  const links = new Set(listLabLinks().map((entry) => entry.link));
+  for (const link of recorded.links.filter((candidate) => links.has(candidate))) runCommand('ip', ['link', 'del', link]);
+  for (const netns of namespaces) runCommand('ip', ['netns', 'del', netns]);
   return { namespaces: namespaces.length, processes };
 }

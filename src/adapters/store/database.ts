@@ -1,4 +1,5 @@
-import { chmodSync, closeSync, existsSync, openSync } from 'node:fs';
+import { accessSync, chmodSync, closeSync, constants, existsSync, openSync } from 'node:fs';
+import path from 'node:path';
 import BetterSqlite3, { type Database } from 'better-sqlite3';
 import { FleetwaveError } from '../../errors.js';
 import { MIGRATIONS_DIR } from '../../paths.js';
@@ -48,9 +49,19 @@ export function openDatabase(options: OpenDatabaseOptions): Database {
     });
   }
   if (!exists) {
+    const directory = path.dirname(path.resolve(options.path));
+    if (!existsSync(directory)) {
+      throw new FleetwaveError('DB_NOT_FOUND', `cannot create ${options.path}: the directory ${directory} does not exist`, {
+        suggestions: [`Create it first (mkdir -p ${directory}), or point --db (FLEETWAVE_DB) elsewhere.`],
+      });
+    }
     // Created by us with 0600 before SQLite opens it: the file holds host keys and the audit trail.
-    closeSync(openSync(options.path, 'a', 0o600));
-    chmodSync(options.path, 0o600);
+    try {
+      closeSync(openSync(options.path, 'a', 0o600));
+      chmodSync(options.path, 0o600);
+    } catch (error) {
+      throw storageError(options.path, error);
+    }
   }
   let db: Database;
   try {
@@ -60,6 +71,7 @@ export function openDatabase(options: OpenDatabaseOptions): Database {
     db.pragma('synchronous = FULL');
     db.pragma('foreign_keys = ON');
   } catch (error) {
+    if (isReadOnly(error) || !writable(path.dirname(path.resolve(options.path)))) throw storageError(options.path, Object.assign(new Error(`${(error as Error).message}: its directory is not writable (SQLite keeps its -wal and -shm files there)`), { code: 'EROFS' }));
     throw new FleetwaveError('DB_UNREADABLE', `cannot open ${options.path} as a fleetwave database: ${(error as Error).message}`, {
       suggestions: ['Check that --db points at a SQLite file written by fleetwave.'],
     });
@@ -68,7 +80,41 @@ export function openDatabase(options: OpenDatabaseOptions): Database {
     migrate(db, loadMigrations(options.migrationsDir ?? MIGRATIONS_DIR));
   } catch (error) {
     db.close();
-    throw error;
+    throw error instanceof FleetwaveError ? error : storageError(options.path, error);
   }
   return db;
+}
+
+function writable(directory: string): boolean {
+  try {
+    accessSync(directory, constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function isReadOnly(error: unknown): boolean {
+  const code = (error as { code?: string }).code ?? '';
+  return code.startsWith('SQLITE_READONLY') || code === 'EROFS' || code === 'EACCES' || code === 'EPERM';
+}
+
+/**
+ * What the storage itself refused (a read-only file or file system, a full disk, an I/O error)
+ * is the user's to fix, never an internal error: a clear code and the path.
+ */
+export function storageError(file: string, error: unknown): Error {
+  const code = (error as { code?: string }).code ?? '';
+  const message = (error as Error).message;
+  if (isReadOnly(error)) {
+    return new FleetwaveError('DB_READ_ONLY', `${file} cannot be written (${message}); nothing was changed`, {
+      suggestions: ['Check the file\'s and its directory\'s permissions and that the file system is mounted read-write; read-only commands (list, show, status, audit log) still work.'],
+    });
+  }
+  if (code === 'SQLITE_FULL' || code === 'ENOSPC') return new FleetwaveError('DB_READ_ONLY', `${file}: the disk is full (${message}); nothing was changed`, { suggestions: ['Free some space and run the command again.'] });
+  if (code.startsWith('SQLITE_BUSY')) {
+    return new FleetwaveError('DB_BUSY', `${file} stayed locked by another process for ${BUSY_TIMEOUT_MS / 1000}s; nothing was changed`, { suggestions: ['Another fleetwave command (or a sqlite3 shell) holds a write transaction: let it finish, then run this again.'] });
+  }
+  if (code.startsWith('SQLITE_IOERR') || code === 'SQLITE_CANTOPEN') return new FleetwaveError('DB_UNREADABLE', `${file}: the storage failed (${message})`, { suggestions: ['Check the disk and the file system.'] });
+  return error as Error;
 }

@@ -1,5 +1,5 @@
 import type { Database } from 'better-sqlite3';
-import { openDatabase, type OpenDatabaseOptions } from './database.js';
+import { openDatabase, storageError, type OpenDatabaseOptions } from './database.js';
 import { EventRepository } from './event-repository.js';
 import { FreezeRepository } from './freeze-repository.js';
 import { HostKeyRepository } from './host-key-repository.js';
@@ -33,7 +33,13 @@ export function openStore(options: OpenDatabaseOptions): Store {
     ledger: new RunLedgerRepository(db),
     freeze: new FreezeRepository(db),
     kernels: new KernelRepository(db),
-    write: (work) => db.transaction(work).immediate(),
+    write: (work) => {
+      try {
+        return db.transaction(work).immediate();
+      } catch (error) {
+        throw storageError(options.path, error);
+      }
+    },
     close: () => db.close(),
   };
 }

@@ -28,6 +28,9 @@ export function renderImport(result: ImportResult): string {
     ]),
     ...result.removed.slice(0, 50).map((hostname) => `  - ${hostname}`),
   ];
+  for (const { hostname, labels } of result.kept.slice(0, 50)) {
+    lines.push(`  = ${hostname}: keeps ${formatLabels(labels)} (fleetwave's own label; an import never clears it: fleetwave fleet unquarantine)`);
+  }
   const hidden = Math.max(0, result.added.length - 50) + Math.max(0, result.changed.length - 50) + Math.max(0, result.removed.length - 50);
   if (hidden > 0) lines.push(`  ... ${hidden} more (use --json for the full list)`);
   lines.push(

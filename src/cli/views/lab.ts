@@ -1,4 +1,6 @@
-import type { LabDownResult, LabStatusResult, LabUpResult } from '../../services/lab.js';
+import type { LabStatusResult } from '../../services/lab/lab-control.js';
+import type { LabDownResult } from '../../services/lab/lab-down.js';
+import type { LabUpResult } from '../../services/lab/lab-up.js';
 import { renderTable } from '../render-table.js';
 
 export function renderLabUp(result: LabUpResult): string {
@@ -24,10 +26,16 @@ export function renderLabStatus(result: LabStatusResult): string {
       { header: 'SSHD', value: (host) => host.sshd },
     ]));
   }
-  if (result.strayNamespaces.length > 0) lines.push(`Stray lab namespaces from another or crashed lab: ${result.strayNamespaces.length} (fleetwave lab down --all removes them)`);
+  if (result.status === 'creating') lines.push('This lab is still being made, or lab up crashed half way: fleetwave lab down removes what it made.');
+  for (const other of result.otherLabs) lines.push(`Another lab on this machine: "${other.name}" (slot ${other.slot}) in ${other.labDir}`);
+  if (result.strayNamespaces.length > 0) {
+    lines.push(`${result.strayNamespaces.length} namespaces are named like a lab's but no lab recorded making them (${result.strayNamespaces.slice(0, 3).join(', ')}${result.strayNamespaces.length > 3 ? ', ...' : ''}); fleetwave leaves them alone: remove them with ip netns del if they are yours to remove.`);
+  }
   return lines.join('\n');
 }
 
 export function renderLabDown(result: LabDownResult): string {
-  return `lab ${result.name ? `"${result.name}" ` : ''}down: ${result.namespacesRemoved} namespaces removed, ${result.processesKilled} processes stopped, ${result.hostsRemovedFromInventory} hosts removed from the inventory`;
+  const labs = result.labs.length === 0 ? 'no lab to take down' : `lab ${result.labs.map((name) => `"${name}"`).join(', ')} down`;
+  const kept = result.keptForeign.length > 0 ? `\nLeft in place, not made by the lab: ${result.keptForeign.join(', ')}` : '';
+  return `${labs}: ${result.namespacesRemoved} namespaces removed, ${result.processesKilled} processes stopped, ${result.hostsRemovedFromInventory} hosts removed from the inventory${kept}`;
 }

@@ -1,3 +1,4 @@
+import { terminalSafe } from '../terminal-safe.js';
 import type { RolloutControlResult } from '../../services/rollout-control.js';
 import type { RunProgress } from '../../services/rollout-run/run-progress.js';
 import type { RunRolloutResult } from '../../services/rollout-run/run-rollout.js';
@@ -51,7 +52,8 @@ export function progressPrinter(stream: NodeJS.WriteStream): (progress: RunProgr
       return;
     }
     if (line === null) return;
-    stream.write(tty ? `\r\u001b[2K${line}\n${footer}` : `${line}\n`);
+    const safe = terminalSafe(line);
+    stream.write(tty ? `\r\u001b[2K${safe}\n${footer}` : `${safe}\n`);
   };
 }
 
@@ -75,7 +77,15 @@ export function renderControl(result: RolloutControlResult): string {
   if (result.locksReleased > 0) lines.push(`${result.locksReleased} hosts released.`);
   if (result.rollbacksRetried > 0) lines.push(`${result.rollbacksRetried} hosts whose rollback failed are rolled back again.`);
   if (result.retryRefused.length > 0) lines.push(`Not retried, held by another rollout now: ${result.retryRefused.join(', ')}.`);
-  if (result.unsettledHosts > 0) {
+  if (result.to === 'paused') {
+    lines.push(
+      result.inFlightHosts === 0
+        ? 'No host is in flight; no new host starts until `fleetwave rollout resume`.'
+        : result.runnerActive
+          ? `${result.inFlightHosts} hosts in flight finish their whole playbook (reboots included; a pause never stops a host half way); no new host starts until \`fleetwave rollout resume\`.`
+          : `${result.inFlightHosts} hosts were in flight when their runner stopped: they stay as they are until \`fleetwave rollout run ${result.name}\` finishes their playbook (also while paused); no new host starts.`,
+    );
+  } else if (result.unsettledHosts > 0) {
     lines.push(result.runnerActive ? `The running runner rolls back the ${result.unsettledHosts} hosts in flight.` : `${result.unsettledHosts} hosts in flight need rolling back: run \`fleetwave rollout run ${result.name}\`.`);
   } else if (result.to === 'running' || result.to === 'rolling-back') {
     lines.push(result.runnerActive ? 'The running runner picks this up within a second.' : `No runner is active: run \`fleetwave rollout run ${result.name}\`.`);

@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { Flags } from '@oclif/core';
 import { systemClock } from '../../adapters/clock.js';
+import { terminalSafe } from '../../cli/terminal-safe.js';
 import { FleetwaveCommand } from '../../cli/base-command.js';
 import { reasonFlag } from '../../cli/flags.js';
 import { renderKernelBuild } from '../../cli/views/kernel.js';
@@ -64,12 +65,12 @@ export default class KernelBuild extends FleetwaveCommand {
       // Phases as lines; compiler output as one redrawn line on a terminal, every 500th line otherwise.
       onProgress: (event) => {
         if (!event.line) {
-          process.stderr.write(`${tty ? '\r\u001b[2K' : ''}${new Date().toISOString().slice(11, 19)} ${event.phase}: ${event.message}\n`);
+          process.stderr.write(`${tty ? '\r\u001b[2K' : ''}${new Date().toISOString().slice(11, 19)} ${event.phase}: ${terminalSafe(event.message)}\n`);
           return;
         }
         lastOutput += 1;
-        if (tty) process.stderr.write(`\r\u001b[2K  ${event.message.slice(0, (process.stderr.columns ?? 100) - 4)}`);
-        else if (lastOutput % 500 === 0) process.stderr.write(`  ... ${lastOutput} lines of build output: ${event.message}\n`);
+        if (tty) process.stderr.write(`\r\u001b[2K  ${terminalSafe(event.message).slice(0, (process.stderr.columns ?? 100) - 4)}`);
+        else if (lastOutput % 500 === 0) process.stderr.write(`  ... ${lastOutput} lines of build output: ${terminalSafe(event.message)}\n`);
       },
     });
     return this.output(result, renderKernelBuild);

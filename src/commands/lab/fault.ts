@@ -2,7 +2,7 @@ import { Args, Flags } from '@oclif/core';
 import { FleetwaveCommand } from '../../cli/base-command.js';
 import { labDirFlag } from '../../cli/flags.js';
 import { LAB_FAULTS, LabFaultSchema } from '../../lab/faults.js';
-import { labFault, type LabFaultResult } from '../../services/lab.js';
+import { labFault, type LabFaultResult } from '../../services/lab/lab-control.js';
 
 export default class LabFaultCommand extends FleetwaveCommand {
   static override summary = 'Inject or clear a fault on one lab host (simulation, named as such).';

@@ -1,7 +1,7 @@
 import { Args } from '@oclif/core';
 import { FleetwaveCommand } from '../../cli/base-command.js';
 import { labDirFlag } from '../../cli/flags.js';
-import { labPowerCycle, type LabPowerCycleResult } from '../../services/lab.js';
+import { labPowerCycle, type LabPowerCycleResult } from '../../services/lab/lab-control.js';
 
 export default class LabPowerCycle extends FleetwaveCommand {
   static override summary = 'Cut the power of one lab host and boot it again (simulation, named as such).';

@@ -1,7 +1,7 @@
 import { FleetwaveCommand } from '../../cli/base-command.js';
 import { labDirFlag } from '../../cli/flags.js';
 import { renderLabStatus } from '../../cli/views/lab.js';
-import { labStatus, type LabStatusResult } from '../../services/lab.js';
+import { labStatus, type LabStatusResult } from '../../services/lab/lab-control.js';
 
 export default class LabStatus extends FleetwaveCommand {
   static override summary = "Show the lab's hosts: namespace present, sshd running; and stray lab namespaces.";

@@ -5,7 +5,7 @@ import { labDirFlag, reasonFlag } from '../../cli/flags.js';
 import { renderLabUp } from '../../cli/views/lab.js';
 import { MAX_LAB_HOSTS } from '../../lab/layout.js';
 import { LabNameSchema } from '../../lab/lab-state.js';
-import { labUp, type LabUpResult } from '../../services/lab.js';
+import { labUp, type LabUpResult } from '../../services/lab/lab-up.js';
 
 export default class LabUp extends FleetwaveCommand {
   static override summary = 'Start a local lab fleet: real sshd hosts in their own network namespaces, added to the inventory.';

@@ -14,7 +14,7 @@ export default class RolloutRun extends FleetwaveCommand {
     'From another terminal, `rollout pause|resume|abort|rollback` and `fleetwave freeze` take effect within a second.',
     'Killed? Run the same command again: it takes the lease over (at once if the old runner\'s process is gone, else after --lease-ttl) and continues where the database says, verifying rather than repeating a reboot that may have happened.',
     'Ctrl-C (or SIGTERM) stops it cleanly after the steps in flight; a second one leaves at once.',
-    'Exit 0 when the rollout completed; 8 when it halted, was rolled back, aborted or interrupted; 5 when another runner holds it.',
+    'Exit 0 when the rollout completed with every host on the target; 7 when it completed but some hosts failed (and were rolled back); 8 when it halted, was rolled back, aborted or interrupted; 5 when another runner holds it.',
   ].join('\n');
   static override examples = ['<%= config.bin %> <%= command.id %> kernel-515-netkit --reason CHG-1234', '<%= config.bin %> <%= command.id %> kernel-515-netkit --json > result.json'];
   static override args = { name: Args.string({ description: 'The rollout (see rollout list).', required: true }) };
@@ -51,6 +51,7 @@ export default class RolloutRun extends FleetwaveCommand {
     });
     this.addWarnings(result.warnings);
     if (result.status !== 'completed') this.setExitStatus(EXIT_CODES.rolloutStopped);
+    else if (result.failed.length > 0) this.setExitStatus(EXIT_CODES.hostsFailed);
     const { warnings: _warnings, ...shown } = result;
     return this.output(shown, renderRunResult);
   }

@@ -1,4 +1,5 @@
 import { describeHttpError, httpRequest } from '../../adapters/http/http-client.js';
+import { resolveAuthHeaders } from '../../adapters/http/secrets.js';
 import type { RolloutState } from '../../rollout/rollout-machine.js';
 import type { RolloutSpec } from '../../rollout/spec.js';
 
@@ -22,12 +23,14 @@ export function changeMessage(spec: RolloutSpec, from: string, to: RolloutState,
  * POSTs one rollout state change to the spec's webhook: three tries, each with the spec's
  * deadline. Delivery never blocks or fails a rollout; the caller audits the outcome.
  */
-export async function deliverWebhook(spec: RolloutSpec, message: RolloutChangeMessage): Promise<{ delivered: boolean; detail: string } | null> {
+export async function deliverWebhook(spec: RolloutSpec, message: RolloutChangeMessage, baseDir: string): Promise<{ delivered: boolean; detail: string } | null> {
   if (!spec.webhook) return null;
+  const auth = resolveAuthHeaders(spec.webhook, baseDir);
+  if ('error' in auth) return { delivered: false, detail: auth.error };
   let detail = '';
   for (let attempt = 1; attempt <= 3; attempt += 1) {
     try {
-      const answer = await httpRequest(spec.webhook.url, { method: 'POST', json: message, timeoutMs: spec.webhook.timeout * 1000 });
+      const answer = await httpRequest(spec.webhook.url, { method: 'POST', json: message, timeoutMs: spec.webhook.timeout * 1000, headers: auth.headers });
       if (answer.status >= 200 && answer.status < 300) return { delivered: true, detail: `HTTP ${answer.status}` };
       detail = `HTTP ${answer.status}`;
     } catch (error) {

@@ -166,7 +166,12 @@ export async function runRollout(request: RunRolloutRequest): Promise<RunRollout
     try {
       const exit = await runner.run();
       const final = store.rollouts.find(request.name)!;
-      return { ...summarize(request.name, final.status, final.reason, exit.stoppedBecause, store.rollouts.hosts(request.name), tookOverFrom), warnings };
+      const summary = summarize(request.name, final.status, final.reason, exit.stoppedBecause, store.rollouts.hosts(request.name), tookOverFrom);
+      // A rollout resumed after failures completes with those hosts rolled back: not a plain success.
+      if (final.status === 'completed' && summary.failed.length > 0) {
+        warnings.push(`rollout ${request.name} completed, but ${summary.failed.length} hosts are not on ${definition.spec.target}: they failed and were ${summary.failed.every((host) => host.status === 'rolled-back') ? 'rolled back' : 'not all rolled back'} (see the hosts that failed)`);
+      }
+      return { ...summary, warnings };
     } finally {
       await executor.close();
       try {

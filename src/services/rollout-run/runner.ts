@@ -179,7 +179,7 @@ export class RolloutRunner {
     const hosts = context.store.rollouts.hosts(context.name).filter((host) => host.wave === wave && host.state.status === 'succeeded');
     const [hostVerdicts, gates] = await Promise.all([
       Promise.all(hosts.map(async (host) => ({ hostname: host.hostname, ...(await checkHost(context, host.hostname)) }))),
-      Promise.all(context.spec.gates.map(readGate)),
+      Promise.all(context.spec.gates.map((gate) => readGate(gate, { baseDir: context.specDir }))),
     ]);
     const unhealthyHosts = hostVerdicts.filter((verdict) => !verdict.healthy);
     const gateVerdict = judgeGates(gates);
@@ -243,7 +243,7 @@ export class RolloutRunner {
   private notify(change: { from: RolloutState; to: RolloutState; at: string }): void {
     const { context } = this;
     if (!context.spec.webhook) return;
-    this.track(announceRolloutChange(context.spec, change, context.actor, (record) => commit(context, record), context.store, () => nowIso(context)));
+    this.track(announceRolloutChange(context.spec, change, context.actor, (record) => commit(context, record), context.store, () => nowIso(context), context.specDir));
   }
 
   private heartbeat(): void {

@@ -199,7 +199,13 @@ export async function runStep(context: RunContext, host: Host, row: RolloutHost,
     const previous = effectId ? context.store.ledger.effect(context.name, effectId) : null;
     if (action.kind === 'reboot' && previous?.status === 'started' && typeof previous.before.bootId === 'string') {
       // A runner died after issuing (or just before issuing) this reboot: look before rebooting again.
-      const seen = await awaitNewBoot(context, settings, previous.before.bootId, action, Date.parse(previous.startedAt));
+      const issuedAt = Date.parse(previous.startedAt);
+      const left = (timeoutMs: number) => Math.max(0, Math.round((issuedAt + timeoutMs - context.clock.now().getTime()) / 1000));
+      context.report({
+        type: 'wait',
+        why: `${host.hostname}: a previous runner issued this reboot, or died just before: waiting for a new boot id, at most ${left(action.downTimeoutMs)}s more while the old boot id answers (then the reboot never happened and is issued now), at most ${left(action.upTimeoutMs)}s more while the host does not answer`,
+      });
+      const seen = await awaitNewBoot(context, settings, previous.before.bootId, action, issuedAt);
       if (seen.verdict !== 'not-rebooted') {
         const verdict = rebootVerdict(seen, action);
         return done({ ...verdict, skipped: false, detail: `${verdict.detail} (the reboot a previous runner issued)` });
