@@ -298,8 +298,9 @@ describe('rollout run on the lab fleet', { concurrency: false }, () => {
     await plan(writeSpec('pausing', '5.15.0-204-netkit', hosts, { parallel: 1, canary: 1, waves: ['100%'] }));
     const run = startRun('pausing');
     await run.waitFor(/rlab-h01\d: running \(batch/);
-    const paused = await cli<{ to: string; runnerActive: boolean }>(['rollout', 'pause', 'pausing', '--reason', 'error budget burn, INC-2']);
+    const paused = await cli<{ to: string; runnerActive: boolean; inFlightHosts: number }>(['rollout', 'pause', 'pausing', '--reason', 'error budget burn, INC-2']);
     assert.deepEqual([paused.code, paused.json.result.to, paused.json.result.runnerActive], [0, 'paused', true]);
+    assert.ok(paused.json.result.inFlightHosts >= 1, 'the pause says how many hosts are in flight (they finish their playbook)');
     await run.waitFor(/rollout paused: error budget burn, INC-2 \(requested by an operator\)/);
     await run.waitFor(/waiting: paused/);
     const observed = await events('rollout.runner-observed');
@@ -398,6 +399,7 @@ describe('rollout run on the lab fleet', { concurrency: false }, () => {
     await plan(writeSpec('killed', '5.15.0-209-netkit', hosts, { canary: 1, waves: ['100%'], parallel: 3, soak: '2s' }));
     const points = [/upload the package: ok/, /boot the new kernel once: ok/, /soaking/, /wave 1 rlab-h01\d: running \(batch/, /reboot into it: ok/];
     let takeovers = 0;
+    const progress: string[] = [];
     for (const point of points) {
       const run = startRun('killed');
       try {
@@ -409,6 +411,7 @@ describe('rollout run on the lab fleet', { concurrency: false }, () => {
       run.child.kill('SIGKILL');
       const killed = await run.done;
       assert.equal(killed.signal, 'SIGKILL');
+      progress.push(killed.stderr);
       takeovers += 1;
     }
     assert.ok(takeovers >= 3, `killed at ${takeovers} points`);
@@ -422,6 +425,7 @@ describe('rollout run on the lab fleet', { concurrency: false }, () => {
     }
     const verified = (await events('rollout.host.step')).filter((event) => /the reboot a previous runner issued/.test(String(event.details.detail)));
     assert.ok(verified.length >= 1, 'a reboot left in flight by a killed runner was verified by boot id, not repeated');
+    assert.match([...progress, end.stderr].join('\n'), /a previous runner issued this reboot, or died just before: waiting for a new boot id, at most \d+s more while the old boot id answers/, 'the runner says what it waits for, and how long');
     await auditVerifies();
   });
 
@@ -595,6 +599,13 @@ describe('rollout run on the lab fleet', { concurrency: false }, () => {
       const rollback = (await events('rollout.host.rollback')).filter((event) => event.host === bad).map((event) => [event.details.name, event.details.outcome]);
       assert.deepEqual(rollback.find(([step]) => step === 'uncordon the node'), ['uncordon the node', 'ok']);
       assert.equal(kernelOf(bad), previous);
+      // Resumed, the rollout completes with the failed host rolled back: that is not a plain success.
+      assert.equal((await cli(['rollout', 'resume', 'drained', '--reason', 'bad kernel on one host, known'])).code, 0);
+      const resumed = await startRun('drained', [], { KUBECONFIG: kube.kubeconfig, KUBECACHEDIR: path.join(dir, 'kube-cache') }).done;
+      assert.equal(resumed.code, 7, resumed.stderr);
+      assert.equal(resumed.json!.result.status, 'completed');
+      assert.deepEqual(resumed.json!.result.failed.map((failed) => failed.hostname), [bad]);
+      assert.match((resumed.json as unknown as { warnings: string[] }).warnings.join('\n'), /completed, but 1 hosts are not on 5.15.0-217-netkit: they failed and were rolled back/);
     } finally {
       await cli(['lab', 'fault', bad, 'bad-kernel', '--clear', '--lab-dir', labDir]);
       await kube.close();
