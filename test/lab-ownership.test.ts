@@ -124,6 +124,13 @@ describe('lab commands touch only what they made', { concurrency: false }, () =>
     }
   });
 
+  test('a --lab-dir that sshd_config could not carry safely is refused before anything is made', () => {
+    const labDir = path.join(dir, 'a lab; touch pwned');
+    const up = cli(['lab', 'up', '--hosts', '1', '--name', 'spaced', '--lab-dir', labDir, '--db', path.join(dir, 'fleet.db')]);
+    assert.deepEqual([up.code, up.json.error?.code], [2, 'USAGE']);
+    assert.equal(existsSync(labDir), false);
+  });
+
   test('a corrupt lab.json is a clear error, and nothing is removed', () => {
     const labDir = path.join(dir, 'corrupt');
     mkdirSync(labDir);

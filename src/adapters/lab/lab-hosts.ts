@@ -5,6 +5,7 @@ import net from 'node:net';
 import path from 'node:path';
 import type { LabHostLayout } from '../../lab/layout.js';
 import { LAB_SIM_BIN_DIR } from '../../paths.js';
+import { shellQuote } from '../../rollout/template.js';
 import { runCommand } from '../system/run-command.js';
 
 export const LAB_INITIAL_KERNEL = '5.15.0-91-generic';
@@ -73,11 +74,15 @@ export function writeHostFiles(labDir: string, host: LabHostLayout, clientPublic
 export function startHostSshd(labDir: string, host: LabHostLayout, options: { boot?: boolean } = {}): void {
   const dir = hostDirectory(labDir, host);
   mkdirSync('/run/sshd', { recursive: true });
+  // The lab directory is the operator's own path, but a space or a quote in it must not change the script.
+  const at = (relative: string) => shellQuote(path.join(dir, relative));
   const script = [
-    `mount --bind ${dir}/state/boot_id /proc/sys/kernel/random/boot_id`,
-    `mount --bind ${dir}/boot /boot`,
-    `mount --bind ${dir}/var-tmp /var/tmp`,
-    options.boot ? `exec sh ${LAB_SIM_BIN_DIR}.lab-boot ${dir} --from-off >>${dir}/boot.log 2>&1` : `exec /usr/sbin/sshd -D -f ${dir}/sshd_config -E ${dir}/sshd.log`,
+    `mount --bind ${at('state/boot_id')} /proc/sys/kernel/random/boot_id`,
+    `mount --bind ${at('boot')} /boot`,
+    `mount --bind ${at('var-tmp')} /var/tmp`,
+    options.boot
+      ? `exec sh ${shellQuote(`${LAB_SIM_BIN_DIR}.lab-boot`)} ${shellQuote(dir)} --from-off >>${at('boot.log')} 2>&1`
+      : `exec /usr/sbin/sshd -D -f ${at('sshd_config')} -E ${at('sshd.log')}`,
   ].join(' && ');
   const child = spawn('ip', ['netns', 'exec', host.netns, 'unshare', '--mount', '--propagation', 'private', 'sh', '-c', script], {
     detached: true,

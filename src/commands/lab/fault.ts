@@ -9,7 +9,7 @@ export default class LabFaultCommand extends FleetwaveCommand {
   static override description = [
     'unreachable: the host\'s sshd and sessions stop (--clear starts sshd again).',
     'slow --value SECONDS: every command on the host starts that much later.',
-    'reboot-hangs: the next reboot never comes back.',
+    'reboot-hangs: the next reboot never comes back (clear the fault, then `lab power-cycle HOST`).',
     'bad-kernel --value RELEASE: that kernel fails to boot; the power cycle that follows boots the default entry.',
     'down-seconds --value N: how long a reboot keeps the host down (default 2).',
     'health-fails: the fleetwave-health command on the host exits 1.',

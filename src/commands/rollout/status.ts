@@ -1,5 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { FleetwaveCommand } from '../../cli/base-command.js';
+import { terminalSafe } from '../../cli/terminal-safe.js';
 import { renderRolloutStatus } from '../../cli/views/rollout-run.js';
 import { ROLLOUT_TERMINAL } from '../../rollout/rollout-machine.js';
 import { rolloutStatus, type RolloutStatusResult } from '../../services/rollout-status.js';
@@ -21,7 +22,7 @@ export default class RolloutStatus extends FleetwaveCommand {
     if (flags.watch && !this.jsonEnabled()) {
       const finished = (status: RolloutStatusResult) => ROLLOUT_TERMINAL.has(status.rollout.status) && !status.runner?.alive;
       for (;;) {
-        const screen = renderRolloutStatus(result, { allHosts: flags['all-hosts'] });
+        const screen = terminalSafe(renderRolloutStatus(result, { allHosts: flags['all-hosts'] }));
         process.stdout.write(process.stdout.isTTY ? `\u001b[H\u001b[2J${screen}\n` : `${screen}\n\n`);
         if (finished(result)) return result;
         await new Promise((resolve) => setTimeout(resolve, 1000));

@@ -70,6 +70,12 @@ function checkDatabase(dbPath: string): void {
  */
 export async function labUp(given: LabRequest & { name: string; hosts: number }): Promise<LabUpResult> {
   const request = absoluteLabDir(given);
+  // The path goes into sshd_config, ssh_config and known_hosts, none of which can quote everything.
+  if (!/^[A-Za-z0-9._/+@:-]+$/.test(request.labDir)) {
+    throw new FleetwaveError('USAGE', `--lab-dir ${JSON.stringify(request.labDir)} holds characters an sshd_config or ssh_config cannot carry safely`, {
+      suggestions: ['Use a path of letters, digits and . _ - / + @ : only.'],
+    });
+  }
   const existing = readLabState(request.labDir);
   if (existing) {
     throw new FleetwaveError('LAB_EXISTS', `lab "${existing.name}" is already up from ${request.labDir} (${existing.hostCount} hosts)`, {
