@@ -58,9 +58,9 @@ function sshConfigText(labDir: string, layout: LabLayout): string {
   return `# Written by fleetwave lab up for lab "${layout.name}"; removed by lab down.\n${[...perHost, ...common].join('\n')}\n`;
 }
 
-/** The inventory must take the lab's hosts: a bad --db fails here, before anything is made. */
+/** The inventory must take the lab's hosts: a bad --db (missing directory, read-only, not SQLite) fails here, before anything is made. */
 function checkDatabase(dbPath: string): void {
-  withStore({ path: dbPath, create: true }, (store) => store.write(() => store.hosts.all().length));
+  withStore({ path: dbPath, create: true }, (store) => store.write(() => undefined));
 }
 
 /**
