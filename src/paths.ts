@@ -10,3 +10,9 @@ export const BUNDLED_PLAYBOOKS_DIR = fileURLToPath(new URL('../../playbooks/', i
 
 /** Backport series shipped with fleetwave, one folder each (`kernel build --series 5.15-netkit-tcx`). */
 export const KERNEL_PATCHES_DIR = fileURLToPath(new URL('../../kernel-patches/', import.meta.url));
+
+/** What a VM lab guest boots into: its init, inittab and sshd_config (shell and config, shipped as source). */
+export const LAB_VM_DIR = fileURLToPath(new URL('../../src/lab/vm/', import.meta.url));
+
+/** The project's own scripts (setup, VM assets). */
+export const REPO_BIN_DIR = fileURLToPath(new URL('../../bin/', import.meta.url));

@@ -318,7 +318,7 @@ describe('the lab fleet over real SSH', () => {
       assert.deepEqual(await waitForPort22([labHost(index).address], 20_000), [], `${labHost(index).hostname} is back`);
     };
     const probe = (hostname: string) =>
-      runCliJson<{ probed: { runningKernel: string; defaultKernel: string; nextBootKernel: string | null; bootId: string; installedKernels: string[]; netkitDetail: string }[] }>(
+      runCliJson<{ probed: { runningKernel: string; defaultKernel: string; nextBootKernel: string | null; bootId: string; installedKernels: string[]; netkitDetail: string; kernelSimulated: boolean }[] }>(
         ['fleet', 'probe', `hostname=${hostname}`, '--db', db],
         { env: { FLEETWAVE_SSH_CONFIG: sshConfig } },
       ).json.result.probed[0]!;
@@ -346,6 +346,7 @@ describe('the lab fleet over real SSH', () => {
       assert.notEqual(rebooted.bootId, before.bootId);
       assert.equal(rebooted.nextBootKernel, null, 'the one-shot entry was consumed');
       assert.equal(rebooted.netkitDetail, 'CONFIG_NETKIT is set and a netkit pair was created', 'on a netkit kernel the lab simulates the pair (src/lab/sim-bin/ip)');
+      assert.equal(rebooted.kernelSimulated, true, 'and the probe says that this host\'s kernel is a simulation');
       const listed = onHost(host, 'ip link add nk0 type netkit peer name nk1 && ip -o link show type netkit; ip link del nk0');
       assert.match(listed.stdout, /nk0@nk1: .*\[fleetwave lab simulation\]/, 'the simulated pair says it is one');
 

@@ -17,13 +17,16 @@ export interface KernelVerdict {
   missing: string[];
   config: Record<string, string>;
   netkitPair: string;
+  /** A fleetwave lab namespace host: what it reports is simulated, not a real kernel's answer. */
+  simulated: boolean;
 }
 
 /** Pure: judges the verify script's output. tcx is judged by its config (CONFIG_NET_XGRESS). */
 export function judgeKernelSupport(stdout: string): KernelVerdict {
   const values = parseKeyValues(stdout);
   const one = (key: string) => values.get(key)?.[0];
-  if (one('verify') !== 'done') return { kernel: one('kernel') ?? null, ok: false, missing: ['the check did not finish: its output is incomplete'], config: {}, netkitPair: 'unknown' };
+  const simulated = one('kernel_simulated') !== undefined;
+  if (one('verify') !== 'done') return { kernel: one('kernel') ?? null, ok: false, missing: ['the check did not finish: its output is incomplete'], config: {}, netkitPair: 'unknown', simulated };
   const config = Object.fromEntries(REQUIRED_KERNEL_SYMBOLS.map((symbol) => [symbol, one(`config_${symbol}`) ?? 'unknown']));
   const missing: string[] = [];
   for (const symbol of REQUIRED_KERNEL_SYMBOLS) {
@@ -34,5 +37,5 @@ export function judgeKernelSupport(stdout: string): KernelVerdict {
   const pair = one('netkit_create') ?? 'unknown';
   if (pair !== 'ok') missing.push(`a netkit pair cannot be created (${pair.replace(/^failed: /, '') || 'no reason given'})`);
   if (one('btf') !== 'yes') missing.push('/sys/kernel/btf/vmlinux (BTF) is not available');
-  return { kernel: one('kernel') ?? null, ok: missing.length === 0, missing, config, netkitPair: pair };
+  return { kernel: one('kernel') ?? null, ok: missing.length === 0, missing, config, netkitPair: pair, simulated };
 }

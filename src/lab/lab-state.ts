@@ -12,6 +12,10 @@ export const LabStateSchema = z.object({
   sshConfig: z.string(),
   /** `creating` while lab up runs (or after it crashed half way); `up` once it finished. */
   status: z.enum(['creating', 'up']).default('up'),
+  /** netns: sshd in network namespaces with simulated kernels; vm: QEMU guests booting a real kernel. */
+  kind: z.enum(['netns', 'vm']).default('netns'),
+  /** VM labs: the real kernel the guests boot, and each guest's forwarded SSH port on 127.0.0.1. */
+  vm: z.object({ kernelRelease: z.string(), kernelPackage: z.string(), ports: z.record(z.string(), z.number().int()) }).optional(),
   /** Absent in labs made before fleetwave recorded what it made: derived from the layout then. */
   created: z
     .object({
@@ -21,6 +25,10 @@ export const LabStateSchema = z.object({
       entries: z.array(z.string()),
       namespaces: z.array(z.string()),
       links: z.array(z.string()),
+      /** QEMU pid files of VM guests: lab down stops exactly those processes. */
+      pidFiles: z.array(z.string()).default([]),
+      /** Inventory rows lab up added: lab down removes exactly those. */
+      hosts: z.array(z.string()).optional(),
     })
     .optional(),
 });

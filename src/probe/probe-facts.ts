@@ -18,6 +18,8 @@ export interface ProbeFacts {
   netkitDetail: string;
   config: Record<string, string>;
   cniMode: CniMode | null;
+  /** True on a fleetwave lab namespace host: its kernel, boot entries and netkit are simulated. */
+  kernelSimulated?: boolean;
 }
 
 export class ProbeParseError extends Error {}
@@ -78,5 +80,6 @@ export function parseProbeOutput(stdout: string): ProbeFacts {
     netkitDetail,
     config,
     cniMode,
+    kernelSimulated: one('kernel_simulated') !== undefined,
   };
 }

@@ -5,7 +5,10 @@
  * throwaway netkit pair. Shared by `fleet probe` and `kernel verify`.
  */
 export function kernelChecks(symbols: readonly string[]): string {
-  return `config="/boot/config-$(uname -r)"
+  // A namespace lab host (its sshd sets FLEETWAVE_LAB_HOST) runs this machine's kernel and fakes
+  // the rest (src/lab/sim-bin): every answer below is then a simulation, and is said to be one.
+  return `[ -n "\${FLEETWAVE_LAB_HOST:-}" ] && echo "kernel_simulated=fleetwave lab namespace host"
+config="/boot/config-$(uname -r)"
 for symbol in ${symbols.join(' ')}; do
   if [ -r "$config" ]; then
     value=$(sed -n "s/^$symbol=//p" "$config")

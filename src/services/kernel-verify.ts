@@ -32,12 +32,12 @@ export async function verifyKernels(request: KernelVerifyRequest): Promise<{ hos
     const results = await runOnHosts(context, hosts, VERIFY_SCRIPT, request);
     const verified: VerifiedHost[] = results.map((result) =>
       result.status === 'error'
-        ? { hostname: result.hostname, kernel: null, ok: false, missing: [], config: {}, netkitPair: 'unknown', error: `${result.error?.kind}: ${result.error?.message}` }
+        ? { hostname: result.hostname, kernel: null, ok: false, missing: [], config: {}, netkitPair: 'unknown', simulated: false, error: `${result.error?.kind}: ${result.error?.message}` }
         : { hostname: result.hostname, ...judgeKernelSupport(result.stdout), error: null },
     );
     store.write(() =>
       store.events.append(
-        verified.map((host) => ({ subject: `host:${host.hostname}`, host: host.hostname, action: 'host.kernel-verified', details: { kernel: host.kernel, ok: host.ok, missing: host.missing, error: host.error } })),
+        verified.map((host) => ({ subject: `host:${host.hostname}`, host: host.hostname, action: 'host.kernel-verified', details: { kernel: host.kernel, simulated: host.simulated, ok: host.ok, missing: host.missing, error: host.error } })),
         context.actor,
         context.now(),
       ),

@@ -16,6 +16,7 @@ export const LabRecordSchema = z.object({
   labDir: z.string(),
   namespaces: z.array(z.string()),
   links: z.array(z.string()),
+  pidFiles: z.array(z.string()).default([]),
   createdAt: z.string(),
 });
 export type LabRecord = z.infer<typeof LabRecordSchema>;

@@ -42,10 +42,11 @@ export function renderKernelBuilds(result: { builds: KernelBuild[] }): string {
   ]);
 }
 
-export function renderKernelVerify(result: { hosts: { hostname: string; kernel: string | null; ok: boolean; missing: string[]; error: string | null }[] }): string {
+export function renderKernelVerify(result: { hosts: { hostname: string; kernel: string | null; ok: boolean; missing: string[]; simulated: boolean; error: string | null }[] }): string {
   return renderTable(result.hosts, [
     { header: 'HOSTNAME', value: (host) => host.hostname },
     { header: 'KERNEL', value: (host) => host.kernel ?? '-' },
+    { header: 'KERNEL IS', value: (host) => (host.error ? '-' : host.simulated ? 'simulated' : 'real') },
     { header: 'NETKIT/TCX', value: (host) => (host.error ? 'UNREACHABLE' : host.ok ? 'ok' : 'MISSING') },
     { header: 'WHAT IS MISSING', value: (host) => host.error ?? host.missing.join('; ') },
   ]);

@@ -6,10 +6,12 @@ import { renderTable } from '../render-table.js';
 export function renderLabUp(result: LabUpResult): string {
   const installed = result.installed.length > 0 ? `installed: ${result.installed.join(', ')}\n` : '';
   return [
-    `${installed}lab "${result.name}" is up: ${result.hosts.length} hosts on ${result.subnet} (slot ${result.slot}), each a real sshd in its own network namespace`,
+    result.kind === 'vm'
+      ? `${installed}lab "${result.name}" is up: ${result.hosts.length} QEMU guests booting the real kernel ${result.kernel}, on their private segment ${result.subnet} (slot ${result.slot}), SSH on 127.0.0.1 ports ${result.hosts.map((host) => host.port).join(', ')}`
+      : `${installed}lab "${result.name}" is up: ${result.hosts.length} hosts on ${result.subnet} (slot ${result.slot}), each a real sshd in its own network namespace (kernels simulated)`,
     `SSH config: ${result.sshConfig}  (ssh -F ${result.sshConfig} ${result.hosts[0]?.hostname ?? ''})`,
     `Use it with fleetwave: export FLEETWAVE_SSH_CONFIG=${result.sshConfig}`,
-    `A kernel rollout for it (simulated ${result.kernelPackage.split('/').pop()}): fleetwave rollout plan ${result.rolloutSpec}`,
+    ...(result.rolloutSpec && result.kernelPackage ? [`A kernel rollout for it (simulated ${result.kernelPackage.split('/').pop()}): fleetwave rollout plan ${result.rolloutSpec}`] : []),
   ].join('\n');
 }
 
@@ -17,13 +19,14 @@ export function renderLabStatus(result: LabStatusResult): string {
   const lines: string[] = [];
   if (result.name === null) lines.push('No lab is up in this --lab-dir.');
   else {
-    const up = result.hosts.filter((host) => host.sshd === 'up' && host.netns).length;
-    lines.push(`lab "${result.name}" (slot ${result.slot}): ${up}/${result.hosts.length} hosts up`);
+    const up = result.hosts.filter((host) => host.sshd === 'up' && (host.netns || result.kind === 'vm')).length;
+    lines.push(`lab "${result.name}" (slot ${result.slot}, ${result.kind === 'vm' ? `QEMU guests running the real kernel ${result.kernel}` : 'namespace hosts, simulated kernels'}): ${up}/${result.hosts.length} hosts up`);
     lines.push(renderTable(result.hosts, [
       { header: 'HOSTNAME', value: (host) => host.hostname },
       { header: 'ADDRESS', value: (host) => host.address },
-      { header: 'NETNS', value: (host) => (host.netns ? 'yes' : 'missing') },
-      { header: 'SSHD', value: (host) => host.sshd },
+      ...(result.kind === 'vm'
+        ? [{ header: 'QEMU', value: (host: LabStatusResult['hosts'][number]) => host.sshd }]
+        : [{ header: 'NETNS', value: (host: LabStatusResult['hosts'][number]) => (host.netns ? 'yes' : 'missing') }, { header: 'SSHD', value: (host: LabStatusResult['hosts'][number]) => host.sshd }]),
     ]));
   }
   if (result.status === 'creating') lines.push('This lab is still being made, or lab up crashed half way: fleetwave lab down removes what it made.');

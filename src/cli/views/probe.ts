@@ -8,6 +8,7 @@ export function renderProbe(result: FleetProbeResult): string {
       renderTable(result.probed, [
         { header: 'HOSTNAME', value: (host) => host.hostname },
         { header: 'RUNNING', value: (host) => host.runningKernel },
+        { header: 'KERNEL IS', value: (host) => (host.kernelSimulated ? 'simulated' : 'real') },
         { header: 'DEFAULT', value: (host) => host.defaultKernel },
         { header: 'NEXT BOOT', value: (host) => host.nextBootKernel },
         { header: 'INSTALLED', value: (host) => host.installedKernels.length },

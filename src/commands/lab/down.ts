@@ -22,7 +22,7 @@ export default class LabDown extends FleetwaveCommand {
 
   async run(): Promise<LabDownResult> {
     const { flags } = await this.parse(LabDown);
-    const result = labDown({ dbPath: flags.db, labDir: flags['lab-dir'], all: flags.all, ...(flags.reason ? { reason: flags.reason } : {}), clock: systemClock });
+    const result = await labDown({ dbPath: flags.db, labDir: flags['lab-dir'], all: flags.all, ...(flags.reason ? { reason: flags.reason } : {}), clock: systemClock });
     return this.output(result, renderLabDown);
   }
 }

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { hostDirectory, startHostSshd, waitForPort22 } from '../../adapters/lab/lab-hosts.js';
+import { guestPid } from '../../adapters/lab/vm-guests.js';
 import { killNamespaceProcesses, listLabNamespaces } from '../../adapters/lab/lab-network.js';
 import { recordedLabs } from '../../adapters/lab/lab-registry.js';
 import { FleetwaveError } from '../../errors.js';
@@ -15,6 +16,10 @@ export interface LabStatusResult {
   sshConfig: string | null;
   /** `creating`: lab up is still running, or crashed half way (lab down removes what it made). */
   status: 'creating' | 'up' | null;
+  /** netns: namespace hosts with simulated kernels; vm: QEMU guests running a real kernel (`kernel`). */
+  kind: 'netns' | 'vm' | null;
+  kernel: string | null;
+  /** For VM hosts, `sshd` is up while the guest's QEMU runs, and `netns` is false (they have none). */
   hosts: { hostname: string; address: string; netns: boolean; sshd: 'up' | 'down' }[];
   /** Other labs this machine has a record of, by name and directory. */
   otherLabs: { name: string; slot: number; labDir: string }[];
@@ -40,7 +45,7 @@ export function labStatus(given: { labDir: string }): LabStatusResult {
   const recorded = new Set(records.flatMap((record) => record.namespaces));
   const strayNamespaces = namespaces.filter((entry) => !recorded.has(entry.netns)).map((entry) => entry.netns);
   const otherLabs = records.filter((record) => record.slot !== state?.slot).map(({ name, slot, labDir }) => ({ name, slot, labDir }));
-  if (!state) return { name: null, slot: null, sshConfig: null, status: null, hosts: [], otherLabs, strayNamespaces };
+  if (!state) return { name: null, slot: null, sshConfig: null, status: null, kind: null, kernel: null, hosts: [], otherLabs, strayNamespaces };
   const layout = planLab(state.name, state.slot, state.hostCount);
   const present = new Set(namespaces.map((entry) => entry.netns));
   return {
@@ -48,12 +53,13 @@ export function labStatus(given: { labDir: string }): LabStatusResult {
     slot: state.slot,
     sshConfig: state.sshConfig,
     status: state.status,
-    hosts: layout.hosts.map((host) => ({
-      hostname: host.hostname,
-      address: host.address,
-      netns: present.has(host.netns),
-      sshd: pidAlive(path.join(hostDirectory(request.labDir, host), 'sshd.pid')) ? 'up' : 'down',
-    })),
+    kind: state.kind,
+    kernel: state.vm?.kernelRelease ?? null,
+    hosts: layout.hosts.map((host) =>
+      state.kind === 'vm'
+        ? { hostname: host.hostname, address: `127.0.0.1:${state.vm?.ports[host.hostname] ?? '?'}`, netns: false, sshd: guestPid(path.join(hostDirectory(request.labDir, host), 'qemu.pid')) === null ? 'down' : 'up' }
+        : { hostname: host.hostname, address: host.address, netns: present.has(host.netns), sshd: pidAlive(path.join(hostDirectory(request.labDir, host), 'sshd.pid')) ? 'up' : 'down' },
+    ),
     otherLabs,
     strayNamespaces,
   };
@@ -70,6 +76,11 @@ export interface LabPowerCycleResult {
 function labHost(labDir: string, hostname: string) {
   const state = readLabState(labDir);
   if (!state) throw new FleetwaveError('LAB_NOT_FOUND', `no lab state in ${labDir}`, { suggestions: ['Start one with: fleetwave lab up'] });
+  if (state.kind === 'vm') {
+    throw new FleetwaveError('USAGE', `lab "${state.name}" is a VM lab: its hosts run a real kernel, and faults and power cycles are simulated on namespace lab hosts only`, {
+      suggestions: ['Break a VM guest for real over SSH instead, or use a namespace lab (lab up without --vm).'],
+    });
+  }
   const host = planLab(state.name, state.slot, state.hostCount).hosts.find((candidate) => candidate.hostname === hostname);
   if (!host) throw new FleetwaveError('HOST_NOT_FOUND', `${hostname} is not a host of lab "${state.name}"`, { suggestions: ['List them with: fleetwave lab status'] });
   return host;

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { currentActor } from '../../adapters/actor.js';
 import { destroyLabNetwork } from '../../adapters/lab/lab-network.js';
+import { stopGuests } from '../../adapters/lab/vm-guests.js';
 import { recordedLabs, releaseLabSlot, type LabRecord } from '../../adapters/lab/lab-registry.js';
 import { withStore } from '../../adapters/store/store.js';
 import { FleetwaveError } from '../../errors.js';
@@ -27,8 +28,13 @@ interface LabToRemove {
   created: LabCreated;
 }
 
-/** A lab's inventory rows: its label and an address in the lab range (a user's own host is never matched). */
-const hostOfLab = (name: string) => (host: Host) => host.labels.lab === name && isLabAddress(host.address);
+/**
+ * A lab's inventory rows: the ones it recorded adding (and still labelled as its own); for labs
+ * made before that was recorded, its label and an address in the lab range. A user's own host is
+ * never matched.
+ */
+const hostOfLab = (lab: LabToRemove) => (host: Host) =>
+  host.labels.lab === lab.name && (lab.created.hosts ? lab.created.hosts.includes(host.hostname) : isLabAddress(host.address));
 
 /**
  * Removes labs: exactly the processes, namespaces, links and files each recorded making, and
@@ -36,7 +42,7 @@ const hostOfLab = (name: string) => (host: Host) => host.labels.lab === name && 
  * those hosts. A directory without lab state is never touched. `--all` takes down every lab the
  * machine has a record of; namespaces that look like a lab's but were never recorded stay.
  */
-export function labDown(given: LabRequest & { all: boolean }): LabDownResult {
+export async function labDown(given: LabRequest & { all: boolean }): Promise<LabDownResult> {
   const request = absoluteLabDir(given);
   const state = readLabState(request.labDir);
   if (!state && !request.all) {
@@ -52,18 +58,19 @@ export function labDown(given: LabRequest & { all: boolean }): LabDownResult {
   if (database) {
     withStore({ path: request.dbPath, create: false }, (store) => {
       const hosts = store.hosts.all();
-      const hostnames = labs.flatMap((lab) => hosts.filter(hostOfLab(lab.name)).map((host) => host.hostname));
+      const hostnames = labs.flatMap((lab) => hosts.filter(hostOfLab(lab)).map((host) => host.hostname));
       refuseHeldHosts(store, hostnames, `lab down would remove`, 'nothing was taken down');
     });
   }
   const result: LabDownResult = { labs: labs.map((lab) => lab.name), namespacesRemoved: 0, processesKilled: 0, hostsRemovedFromInventory: 0, keptForeign: [] };
   for (const lab of labs) {
+    result.processesKilled += await stopGuests(lab.created.pidFiles);
     const destroyed = destroyLabNetwork(lab.created);
     result.namespacesRemoved += destroyed.namespaces;
     result.processesKilled += destroyed.processes;
     if (database) {
       result.hostsRemovedFromInventory += withStore({ path: request.dbPath, create: false }, (store) =>
-        removeHosts(store, hostOfLab(lab.name), { now: request.clock.now().toISOString(), actor: currentActor(request.reason), summary: { source: `lab down ${lab.name}` } }),
+        removeHosts(store, hostOfLab(lab), { now: request.clock.now().toISOString(), actor: currentActor(request.reason), summary: { source: `lab down ${lab.name}` } }),
       ).length;
     }
     if (lab.labDir) result.keptForeign.push(...removeLabFiles(lab.labDir, lab.created).keptForeign.map((entry) => `${lab.labDir}/${entry}`));
@@ -81,5 +88,5 @@ function fromRecord(record: LabRecord): LabToRemove {
     // A corrupt lab.json: the network goes, the directory stays for a person to look at.
   }
   const own = state !== null && state.slot === record.slot && state.name === record.name;
-  return { name: record.name, slot: record.slot, labDir: own ? record.labDir : null, created: own ? createdBy(state!) : { dirs: [], entries: [], namespaces: record.namespaces, links: record.links } };
+  return { name: record.name, slot: record.slot, labDir: own ? record.labDir : null, created: own ? createdBy(state!) : { dirs: [], entries: [], namespaces: record.namespaces, links: record.links, pidFiles: record.pidFiles } };
 }

@@ -50,7 +50,7 @@ export function writeLabState(labDir: string, state: LabState): void {
 }
 
 export function createdBy(state: LabState): LabCreated {
-  return state.created ?? { dirs: [], entries: LAB_ENTRIES, ...labNetworkNames(planLab(state.name, state.slot, state.hostCount)) };
+  return state.created ?? { dirs: [], entries: LAB_ENTRIES, ...labNetworkNames(planLab(state.name, state.slot, state.hostCount)), pidFiles: [] };
 }
 
 /**

@@ -1,8 +1,11 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { currentActor } from '../../adapters/actor.js';
 import type { Clock } from '../../adapters/clock.js';
-import { createClientKey, startHostSshd, waitForPort22, writeHostFiles } from '../../adapters/lab/lab-hosts.js';
+import { createClientKey, hostDirectory, startHostSshd, waitForPort22, writeHostFiles } from '../../adapters/lab/lab-hosts.js';
+import { startGuest, stopGuests, waitForReady } from '../../adapters/lab/vm-guests.js';
+import { baseImage, ensureVmAssets, guestImage, vmKernelImage } from '../../adapters/lab/vm-image.js';
 import { claimFreeSlot, destroyLabNetwork, createLabNetwork, labNetworkNames } from '../../adapters/lab/lab-network.js';
 import { buildKernelDeb, LAB_TARGET_KERNEL, labRolloutSpec } from '../../adapters/lab/lab-packages.js';
 import { claimLabSlot, releaseLabSlot } from '../../adapters/lab/lab-registry.js';
@@ -25,11 +28,15 @@ export interface LabUpResult {
   name: string;
   slot: number;
   subnet: string;
-  hosts: { hostname: string; address: string; zone: string; rack: string }[];
+  kind: 'netns' | 'vm';
+  /** VM labs: the real kernel release the guests run. */
+  kernel: string | null;
+  /** address:port is where fleetwave reaches the host; labAddress is its address inside the lab. */
+  hosts: { hostname: string; address: string; port: number; labAddress: string; zone: string; rack: string }[];
   sshConfig: string;
-  /** A ready kernel rollout spec for this lab, and the simulated kernel package it installs. */
-  rolloutSpec: string;
-  kernelPackage: string;
+  /** Namespace labs: a ready kernel rollout spec, and the simulated kernel package it installs. */
+  rolloutSpec: string | null;
+  kernelPackage: string | null;
   installed: string[];
 }
 
@@ -44,7 +51,7 @@ function ensureOpenSshServer(): string[] {
 }
 
 /** An ordinary OpenSSH client config: `ssh -F LAB_DIR/ssh_config lab-h001` works, and fleetwave reads the same file. */
-function sshConfigText(labDir: string, layout: LabLayout): string {
+function sshConfigText(labDir: string, layout: LabLayout, ports: Record<string, number> | null): string {
   const common = [
     `Host ${layout.name}-h*`,
     '  User root',
@@ -54,7 +61,9 @@ function sshConfigText(labDir: string, layout: LabLayout): string {
     '  StrictHostKeyChecking yes',
     '  LogLevel ERROR',
   ];
-  const perHost = layout.hosts.flatMap((host) => [`Host ${host.hostname}`, `  HostName ${host.address}`]);
+  const perHost = layout.hosts.flatMap((host) =>
+    ports ? [`Host ${host.hostname}`, '  HostName 127.0.0.1', `  Port ${ports[host.hostname]}`] : [`Host ${host.hostname}`, `  HostName ${host.address}`],
+  );
   return `# Written by fleetwave lab up for lab "${layout.name}"; removed by lab down.\n${[...perHost, ...common].join('\n')}\n`;
 }
 
@@ -63,18 +72,44 @@ function checkDatabase(dbPath: string): void {
   withStore({ path: dbPath, create: true }, (store) => store.write(() => undefined));
 }
 
+/** VM labs are small: each guest is a QEMU process of ~300 MB on a 2-core machine. */
+export const MAX_VM_HOSTS = 8;
+const VM_MEMORY_MB = 512;
+const VM_READY_DEADLINE_MS = 120_000;
+
+/** Per-slot, per-host values a VM lab uses on loopback; the slot's registry claim makes them the lab's own. */
+function vmPlan(layout: LabLayout) {
+  return {
+    ports: Object.fromEntries(layout.hosts.map((host) => [host.hostname, 20_000 + layout.slot * 128 + host.index + 1])),
+    segment: { group: `239.255.${layout.slot}.1`, port: 42_000 + layout.slot },
+    mac: (index: number) => `52:54:00:fe:${layout.slot.toString(16).padStart(2, '0')}:${(index + 1).toString(16).padStart(2, '0')}`,
+  };
+}
+
+async function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
 /**
  * Makes a lab. Everything it makes is recorded before it is made: the slot in the machine's
- * registry (claimed exclusively), the namespaces, links and files in lab.json, which is written
- * first. When any step fails, exactly what was recorded is removed again, and nothing else.
+ * registry (claimed exclusively), the namespaces, links, QEMU pid files, inventory rows and files
+ * in lab.json, which is written first. When any step fails, exactly what was recorded is removed
+ * again, and nothing else. With `vm`, the hosts are QEMU guests booting a real Debian kernel.
  */
-export async function labUp(given: LabRequest & { name: string; hosts: number }): Promise<LabUpResult> {
+export async function labUp(given: LabRequest & { name: string; hosts: number; vm?: { kernelPackage?: string } }): Promise<LabUpResult> {
   const request = absoluteLabDir(given);
   // The path goes into sshd_config, ssh_config and known_hosts, none of which can quote everything.
   if (!/^[A-Za-z0-9._/+@:-]+$/.test(request.labDir)) {
     throw new FleetwaveError('USAGE', `--lab-dir ${JSON.stringify(request.labDir)} holds characters an sshd_config or ssh_config cannot carry safely`, {
       suggestions: ['Use a path of letters, digits and . _ - / + @ : only.'],
     });
+  }
+  if (request.vm && request.hosts > MAX_VM_HOSTS) {
+    throw new FleetwaveError('USAGE', `a VM lab has at most ${MAX_VM_HOSTS} hosts (each is a QEMU guest of ${VM_MEMORY_MB} MB)`, { suggestions: ['Use a namespace lab (without --vm) for many hosts.'] });
   }
   const existing = readLabState(request.labDir);
   if (existing) {
@@ -83,17 +118,25 @@ export async function labUp(given: LabRequest & { name: string; hosts: number })
     });
   }
   const installed = ensureOpenSshServer();
+  // Downloads (once) happen before anything is claimed: a missing package fails cleanly here.
+  const assets = request.vm ? ensureVmAssets(request.vm.kernelPackage) : null;
   checkDatabase(request.dbPath);
   const dirs = claimLabDir(request.labDir);
   const createdAt = request.clock.now().toISOString();
+  const pidFilesOf = (layout: LabLayout) => (assets ? layout.hosts.map((host) => path.join(hostDirectory(request.labDir, host), 'qemu.pid')) : []);
+  const networkOf = (layout: LabLayout) => (assets ? { namespaces: [], links: [] } : labNetworkNames(layout));
   let layout: LabLayout;
   try {
-    const slot = claimFreeSlot((candidate) => claimLabSlot({ name: request.name, slot: candidate, labDir: request.labDir, ...labNetworkNames(planLab(request.name, candidate, request.hosts)), createdAt }));
+    const slot = claimFreeSlot((candidate) => {
+      const planned = planLab(request.name, candidate, request.hosts);
+      return claimLabSlot({ name: request.name, slot: candidate, labDir: request.labDir, ...networkOf(planned), pidFiles: pidFilesOf(planned), createdAt });
+    });
     layout = planLab(request.name, slot, request.hosts);
   } catch (error) {
-    removeLabFiles(request.labDir, { dirs, entries: [], namespaces: [], links: [] });
+    removeLabFiles(request.labDir, { dirs, entries: [], namespaces: [], links: [], pidFiles: [] });
     throw error;
   }
+  const vm = assets ? vmPlan(layout) : null;
   const sshConfig = path.join(request.labDir, 'ssh_config');
   const rolloutSpec = path.join(request.labDir, 'kernel-rollout.yaml');
   const state: LabState = {
@@ -103,7 +146,15 @@ export async function labUp(given: LabRequest & { name: string; hosts: number })
     createdAt,
     sshConfig,
     status: 'creating',
-    created: { dirs, entries: ['lab.json', 'id_ed25519', 'id_ed25519.pub', 'known_hosts', 'ssh_config', 'packages', 'kernel-rollout.yaml', 'hosts'], ...labNetworkNames(layout) },
+    kind: assets ? 'vm' : 'netns',
+    ...(assets && vm ? { vm: { kernelRelease: assets.kernelRelease, kernelPackage: assets.kernelPackage, ports: vm.ports } } : {}),
+    created: {
+      dirs,
+      entries: ['lab.json', 'id_ed25519', 'id_ed25519.pub', 'known_hosts', 'ssh_config', 'packages', 'kernel-rollout.yaml', 'hosts'],
+      ...networkOf(layout),
+      pidFiles: pidFilesOf(layout),
+      hosts: layout.hosts.map((host) => host.hostname),
+    },
   };
   let kernelPackage = '';
   let imported = false;
@@ -111,30 +162,70 @@ export async function labUp(given: LabRequest & { name: string; hosts: number })
     writeLabState(request.labDir, state);
     const clientKey = createClientKey(request.labDir);
     const clientPublicKey = readFileSync(`${clientKey}.pub`, 'utf8');
-    const knownHosts = layout.hosts.map((host) => `${host.hostname},${host.address} ${writeHostFiles(request.labDir, host, clientPublicKey).split(' ').slice(0, 2).join(' ')}`);
+    let knownHosts: string[];
+    if (assets && vm) {
+      for (const [hostname, port] of Object.entries(vm.ports)) {
+        if (!(await portFree(port))) throw new Error(`port ${port} on 127.0.0.1 (for ${hostname}) is in use by something else`);
+      }
+      const base = baseImage(assets);
+      knownHosts = layout.hosts.map((host) => {
+        const dir = hostDirectory(request.labDir, host);
+        mkdirSync(dir, { recursive: true });
+        const guest = guestImage(base, { hostname: host.hostname, labAddress: `${host.address}/${layout.prefixLength}`, clientPublicKey }, dir);
+        startGuest({
+          kernel: vmKernelImage(assets),
+          initrd: guest.initrd,
+          consoleLog: path.join(dir, 'console.log'),
+          pidFile: path.join(dir, 'qemu.pid'),
+          sshPort: vm.ports[host.hostname]!,
+          segment: vm.segment,
+          labMac: vm.mac(host.index),
+          memoryMb: VM_MEMORY_MB,
+        });
+        const port = vm.ports[host.hostname]!;
+        return `[${host.hostname}]:${port},[127.0.0.1]:${port} ${guest.hostPublicKey.split(' ').slice(0, 2).join(' ')}`;
+      });
+    } else {
+      knownHosts = layout.hosts.map((host) => `${host.hostname},${host.address} ${writeHostFiles(request.labDir, host, clientPublicKey).split(' ').slice(0, 2).join(' ')}`);
+    }
     writeFileSync(path.join(request.labDir, 'known_hosts'), `${knownHosts.join('\n')}\n`, { mode: 0o600 });
-    writeFileSync(sshConfig, sshConfigText(request.labDir, layout), { mode: 0o600 });
-    mkdirSync(path.join(request.labDir, 'packages'), { recursive: true });
-    kernelPackage = buildKernelDeb(path.join(request.labDir, 'packages'), LAB_TARGET_KERNEL, { netkit: true });
-    writeFileSync(rolloutSpec, labRolloutSpec(layout.name, kernelPackage, request.clock.now()));
-    createLabNetwork(layout);
-    for (const host of layout.hosts) startHostSshd(request.labDir, host);
-    const silent = await waitForPort22(layout.hosts.map((host) => host.address), SSHD_READY_DEADLINE_MS);
-    if (silent.length > 0) throw new Error(`sshd did not start on ${silent.length} lab hosts (first: ${silent[0]}); see ${request.labDir}/hosts/*/sshd.log`);
+    writeFileSync(sshConfig, sshConfigText(request.labDir, layout, vm?.ports ?? null), { mode: 0o600 });
+    if (assets) {
+      const silent = await waitForReady(layout.hosts.map((host) => path.join(hostDirectory(request.labDir, host), 'console.log')), VM_READY_DEADLINE_MS);
+      if (silent.length > 0) throw new Error(`${silent.length} guests did not boot to sshd (first: ${silent[0]})`);
+    } else {
+      mkdirSync(path.join(request.labDir, 'packages'), { recursive: true });
+      kernelPackage = buildKernelDeb(path.join(request.labDir, 'packages'), LAB_TARGET_KERNEL, { netkit: true });
+      writeFileSync(rolloutSpec, labRolloutSpec(layout.name, kernelPackage, request.clock.now()));
+      createLabNetwork(layout);
+      for (const host of layout.hosts) startHostSshd(request.labDir, host);
+      const silent = await waitForPort22(layout.hosts.map((host) => host.address), SSHD_READY_DEADLINE_MS);
+      if (silent.length > 0) throw new Error(`sshd did not start on ${silent.length} lab hosts (first: ${silent[0]}); see ${request.labDir}/hosts/*/sshd.log`);
+    }
     withStore({ path: request.dbPath, create: true }, (store) =>
       applyInventory(
         store,
-        layout.hosts.map((host) => ({ hostname: host.hostname, address: host.address, port: 22, user: 'root', cluster: `lab-${layout.name}`, zone: host.zone, rack: host.rack, labels: { lab: layout.name } })),
-        { prune: false, now: request.clock.now().toISOString(), actor: currentActor(request.reason), summary: { source: `lab up ${layout.name}`, subnet: layout.subnet } },
+        layout.hosts.map((host) => ({
+          hostname: host.hostname,
+          address: vm ? '127.0.0.1' : host.address,
+          port: vm ? vm.ports[host.hostname]! : 22,
+          user: 'root',
+          cluster: `lab-${layout.name}`,
+          zone: host.zone,
+          rack: host.rack,
+          labels: { lab: layout.name, ...(vm ? { 'lab-kind': 'vm' } : {}) },
+        })),
+        { prune: false, now: request.clock.now().toISOString(), actor: currentActor(request.reason), summary: { source: `lab up ${layout.name}`, subnet: layout.subnet, kind: state.kind } },
       ),
     );
     imported = true;
     writeLabState(request.labDir, { ...state, status: 'up' });
   } catch (error) {
+    await stopGuests(state.created!.pidFiles);
     destroyLabNetwork(state.created!);
     if (imported) {
       withStore({ path: request.dbPath, create: false }, (store) =>
-        removeHosts(store, (host) => host.labels.lab === layout.name && layout.hosts.some((planned) => planned.hostname === host.hostname), {
+        removeHosts(store, (host) => host.labels.lab === layout.name && state.created!.hosts!.includes(host.hostname), {
           now: request.clock.now().toISOString(),
           actor: currentActor(request.reason),
           summary: { source: `lab up ${layout.name} (setup failed)` },
@@ -145,7 +236,7 @@ export async function labUp(given: LabRequest & { name: string; hosts: number })
     releaseLabSlot(layout.slot);
     const cause = error instanceof FleetwaveError ? error : null;
     throw new FleetwaveError('LAB_SETUP_FAILED', `lab "${layout.name}" could not be set up, and what it made is removed again: ${(error as Error).message}`, {
-      suggestions: [...(cause?.suggestions ?? []), 'The lab needs root, iproute2 and network namespaces.'],
+      suggestions: [...(cause?.suggestions ?? []), request.vm ? 'VM labs need qemu-system-x86 and Debian\'s kernel package (bin/vm-assets.sh fetches both).' : 'The lab needs root, iproute2 and network namespaces.'],
       details: { cause: cause?.code ?? null },
     });
   }
@@ -153,10 +244,12 @@ export async function labUp(given: LabRequest & { name: string; hosts: number })
     name: layout.name,
     slot: layout.slot,
     subnet: layout.subnet,
-    hosts: layout.hosts.map(({ hostname, address, zone, rack }) => ({ hostname, address, zone, rack })),
+    kind: state.kind,
+    kernel: assets?.kernelRelease ?? null,
+    hosts: layout.hosts.map(({ hostname, address, zone, rack }) => ({ hostname, address: vm ? '127.0.0.1' : address, port: vm ? vm.ports[hostname]! : 22, labAddress: address, zone, rack })),
     sshConfig,
-    rolloutSpec,
-    kernelPackage,
+    rolloutSpec: assets ? null : rolloutSpec,
+    kernelPackage: assets ? null : kernelPackage,
     installed,
   };
 }

@@ -1,0 +1,141 @@
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { LAB_VM_DIR, REPO_BIN_DIR } from '../../paths.js';
+import { runCommand } from '../system/run-command.js';
+
+/** Where a VM lab host's real kernel and tools come from (bin/vm-assets.sh: Debian's packages, cached). */
+export interface VmAssets {
+  kernelPackage: string;
+  kernelRelease: string;
+  kernelDir: string;
+  ip: string;
+  bpftool: string;
+  cache: string;
+}
+
+/** Fetches (once) and locates the kernel package and the guest tools; installs QEMU when missing. */
+export function ensureVmAssets(kernelPackage?: string): VmAssets {
+  const output = runCommand('sh', [path.join(REPO_BIN_DIR, 'vm-assets.sh'), ...(kernelPackage ? [kernelPackage] : [])]);
+  const values = Object.fromEntries(output.trim().split('\n').map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]));
+  return { kernelPackage: values.kernel_package!, kernelRelease: values.kernel_release!, kernelDir: values.kernel_dir!, ip: values.ip!, bpftool: values.bpftool!, cache: values.cache! };
+}
+
+/** The kernel image QEMU boots directly (no boot loader). */
+export function vmKernelImage(assets: VmAssets): string {
+  return path.join(assets.kernelDir, 'boot', `vmlinuz-${assets.kernelRelease}`);
+}
+
+/** Modules the guest loads before it has a network (virtio_net) or pods (veth); netkit is built in. */
+const GUEST_MODULES = ['failover', 'net_failover', 'virtio_net', 'veth'];
+const GUEST_FILES = ['init', 'inittab', 'sshd_config'];
+
+function guestBinaries(assets: VmAssets): [string, string][] {
+  return [
+    ['/bin/busybox', '/bin/busybox'],
+    ['/bin/bash', '/bin/bash'],
+    ['/usr/sbin/sshd', '/usr/sbin/sshd'],
+    [assets.ip, '/sbin/ip'],
+    [assets.bpftool, '/usr/sbin/bpftool'],
+  ];
+}
+
+/**
+ * The initramfs every guest of this kernel shares, built once and cached by what goes into it:
+ * busybox as init, this machine's own sshd and bash with every library `ldd` lists, ip and
+ * bpftool from backports, the decompressed network modules, and the kernel's config in /boot
+ * (so the probe reads the running kernel's real config).
+ */
+export function baseImage(assets: VmAssets): string {
+  const binaries = guestBinaries(assets);
+  const modules = GUEST_MODULES.map((module) => {
+    const found = runCommand('find', [path.join(assets.kernelDir, 'lib', 'modules'), '-name', `${module}.ko*`]).trim().split('\n')[0];
+    if (!found) throw new Error(`the kernel package ${assets.kernelPackage} has no ${module} module`);
+    return found;
+  });
+  const config = path.join(assets.kernelDir, 'boot', `config-${assets.kernelRelease}`);
+  const inputs = [...binaries.map(([from]) => from), ...modules, config];
+  const fingerprint = createHash('sha256')
+    .update(JSON.stringify(inputs.map((file) => [file, statSync(file).size, statSync(file).mtimeMs])))
+    .update(GUEST_FILES.map((file) => readFileSync(path.join(LAB_VM_DIR, file), 'utf8')).join('\0'))
+    .digest('hex')
+    .slice(0, 16);
+  const image = path.join(assets.cache, `base-${assets.kernelRelease}-${fingerprint}.cpio`);
+  if (existsSync(image)) return image;
+
+  const root = path.join(assets.cache, `staging-${process.pid}`);
+  rmSync(root, { recursive: true, force: true });
+  try {
+    for (const dir of ['bin', 'sbin', 'usr/bin', 'usr/sbin', 'etc/ssh', 'etc/fleetwave', 'lib/modules', 'proc', 'sys', 'dev', 'run', 'tmp', 'root', 'boot', 'var/empty', 'var/tmp']) {
+      mkdirSync(path.join(root, dir), { recursive: true });
+    }
+    for (const [from, to] of binaries) copyFileSync(from, path.join(root, to));
+    const libraries = new Set(binaries.flatMap(([from]) => [...sharedLibraries(from).matchAll(/(\/\S+)/g)].map((match) => match[1]!)));
+    for (const library of libraries) {
+      mkdirSync(path.join(root, path.dirname(library)), { recursive: true });
+      copyFileSync(library, path.join(root, library));
+    }
+    modules.forEach((module, index) => {
+      const target = path.join(root, 'lib', 'modules', `${GUEST_MODULES[index]}.ko`);
+      if (module.endsWith('.xz')) writeFileSync(target, execFileSync('xz', ['-dc', module], { maxBuffer: 256 * 1024 * 1024 }));
+      else copyFileSync(module, target);
+    });
+    copyFileSync(config, path.join(root, 'boot', path.basename(config)));
+    copyFileSync(path.join(LAB_VM_DIR, 'init'), path.join(root, 'init'));
+    chmodSync(path.join(root, 'init'), 0o755);
+    copyFileSync(path.join(LAB_VM_DIR, 'inittab'), path.join(root, 'etc', 'inittab'));
+    copyFileSync(path.join(LAB_VM_DIR, 'sshd_config'), path.join(root, 'etc', 'ssh', 'sshd_config'));
+    writeFileSync(path.join(root, 'etc', 'passwd'), 'root:x:0:0:root:/root:/bin/bash\nsshd:x:100:65534::/run/sshd:/bin/false\n');
+    writeFileSync(path.join(root, 'etc', 'group'), 'root:x:0:\nnogroup:x:65534:\n');
+    writeFileSync(path.join(root, 'etc', 'shadow'), 'root:*:19000:0:99999:7:::\nsshd:*:19000:0:99999:7:::\n', { mode: 0o600 });
+    packCpio(root, `${image}.new`);
+    renameSync(`${image}.new`, image);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+  return image;
+}
+
+/** What `ldd` lists for a binary; a static one (busybox-static) needs none. */
+function sharedLibraries(binary: string): string {
+  try {
+    return execFileSync('ldd', [binary], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  } catch {
+    return '';
+  }
+}
+
+function packCpio(root: string, out: string): void {
+  runCommand('sh', ['-c', 'cd "$1" && find . | cpio -o -H newc --quiet > "$2"', 'pack', root, out]);
+}
+
+export interface GuestIdentity {
+  hostname: string;
+  /** The guest's address on the lab's private segment, with its prefix (198.18.0.2/20). */
+  labAddress: string;
+  clientPublicKey: string;
+}
+
+/**
+ * One guest's initramfs: the shared base with a small archive appended (the kernel unpacks both)
+ * holding its own host key, the lab's authorized key and its name and lab address. Returns the
+ * initrd path and the host's public key for known_hosts.
+ */
+export function guestImage(base: string, guest: GuestIdentity, dir: string): { initrd: string; hostPublicKey: string } {
+  const root = path.join(dir, 'guest-root');
+  rmSync(root, { recursive: true, force: true });
+  mkdirSync(path.join(root, 'etc', 'ssh'), { recursive: true });
+  mkdirSync(path.join(root, 'etc', 'fleetwave'), { recursive: true });
+  const hostKey = path.join(root, 'etc', 'ssh', 'ssh_host_ed25519_key');
+  runCommand('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', guest.hostname, '-f', hostKey]);
+  writeFileSync(path.join(root, 'etc', 'ssh', 'authorized_keys'), guest.clientPublicKey, { mode: 0o600 });
+  writeFileSync(path.join(root, 'etc', 'fleetwave', 'guest.env'), `GUEST_HOSTNAME=${guest.hostname}\nGUEST_LAB_ADDRESS=${guest.labAddress}\n`);
+  const own = path.join(dir, 'guest.cpio');
+  packCpio(root, own);
+  const initrd = path.join(dir, 'initrd.cpio');
+  runCommand('sh', ['-c', 'cat "$1" "$2" > "$3"', 'join', base, own, initrd]);
+  const hostPublicKey = readFileSync(`${hostKey}.pub`, 'utf8').trim();
+  rmSync(root, { recursive: true, force: true });
+  return { initrd, hostPublicKey };
+}
