@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -77,6 +77,62 @@ describe('a VM lab: real kernels in QEMU guests', { concurrency: false }, () => 
     assert.equal(run.code, 0, run.stdout);
     assert.equal(run.json.result.ok, 2);
     assert.match(JSON.stringify(run.json.result), /reached\\nnetkit mode l3/);
+  });
+
+  test('real pods: a netkit pod (L3 pair, peer in the pod) and a veth pod on each guest reach each other, the hosts, and the other guest\'s pods', async () => {
+    // Pod CIDR 10.244.N.0/24 per guest; .10 the netkit pod, .20 the veth pod (a link-local gateway on the host side, as Calico's is).
+    const pods = up.hosts.map((host, index) => ({ host, cidr: `10.244.${index + 1}`, other: up.hosts[1 - index]! }));
+    const setup = (cidr: string, peerCidr: string, peerLab: string) =>
+      [
+        'echo 1 > /proc/sys/net/ipv4/ip_forward',
+        'ip netns add nkpod && ip link add nk0 type netkit mode l3 peer name nk1 && ip link set nk1 netns nkpod',
+        `ip -n nkpod link set lo up && ip -n nkpod addr add ${cidr}.10/32 dev nk1 && ip -n nkpod link set nk1 up && ip -n nkpod route add default dev nk1`,
+        `ip link set nk0 up && ip route add ${cidr}.10/32 dev nk0`,
+        'ip netns add vpod && ip link add ve0 type veth peer name ve1 && ip link set ve1 netns vpod',
+        `ip -n vpod link set lo up && ip -n vpod addr add ${cidr}.20/32 dev ve1 && ip -n vpod link set ve1 up && ip -n vpod route add 169.254.1.1 dev ve1 && ip -n vpod route add default via 169.254.1.1 dev ve1`,
+        `ip link set ve0 up && ip addr add 169.254.1.1/32 dev ve0 && ip route add ${cidr}.20/32 dev ve0`,
+        `ip route add ${peerCidr}.0/24 via ${peerLab}`,
+      ].join(' && ');
+    for (const pod of pods) {
+      const peerCidr = pods.find((other) => other.host === pod.other)!.cidr;
+      const ran = await cli<{ ok: number }>(['fleet', 'exec', `hostname=${pod.host.hostname}`, '--', setup(pod.cidr, peerCidr, pod.other.labAddress)], { FLEETWAVE_SSH_CONFIG: up.sshConfig });
+      assert.equal(ran.json.result.ok, 1, ran.stdout);
+    }
+    // Every source (the host itself, its netkit pod, its veth pod) to every pod and host on both guests.
+    const targets = pods.flatMap((pod) => [`${pod.cidr}.10`, `${pod.cidr}.20`, pod.host.labAddress]);
+    const matrix = `for from in host nkpod vpod; do for to in ${targets.join(' ')}; do
+      if [ $from = host ]; then run=""; else run="ip netns exec $from"; fi
+      if $run ping -c 1 -W 3 $to >/dev/null 2>&1; then echo "$from>$to ok"; else echo "$from>$to FAILED"; fi; done; done`;
+    const run = await cli<{ results: { hostname: string; stdout: string }[] }>(['fleet', 'exec', 'lab=vmlab', '--', matrix], { FLEETWAVE_SSH_CONFIG: up.sshConfig });
+    const cells = run.json.result.results.flatMap((result) => result.stdout.trim().split('\n').map((line) => `${result.hostname}: ${line}`));
+    assert.equal(cells.length, 2 * 3 * targets.length, JSON.stringify(run.json.result));
+    assert.deepEqual(cells.filter((cell) => !cell.endsWith(' ok')), [], 'every cell of the veth/netkit matrix pings, on real kernels');
+  });
+
+  test('a BPF program on the netkit peer (the pod side) drops a denied flow and nothing else; removing its link lets it through again', async () => {
+    const built = execFileSync('sh', [path.join(REPO_ROOT, 'bpf', 'build.sh')], { encoding: 'utf8' }).trim().split('\n').at(-1)!;
+    const [first, second] = up.hosts;
+    execFileSync('scp', ['-q', '-F', up.sshConfig, path.join(built, 'acl.bpf.o'), path.join(built, 'fleetwave-netkit-attach'), `${first!.hostname}:/tmp/`]);
+    const onFirst = async (command: string) => {
+      const run = await cli<{ results: { stdout: string; stderr: string; exitCode: number }[] }>(['fleet', 'exec', `hostname=${first!.hostname}`, '--', command], { FLEETWAVE_SSH_CONFIG: up.sshConfig });
+      return run.json.result.results[0]!;
+    };
+    const reach = (pod: string, to: string) => `if ip netns exec ${pod} ping -c 1 -W 3 ${to} >/dev/null 2>&1; then echo "${pod}>${to} ok"; else echo "${pod}>${to} dropped"; fi`;
+    // The other guest's netkit pod is denied to this guest's netkit pod; its veth pod is not.
+    const denied = '10.244.2.10';
+    const loaded = await onFirst(
+      [
+        'bpftool prog load /tmp/acl.bpf.o /sys/fs/bpf/fw_acl pinmaps /sys/fs/bpf/fw_acl_maps',
+        '/tmp/fleetwave-netkit-attach nk0 peer /sys/fs/bpf/fw_acl /sys/fs/bpf/fw_acl_link',
+        `bpftool map update pinned /sys/fs/bpf/fw_acl_maps/deny_dst key ${denied.split('.').join(' ')} value 1`,
+      ].join(' && '),
+    );
+    assert.equal(loaded.exitCode, 0, loaded.stderr);
+    assert.match(loaded.stdout, /attached \/sys\/fs\/bpf\/fw_acl to the peer side of nk0/);
+    const attached = await onFirst([reach('nkpod', denied), reach('nkpod', '10.244.2.20'), reach('nkpod', second!.labAddress), reach('vpod', denied)].join('; '));
+    assert.deepEqual(attached.stdout.trim().split('\n'), [`nkpod>${denied} dropped`, 'nkpod>10.244.2.20 ok', `nkpod>${second!.labAddress} ok`, `vpod>${denied} ok`]);
+    const detached = await onFirst(`rm /sys/fs/bpf/fw_acl_link && ${reach('nkpod', denied)}`);
+    assert.equal(detached.stdout.trim(), `nkpod>${denied} ok`, 'unpinning the link detaches the program');
   });
 
   test('lab status shows the guests; lab fault is refused on a real kernel', async () => {
