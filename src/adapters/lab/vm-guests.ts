@@ -3,14 +3,15 @@ import { runCommand } from '../system/run-command.js';
 
 /**
  * QEMU guests for the lab: TCG (this machine's KVM cannot run stock kernels), q35, one vCPU
- * (multi-threaded TCG with two oopsed once), the kernel booted directly. Two NICs: QEMU's
+ * (multi-threaded TCG with two oopsed once); either the kernel booted directly from an initramfs,
+ * or a disk image with a real boot loader (GRUB) whose reboots are real. Two NICs: QEMU's
  * user-mode network, restricted so that nothing in the guest reaches anything outside and only a
  * port forward on 127.0.0.1 reaches its sshd; and the lab's private segment, a QEMU multicast
  * socket bound to loopback that only the lab's guests join.
  */
 export interface GuestLaunch {
-  kernel: string;
-  initrd: string;
+  /** A kernel booted directly from an initramfs (powers off on reboot), or a disk with its own boot loader (reboots for real). */
+  boot: { kernel: string; initrd: string } | { disk: string };
   consoleLog: string;
   pidFile: string;
   sshPort: number;
@@ -32,10 +33,9 @@ export function startGuest(launch: GuestLaunch): void {
     '-nodefaults',
     '-display', 'none',
     '-serial', `file:${launch.consoleLog}`,
-    '-no-reboot',
-    '-kernel', launch.kernel,
-    '-initrd', launch.initrd,
-    '-append', 'console=ttyS0 quiet panic=-1',
+    ...('disk' in launch.boot
+      ? ['-drive', `file=${launch.boot.disk},if=virtio,cache=unsafe`]
+      : ['-no-reboot', '-kernel', launch.boot.kernel, '-initrd', launch.boot.initrd, '-append', 'console=ttyS0 quiet panic=-1']),
     '-nic', `user,model=virtio-net-pci,restrict=on,hostfwd=tcp:127.0.0.1:${launch.sshPort}-:22`,
     '-netdev', `socket,id=lab,mcast=${launch.segment.group}:${launch.segment.port},localaddr=127.0.0.1`,
     '-device', `virtio-net-pci,netdev=lab,mac=${launch.labMac}`,

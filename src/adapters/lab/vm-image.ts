@@ -139,3 +139,27 @@ export function guestImage(base: string, guest: GuestIdentity, dir: string): { i
   rmSync(root, { recursive: true, force: true });
   return { initrd, hostPublicKey };
 }
+
+/** A Debian disk image with a real GRUB (bin/vm-grub-image.sh), and the keys baked into it. */
+export interface DiskImage {
+  image: string;
+  /** The image's root key: labs made from it log in with this key. */
+  sshKey: string;
+  hostKey: string;
+  kernelRelease: string;
+  defaultEntry: string;
+}
+
+/** Builds (once, cached; a few minutes the first time) the GRUB disk image. */
+export function ensureDiskImage(): DiskImage {
+  const output = runCommand('sh', [path.join(REPO_BIN_DIR, 'vm-grub-image.sh')]);
+  const values = Object.fromEntries(output.trim().split('\n').map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]));
+  return { image: values.image!, sshKey: values.ssh_key!, hostKey: values.host_key!, kernelRelease: values.kernel_release!, defaultEntry: values.default_entry! };
+}
+
+/** A copy-on-write overlay of the image for one guest: what it writes stays in the lab's directory. */
+export function diskOverlay(image: DiskImage, dir: string): string {
+  const overlay = path.join(dir, 'disk.qcow2');
+  runCommand('qemu-img', ['create', '-q', '-f', 'qcow2', '-b', image.image, '-F', 'raw', overlay]);
+  return overlay;
+}

@@ -1,11 +1,11 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { currentActor } from '../../adapters/actor.js';
 import type { Clock } from '../../adapters/clock.js';
 import { createClientKey, hostDirectory, startHostSshd, waitForPort22, writeHostFiles } from '../../adapters/lab/lab-hosts.js';
-import { startGuest, stopGuests, waitForReady } from '../../adapters/lab/vm-guests.js';
-import { baseImage, ensureVmAssets, guestImage, vmKernelImage } from '../../adapters/lab/vm-image.js';
+import { startGuest, stopGuests, waitForReady, type GuestLaunch } from '../../adapters/lab/vm-guests.js';
+import { baseImage, diskOverlay, ensureDiskImage, ensureVmAssets, guestImage, vmKernelImage, type DiskImage, type VmAssets } from '../../adapters/lab/vm-image.js';
 import { claimFreeSlot, destroyLabNetwork, createLabNetwork, labNetworkNames } from '../../adapters/lab/lab-network.js';
 import { buildKernelDeb, LAB_TARGET_KERNEL, labRolloutSpec } from '../../adapters/lab/lab-packages.js';
 import { claimLabSlot, releaseLabSlot } from '../../adapters/lab/lab-registry.js';
@@ -76,6 +76,25 @@ function checkDatabase(dbPath: string): void {
 export const MAX_VM_HOSTS = 8;
 const VM_MEMORY_MB = 512;
 const VM_READY_DEADLINE_MS = 120_000;
+/** Disk guests run systemd and install kernels (dpkg, update-initramfs): more memory, a slower boot. */
+const DISK_VM_MEMORY_MB = 1024;
+const DISK_VM_READY_DEADLINE_MS = 300_000;
+
+/** What VM guests boot: a kernel package straight from an initramfs, or a disk with GRUB. */
+type VmBoot = { kind: 'initramfs'; assets: VmAssets } | { kind: 'disk'; image: DiskImage };
+
+function bootedRelease(boot: VmBoot): string {
+  return boot.kind === 'disk' ? boot.image.kernelRelease : boot.assets.kernelRelease;
+}
+
+/** Disk guests accept the key baked into their image: the lab logs in with a copy of it. */
+function copyImageKey(image: DiskImage, labDir: string): string {
+  const key = path.join(labDir, 'id_ed25519');
+  copyFileSync(image.sshKey, key);
+  chmodSync(key, 0o600);
+  copyFileSync(`${image.sshKey}.pub`, `${key}.pub`);
+  return key;
+}
 
 /** Per-slot, per-host values a VM lab uses on loopback; the slot's registry claim makes them the lab's own. */
 function vmPlan(layout: LabLayout) {
@@ -100,7 +119,7 @@ async function portFree(port: number): Promise<boolean> {
  * in lab.json, which is written first. When any step fails, exactly what was recorded is removed
  * again, and nothing else. With `vm`, the hosts are QEMU guests booting a real Debian kernel.
  */
-export async function labUp(given: LabRequest & { name: string; hosts: number; vm?: { kernelPackage?: string } }): Promise<LabUpResult> {
+export async function labUp(given: LabRequest & { name: string; hosts: number; vm?: { kernelPackage?: string; disk?: boolean } }): Promise<LabUpResult> {
   const request = absoluteLabDir(given);
   // The path goes into sshd_config, ssh_config and known_hosts, none of which can quote everything.
   if (!/^[A-Za-z0-9._/+@:-]+$/.test(request.labDir)) {
@@ -119,7 +138,7 @@ export async function labUp(given: LabRequest & { name: string; hosts: number; v
   }
   const installed = ensureOpenSshServer();
   // Downloads (once) happen before anything is claimed: a missing package fails cleanly here.
-  const assets = request.vm ? ensureVmAssets(request.vm.kernelPackage) : null;
+  const assets: VmBoot | null = !request.vm ? null : request.vm.disk ? { kind: 'disk', image: ensureDiskImage() } : { kind: 'initramfs', assets: ensureVmAssets(request.vm.kernelPackage) };
   checkDatabase(request.dbPath);
   const dirs = claimLabDir(request.labDir);
   const createdAt = request.clock.now().toISOString();
@@ -147,7 +166,7 @@ export async function labUp(given: LabRequest & { name: string; hosts: number; v
     sshConfig,
     status: 'creating',
     kind: assets ? 'vm' : 'netns',
-    ...(assets && vm ? { vm: { kernelRelease: assets.kernelRelease, kernelPackage: assets.kernelPackage, ports: vm.ports } } : {}),
+    ...(assets && vm ? { vm: { kernelRelease: bootedRelease(assets), kernelPackage: assets.kind === 'disk' ? assets.image.image : assets.assets.kernelPackage, ports: vm.ports } } : {}),
     created: {
       dirs,
       entries: ['lab.json', 'id_ed25519', 'id_ed25519.pub', 'known_hosts', 'ssh_config', 'packages', 'kernel-rollout.yaml', 'hosts'],
@@ -160,30 +179,38 @@ export async function labUp(given: LabRequest & { name: string; hosts: number; v
   let imported = false;
   try {
     writeLabState(request.labDir, state);
-    const clientKey = createClientKey(request.labDir);
+    const clientKey = assets?.kind === 'disk' ? copyImageKey(assets.image, request.labDir) : createClientKey(request.labDir);
     const clientPublicKey = readFileSync(`${clientKey}.pub`, 'utf8');
     let knownHosts: string[];
     if (assets && vm) {
       for (const [hostname, port] of Object.entries(vm.ports)) {
         if (!(await portFree(port))) throw new Error(`port ${port} on 127.0.0.1 (for ${hostname}) is in use by something else`);
       }
-      const base = baseImage(assets);
+      const base = assets.kind === 'initramfs' ? baseImage(assets.assets) : null;
       knownHosts = layout.hosts.map((host) => {
         const dir = hostDirectory(request.labDir, host);
         mkdirSync(dir, { recursive: true });
-        const guest = guestImage(base, { hostname: host.hostname, labAddress: `${host.address}/${layout.prefixLength}`, clientPublicKey }, dir);
+        let boot: GuestLaunch['boot'];
+        let hostPublicKey: string;
+        if (assets.kind === 'disk') {
+          boot = { disk: diskOverlay(assets.image, dir) };
+          hostPublicKey = assets.image.hostKey;
+        } else {
+          const guest = guestImage(base!, { hostname: host.hostname, labAddress: `${host.address}/${layout.prefixLength}`, clientPublicKey }, dir);
+          boot = { kernel: vmKernelImage(assets.assets), initrd: guest.initrd };
+          hostPublicKey = guest.hostPublicKey;
+        }
         startGuest({
-          kernel: vmKernelImage(assets),
-          initrd: guest.initrd,
+          boot,
           consoleLog: path.join(dir, 'console.log'),
           pidFile: path.join(dir, 'qemu.pid'),
           sshPort: vm.ports[host.hostname]!,
           segment: vm.segment,
           labMac: vm.mac(host.index),
-          memoryMb: VM_MEMORY_MB,
+          memoryMb: assets.kind === 'disk' ? DISK_VM_MEMORY_MB : VM_MEMORY_MB,
         });
         const port = vm.ports[host.hostname]!;
-        return `[${host.hostname}]:${port},[127.0.0.1]:${port} ${guest.hostPublicKey.split(' ').slice(0, 2).join(' ')}`;
+        return `[${host.hostname}]:${port},[127.0.0.1]:${port} ${hostPublicKey.split(' ').slice(0, 2).join(' ')}`;
       });
     } else {
       knownHosts = layout.hosts.map((host) => `${host.hostname},${host.address} ${writeHostFiles(request.labDir, host, clientPublicKey).split(' ').slice(0, 2).join(' ')}`);
@@ -191,7 +218,7 @@ export async function labUp(given: LabRequest & { name: string; hosts: number; v
     writeFileSync(path.join(request.labDir, 'known_hosts'), `${knownHosts.join('\n')}\n`, { mode: 0o600 });
     writeFileSync(sshConfig, sshConfigText(request.labDir, layout, vm?.ports ?? null), { mode: 0o600 });
     if (assets) {
-      const silent = await waitForReady(layout.hosts.map((host) => path.join(hostDirectory(request.labDir, host), 'console.log')), VM_READY_DEADLINE_MS);
+      const silent = await waitForReady(layout.hosts.map((host) => path.join(hostDirectory(request.labDir, host), 'console.log')), assets.kind === 'disk' ? DISK_VM_READY_DEADLINE_MS : VM_READY_DEADLINE_MS);
       if (silent.length > 0) throw new Error(`${silent.length} guests did not boot to sshd (first: ${silent[0]})`);
     } else {
       mkdirSync(path.join(request.labDir, 'packages'), { recursive: true });
@@ -245,7 +272,7 @@ export async function labUp(given: LabRequest & { name: string; hosts: number; v
     slot: layout.slot,
     subnet: layout.subnet,
     kind: state.kind,
-    kernel: assets?.kernelRelease ?? null,
+    kernel: assets ? bootedRelease(assets) : null,
     hosts: layout.hosts.map(({ hostname, address, zone, rack }) => ({ hostname, address: vm ? '127.0.0.1' : address, port: vm ? vm.ports[hostname]! : 22, labAddress: address, zone, rack })),
     sshConfig,
     rolloutSpec: assets ? null : rolloutSpec,
