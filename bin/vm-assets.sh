@@ -5,7 +5,7 @@
 #   - cached, never installed here: the kernel package (default: Debian's newest 6.12, which has
 #     netkit built in), iproute2 >= 6.8 and bpftool >= 7.5 from bookworm-backports (a sources
 #     entry for it is added with the same URI and keyring as Debian's own).
-# Usage: bin/vm-assets.sh [KERNEL_PACKAGE.deb]
+# Usage: bin/vm-assets.sh [KERNEL_PACKAGE.deb | KERNEL_RELEASE]  (a release names Debian's linux-image-RELEASE)
 set -eu
 CACHE=${FLEETWAVE_VM_CACHE:-/var/cache/fleetwave/vm}
 mkdir -p "$CACHE"
@@ -52,7 +52,13 @@ fetch() { # NAME [apt-get download options]
   echo "$CACHE/$deb"
 }
 
-if [ $# -ge 1 ]; then
+if [ $# -ge 1 ] && [ ! -f "$1" ]; then
+  case "$1" in
+    *[!A-Za-z0-9.+~-]*) log "$1 is neither a .deb file nor a kernel release"; exit 2 ;;
+  esac
+  kernel_deb=$(fetch "linux-image-$1")
+  dir="$CACHE/x-linux-image-$1"
+elif [ $# -ge 1 ]; then
   kernel_deb=$(realpath "$1")
   name=$(dpkg-deb -f "$kernel_deb" Package)
   sum=$(sha256sum "$kernel_deb" | cut -c1-16)

@@ -143,6 +143,25 @@ describe('a VM lab: real kernels in QEMU guests', { concurrency: false }, () => 
   });
 });
 
+describe('a VM lab on a real kernel without netkit', { concurrency: false }, () => {
+  test('lab up --vm --kernel RELEASE boots Debian\'s 6.1; the probe finds no netkit, because the real kernel cannot make a pair', async () => {
+    // Debian's current 6.1 release, whatever it is when the test runs.
+    const release = /Depends: linux-image-(6\.1\.\S+-amd64)/.exec(execFileSync('apt-cache', ['depends', 'linux-image-amd64'], { encoding: 'utf8' }))![1]!;
+    const labDir = path.join(dir, 'old');
+    const up = await cli<LabUp>(['lab', 'up', '--vm', '--kernel', release, '--hosts', '1', '--name', 'old', '--lab-dir', labDir]);
+    assert.equal(up.code, 0, up.stdout + up.stderr);
+    try {
+      assert.equal(up.json.result.kernel, release);
+      const probe = await cli<{ probed: { runningKernel: string; netkitCapable: boolean; netkitDetail: string; kernelSimulated: boolean }[] }>(['fleet', 'probe', 'lab=old'], { FLEETWAVE_SSH_CONFIG: up.json.result.sshConfig });
+      const [host] = probe.json.result.probed;
+      assert.deepEqual([host!.runningKernel, host!.netkitCapable, host!.kernelSimulated], [release, false, false]);
+      assert.equal(host!.netkitDetail, 'the running kernel is built without CONFIG_NETKIT');
+    } finally {
+      assert.equal((await cli(['lab', 'down', '--lab-dir', labDir])).code, 0);
+    }
+  });
+});
+
 describe('VM labs leave nothing behind', { concurrency: false }, () => {
   test('lab down stops every guest and removes what the lab made', async () => {
     const labDir = path.join(dir, 'short');

@@ -27,8 +27,35 @@ export function vmKernelImage(assets: VmAssets): string {
   return path.join(assets.kernelDir, 'boot', `vmlinuz-${assets.kernelRelease}`);
 }
 
-/** Modules the guest loads before it has a network (virtio_net) or pods (veth); netkit is built in. */
-const GUEST_MODULES = ['failover', 'net_failover', 'virtio_net', 'veth'];
+/**
+ * Modules the guest needs for its network (virtio_pci, virtio_net) and pods (veth); whichever of
+ * them the kernel has built in are simply not found. Their dependencies come along, in load order.
+ */
+const GUEST_MODULES = ['virtio_pci', 'virtio_net', 'veth'];
+
+function moduleBytes(file: string): Buffer {
+  return file.endsWith('.xz') ? execFileSync('xz', ['-dc', file], { maxBuffer: 256 * 1024 * 1024 }) : readFileSync(file);
+}
+
+/** The modules to load, dependencies first, read from each module's own `depends=` (there is no modules.dep before depmod runs). */
+function moduleLoadOrder(kernelDir: string): { name: string; file: string; bytes: Buffer }[] {
+  const byName = new Map<string, string>();
+  for (const file of runCommand('find', [path.join(kernelDir, 'lib', 'modules'), '-name', '*.ko*']).trim().split('\n').filter(Boolean)) {
+    byName.set(path.basename(file).replace(/\.ko(\.xz|\.zst)?$/, '').replace(/-/g, '_'), file);
+  }
+  const ordered: { name: string; file: string; bytes: Buffer }[] = [];
+  const visit = (name: string) => {
+    if (ordered.some((module) => module.name === name)) return;
+    const file = byName.get(name);
+    if (!file) return; // built in
+    const bytes = moduleBytes(file);
+    const depends = /depends=([^\0]*)\0/.exec(bytes.toString('latin1'))?.[1] ?? '';
+    for (const dependency of depends.split(',').filter(Boolean)) visit(dependency.replace(/-/g, '_'));
+    ordered.push({ name, file, bytes });
+  };
+  for (const name of GUEST_MODULES) visit(name);
+  return ordered;
+}
 const GUEST_FILES = ['init', 'inittab', 'sshd_config'];
 
 function guestBinaries(assets: VmAssets): [string, string][] {
@@ -49,13 +76,9 @@ function guestBinaries(assets: VmAssets): [string, string][] {
  */
 export function baseImage(assets: VmAssets): string {
   const binaries = guestBinaries(assets);
-  const modules = GUEST_MODULES.map((module) => {
-    const found = runCommand('find', [path.join(assets.kernelDir, 'lib', 'modules'), '-name', `${module}.ko*`]).trim().split('\n')[0];
-    if (!found) throw new Error(`the kernel package ${assets.kernelPackage} has no ${module} module`);
-    return found;
-  });
+  const modules = moduleLoadOrder(assets.kernelDir);
   const config = path.join(assets.kernelDir, 'boot', `config-${assets.kernelRelease}`);
-  const inputs = [...binaries.map(([from]) => from), ...modules, config];
+  const inputs = [...binaries.map(([from]) => from), ...modules.map((module) => module.file), config];
   const fingerprint = createHash('sha256')
     .update(JSON.stringify(inputs.map((file) => [file, statSync(file).size, statSync(file).mtimeMs])))
     .update(GUEST_FILES.map((file) => readFileSync(path.join(LAB_VM_DIR, file), 'utf8')).join('\0'))
@@ -76,11 +99,8 @@ export function baseImage(assets: VmAssets): string {
       mkdirSync(path.join(root, path.dirname(library)), { recursive: true });
       copyFileSync(library, path.join(root, library));
     }
-    modules.forEach((module, index) => {
-      const target = path.join(root, 'lib', 'modules', `${GUEST_MODULES[index]}.ko`);
-      if (module.endsWith('.xz')) writeFileSync(target, execFileSync('xz', ['-dc', module], { maxBuffer: 256 * 1024 * 1024 }));
-      else copyFileSync(module, target);
-    });
+    for (const module of modules) writeFileSync(path.join(root, 'lib', 'modules', `${module.name}.ko`), module.bytes);
+    writeFileSync(path.join(root, 'etc', 'fleetwave', 'modules'), `${modules.map((module) => module.name).join('\n')}\n`);
     copyFileSync(config, path.join(root, 'boot', path.basename(config)));
     copyFileSync(path.join(LAB_VM_DIR, 'init'), path.join(root, 'init'));
     chmodSync(path.join(root, 'init'), 0o755);

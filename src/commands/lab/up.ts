@@ -24,7 +24,7 @@ export default class LabUp extends FleetwaveCommand {
     hosts: Flags.integer({ summary: 'How many hosts.', default: 10, min: 1, max: MAX_LAB_HOSTS }),
     name: Flags.string({ summary: 'Lab name; hosts are NAME-h001, NAME-h002, ...', default: 'lab', parse: async (input) => LabNameSchema.parse(input) }),
     vm: Flags.boolean({ summary: 'Hosts are QEMU guests booting a real kernel instead of namespaces with a simulated one.', default: false }),
-    kernel: Flags.string({ summary: 'With --vm: the linux-image .deb the guests boot (default: Debian\'s newest 6.12).', dependsOn: ['vm'], exclusive: ['disk'] }),
+    kernel: Flags.string({ summary: 'With --vm: the linux-image .deb the guests boot, or a release whose Debian package to fetch (default: Debian\'s newest 6.12).', dependsOn: ['vm'], exclusive: ['disk'] }),
     disk: Flags.boolean({ summary: 'With --vm: guests boot a Debian bookworm disk through real GRUB (6.1; kernels installed with dpkg, reboots real). Built once and cached; ~30 s to boot.', default: false, dependsOn: ['vm'] }),
     'lab-dir': labDirFlag,
     reason: reasonFlag,
