@@ -16,27 +16,13 @@ command -v qemu-system-x86_64 >/dev/null 2>&1 || missing="$missing qemu-system-x
 [ -x /bin/busybox ] && /bin/busybox --list 2>/dev/null | grep -qx insmod || missing="$missing busybox-static"
 command -v cpio >/dev/null 2>&1 || missing="$missing cpio"
 command -v xz >/dev/null 2>&1 || missing="$missing xz-utils"
-updated=""
 if [ -n "$missing" ]; then
   log "installing$missing"
   apt-get update -q >/dev/null
-  updated=1
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing >/dev/null
 fi
 
-if ! grep -rqs 'bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/; then
-  log "adding a sources entry for bookworm-backports"
-  cat > /etc/apt/sources.list.d/fleetwave-bookworm-backports.sources <<'SOURCES'
-# Added by fleetwave (bin/vm-assets.sh): iproute2 >= 6.8 and bpftool >= 7.5 for VM lab guests.
-Types: deb
-URIs: http://deb.debian.org/debian
-Suites: bookworm-backports
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-SOURCES
-  updated=""
-fi
-[ -n "$updated" ] || apt-cache policy bpftool 2>/dev/null | grep -q bpo12 || { apt-get update -q >/dev/null; updated=1; }
+sh "$(dirname "$0")/debian-backports.sh"
 
 cd "$CACHE"
 # One package, downloaded once into the cache and unpacked beside it.

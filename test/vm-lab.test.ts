@@ -4,6 +4,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { guestPid } from '../src/adapters/lab/vm-guests.js';
+import { planAclCommit } from '../src/cni/acl/encode.js';
+import { AclRuleSetSchema, compileAcl } from '../src/cni/acl/rules.js';
 import { runCliJsonAsync } from './support/cli.js';
 import { CLI, REPO_ROOT } from './support/paths.js';
 import { tempDir } from './support/temp.js';
@@ -120,15 +122,18 @@ describe('a VM lab: real kernels in QEMU guests', { concurrency: false }, () => 
     const reach = (pod: string, to: string) => `if ip netns exec ${pod} ping -c 1 -W 3 ${to} >/dev/null 2>&1; then echo "${pod}>${to} ok"; else echo "${pod}>${to} dropped"; fi`;
     // The other guest's netkit pod is denied to this guest's netkit pod; its veth pod is not.
     const denied = '10.244.2.10';
+    // The rule set through fleetwave's own compiler and planner (what `cni acl apply` commits).
+    const acl = compileAcl(AclRuleSetSchema.parse({ rules: [{ name: 'deny-peer-netkit-pod', action: 'deny', to: denied }] }));
+    const plan = planAclCommit({ generation: 0, defaultDeny: false, entries: [] }, acl, 'test', '/sys/fs/bpf/fw');
     const loaded = await onFirst(
       [
-        'bpftool prog load /tmp/acl.bpf.o /sys/fs/bpf/fw_acl pinmaps /sys/fs/bpf/fw_acl_maps',
-        '/tmp/fleetwave-netkit-attach nk0 peer /sys/fs/bpf/fw_acl /sys/fs/bpf/fw_acl_link',
-        `bpftool map update pinned /sys/fs/bpf/fw_acl_maps/deny_dst key ${denied.split('.').join(' ')} value 1`,
+        'mkdir -p /sys/fs/bpf/fw/acl/maps && bpftool prog load /tmp/acl.bpf.o /sys/fs/bpf/fw/acl/prog type tc pinmaps /sys/fs/bpf/fw/acl/maps',
+        '/tmp/fleetwave-netkit-attach nk0 peer /sys/fs/bpf/fw/acl/prog /sys/fs/bpf/fw_acl_link',
+        `bpftool batch file - <<'BATCH'\n${plan.batch.join('\n')}\nBATCH`,
       ].join(' && '),
     );
     assert.equal(loaded.exitCode, 0, loaded.stderr);
-    assert.match(loaded.stdout, /attached \/sys\/fs\/bpf\/fw_acl to the peer side of nk0/);
+    assert.match(loaded.stdout, /attached \/sys\/fs\/bpf\/fw\/acl\/prog to the peer side of nk0/);
     const attached = await onFirst([reach('nkpod', denied), reach('nkpod', '10.244.2.20'), reach('nkpod', second!.labAddress), reach('vpod', denied)].join('; '));
     assert.deepEqual(attached.stdout.trim().split('\n'), [`nkpod>${denied} dropped`, 'nkpod>10.244.2.20 ok', `nkpod>${second!.labAddress} ok`, `vpod>${denied} ok`]);
     const detached = await onFirst(`rm /sys/fs/bpf/fw_acl_link && ${reach('nkpod', denied)}`);

@@ -1,0 +1,129 @@
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { type AclCommitPlan, type AppliedRuleSet, DumpedEntrySchema, counterLookups, decodeConfig, decodeRuleEntry, planAclCommit, sumPerCpuCounter, type NodeAclState } from './encode.js';
+import type { CompiledAcl } from './rules.js';
+
+/** How fleetwave reaches one node's shell: SSH in production, a local namespace in tests. */
+export interface NodeShell {
+  run(command: string, stdin?: string): Promise<{ exitCode: number | null; stdout: string; stderr: string }>;
+}
+
+/** Where the node keeps fleetwave's datapath: helpers, bpffs root, state directory. */
+export interface NodeLayout {
+  /** The fleetwave-acl helper on the node. */
+  aclHelper: string;
+  bpffs: string;
+}
+
+export const DEFAULT_NODE_LAYOUT: NodeLayout = { aclHelper: '/opt/fleetwave/bin/fleetwave-acl', bpffs: '/sys/fs/bpf/fleetwave' };
+
+/** The exit status fleetwave-acl commit gives when the node's set changed since it was read. */
+const CHANGED_UNDERNEATH = 75;
+
+const ShowSchema = z.union([
+  z.object({ loaded: z.literal(false) }),
+  z.object({ loaded: z.literal(true), config: z.array(z.string()), rules: z.array(DumpedEntrySchema), applied: z.unknown() }),
+]);
+
+export class NodeAclError extends Error {}
+
+function quote(value: string): string {
+  return `'${value.replace(/'/g, "'\\''")}'`;
+}
+
+function helper(layout: NodeLayout, args: string): string {
+  return `FLEETWAVE_BPFFS=${quote(layout.bpffs)} ${quote(layout.aclHelper)} ${args}`;
+}
+
+async function runChecked(node: NodeShell, command: string, stdin?: string): Promise<string> {
+  const result = await node.run(command, stdin);
+  if (result.exitCode !== 0) throw new NodeAclError(`${command.split(' ').slice(-2).join(' ')} failed (exit ${result.exitCode}): ${result.stderr.trim() || result.stdout.trim()}`);
+  return result.stdout;
+}
+
+export interface NodeAclReading {
+  state: NodeAclState;
+  applied: AppliedRuleSet | null;
+}
+
+/** What the node has in force: the maps' bytes decoded, and the record of the set that put it there. */
+export async function readNodeAcl(node: NodeShell, layout: NodeLayout): Promise<NodeAclReading> {
+  const shown = ShowSchema.parse(JSON.parse(await runChecked(node, helper(layout, 'show'))));
+  if (!shown.loaded) throw new NodeAclError(`the ACL program is not loaded on this node (no ${layout.bpffs}/acl/prog); the CNI playbook loads it`);
+  const config = decodeConfig(shown.config);
+  return {
+    state: { ...config, entries: shown.rules.map(decodeRuleEntry) },
+    applied: (shown.applied as AppliedRuleSet | null) ?? null,
+  };
+}
+
+export function ruleSetSha256(acl: CompiledAcl): string {
+  return createHash('sha256').update(JSON.stringify(acl)).digest('hex');
+}
+
+export interface AclApplyOutcome {
+  generation: number;
+  rules: number;
+  sha256: string;
+  /** True when the node already had exactly this set in force: nothing was written. */
+  unchanged: boolean;
+}
+
+/**
+ * Puts a compiled rule set in force on one node, all or nothing: read, plan, commit if the node is
+ * still where the plan started (else read and plan again, a few times).
+ */
+export async function applyNodeAcl(node: NodeShell, layout: NodeLayout, acl: CompiledAcl, options: { attempts?: number } = {}): Promise<AclApplyOutcome> {
+  const sha256 = ruleSetSha256(acl);
+  for (let attempt = 1; ; attempt += 1) {
+    const reading = await readNodeAcl(node, layout);
+    if (reading.applied?.sha256 === sha256 && reading.applied.generation === reading.state.generation) {
+      return { generation: reading.state.generation, rules: acl.entries.length, sha256, unchanged: true };
+    }
+    const plan = planAclCommit(reading.state, acl, sha256, layout.bpffs);
+    const result = await node.run(commitCommand(layout, plan.expectedGeneration), commitInput(plan));
+    if (result.exitCode === 0) return { generation: plan.newGeneration, rules: acl.entries.length, sha256, unchanged: false };
+    if (result.exitCode !== CHANGED_UNDERNEATH || attempt >= (options.attempts ?? 3)) {
+      throw new NodeAclError(`the rule set was not committed (exit ${result.exitCode}): ${result.stderr.trim()}`);
+    }
+  }
+}
+
+export function commitCommand(layout: NodeLayout, expectedGeneration: number): string {
+  return helper(layout, `commit ${generationBytes(expectedGeneration)}`);
+}
+
+/** fleetwave-acl commit's stdin: the applied-set record on one line, then the batch. */
+export function commitInput(plan: Pick<AclCommitPlan, 'applied' | 'batch'>): string {
+  return `${JSON.stringify(plan.applied)}\n${plan.batch.join('\n')}\n`;
+}
+
+/** The generation as fleetwave-acl compares it: acl_config's first four bytes as bpftool prints them. */
+export function generationBytes(generation: number): string {
+  return [0, 8, 16, 24].map((shift) => `0x${((generation >>> shift) & 0xff).toString(16).padStart(2, '0')}`).join(',');
+}
+
+export interface RuleCounters {
+  ruleId: number;
+  name: string;
+  action: 'allow' | 'deny';
+  match: string;
+  packets: number;
+  bytes: number;
+}
+
+const BatchLookupSchema = z.array(z.object({ output: z.object({ values: z.array(z.object({ value: z.array(z.string()) })) }) }));
+
+/** Per-rule counters of the set in force, summed over CPUs; rule 0 is "no rule matched". */
+export async function readNodeAclCounters(node: NodeShell, layout: NodeLayout): Promise<{ generation: number; sha256: string | null; counters: RuleCounters[] }> {
+  const { state, applied } = await readNodeAcl(node, layout);
+  const rules = applied && applied.generation === state.generation ? applied.rules : [];
+  const output = await runChecked(node, helper(layout, 'read'), `${counterLookups(state.generation, rules.length, layout.bpffs).join('\n')}\n`);
+  const lookups = BatchLookupSchema.parse(JSON.parse(output));
+  const unmatched = { ruleId: 0, name: 'no rule matched', action: state.defaultDeny ? 'deny' : 'allow', match: 'default' } as const;
+  return {
+    generation: state.generation,
+    sha256: applied && applied.generation === state.generation ? applied.sha256 : null,
+    counters: [unmatched, ...rules].map((rule, index) => ({ ...rule, ...sumPerCpuCounter(lookups[index]!.output.values) })),
+  };
+}
