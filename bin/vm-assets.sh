@@ -1,7 +1,8 @@
 #!/bin/sh
 # Fetches and caches what VM lab hosts need, from Debian's packages only, and prints where it is
 # as key=value lines. Idempotent: a second run finds everything cached and downloads nothing.
-#   - on this machine: qemu-system-x86 (TCG), busybox-static, cpio (installed when missing);
+#   - on this machine: qemu-system-x86 (TCG), busybox-static, cpio, and jq and host-local for the
+#     guests' node datapath (installed when missing);
 #   - cached, never installed here: the kernel package (default: Debian's newest 6.12, which has
 #     netkit built in), iproute2 >= 6.8 and bpftool >= 7.5 from bookworm-backports (a sources
 #     entry for it is added with the same URI and keyring as Debian's own).
@@ -16,6 +17,9 @@ command -v qemu-system-x86_64 >/dev/null 2>&1 || missing="$missing qemu-system-x
 [ -x /bin/busybox ] && /bin/busybox --list 2>/dev/null | grep -qx insmod || missing="$missing busybox-static"
 command -v cpio >/dev/null 2>&1 || missing="$missing cpio"
 command -v xz >/dev/null 2>&1 || missing="$missing xz-utils"
+# Copied into guests for the node datapath (fleetwave-cni and fleetwave-acl need them).
+command -v jq >/dev/null 2>&1 || missing="$missing jq"
+[ -x /usr/lib/cni/host-local ] || missing="$missing containernetworking-plugins"
 if [ -n "$missing" ]; then
   log "installing$missing"
   apt-get update -q >/dev/null

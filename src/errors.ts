@@ -42,6 +42,7 @@ export const ERROR_CODES = [
   'UAPI_MISMATCH',
   'KERNEL_BUILD_FAILED',
   'KERNEL_BUILD_NOT_FOUND',
+  'ACL_INVALID',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

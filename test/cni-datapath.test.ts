@@ -112,8 +112,10 @@ describe('fleetwave-cni on this machine: the CNI spec, veth pods, netkit fallbac
     // The mode file is what an operator, or the CNI playbook, flips; the plugin reads it on every ADD.
     node.sh(`echo netkit > ${node.stateDir}/cni-mode`);
     const netns = node.addPodNamespace('c');
-    const result = node.cni('ADD', 'c', netns, config());
+    // CNI 1.1.0, which Debian's host-local (1.1.1) does not speak: the plugin talks 1.0.0 to it.
+    const result = node.cni('ADD', 'c', netns, config({ cniVersion: '1.1.0' }));
     assert.equal(result.code, 0, JSON.stringify(result.json));
+    assert.equal(result.json.cniVersion, '1.1.0');
     pods.c = { netns, ip: ipOf(result), result: result.json };
     assert.match(result.json.interfaces[0].name, /^fwve/, 'a veth pair');
     const log = readFileSync(node.fallbackLog, 'utf8').trim().split('\n').map((line) => JSON.parse(line));

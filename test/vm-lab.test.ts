@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { guestPid } from '../src/adapters/lab/vm-guests.js';
@@ -138,6 +138,59 @@ describe('a VM lab: real kernels in QEMU guests', { concurrency: false }, () => 
     assert.deepEqual(attached.stdout.trim().split('\n'), [`nkpod>${denied} dropped`, 'nkpod>10.244.2.20 ok', `nkpod>${second!.labAddress} ok`, `vpod>${denied} ok`]);
     const detached = await onFirst(`rm /sys/fs/bpf/fw_acl_link && ${reach('nkpod', denied)}`);
     assert.equal(detached.stdout.trim(), `nkpod>${denied} ok`, 'unpinning the link detaches the program');
+  });
+
+  test('fleetwave-cni on real netkit: netkit pods through the plugin, the ACL on the peer via cni acl apply, fallback to veth when the program cannot attach', async () => {
+    const built = execFileSync('sh', [path.join(REPO_ROOT, 'bpf', 'build.sh')], { encoding: 'utf8' }).trim().split('\n').at(-1)!;
+    const [first, second] = up.hosts;
+    const conf = path.join(dir, '10-fleetwave.conf');
+    writeFileSync(conf, JSON.stringify({ cniVersion: '1.1.0', name: 'fleetwave', type: 'fleetwave-cni', ipam: { type: 'host-local', ranges: [[{ subnet: '10.244.11.0/24' }]] } }));
+    const rules = path.join(dir, 'acl.yaml');
+    writeFileSync(rules, 'defaultAction: allow\nrules:\n  - name: no-peer-netkit-pod\n    action: deny\n    to: 10.244.2.10\n');
+    const scp = (files: string[], to: string) => execFileSync('scp', ['-q', '-F', up.sshConfig, ...files, `${first!.hostname}:${to}`]);
+    scp([path.join(REPO_ROOT, 'bpf', 'cni', 'fleetwave-cni')], '/opt/cni/bin/');
+    scp([path.join(REPO_ROOT, 'bpf', 'cni', 'fleetwave-acl'), path.join(built, 'fleetwave-netkit-attach')], '/opt/fleetwave/bin/');
+    scp([path.join(built, 'acl.bpf.o')], '/opt/fleetwave/');
+    scp([conf], '/etc/cni/net.d/');
+    const exec = async (hostname: string, command: string) => {
+      const run = await cli<{ results: { stdout: string; stderr: string; exitCode: number }[] }>(['fleet', 'exec', `hostname=${hostname}`, '--', command], { FLEETWAVE_SSH_CONFIG: up.sshConfig });
+      return run.json.result.results[0]!;
+    };
+    const add = (pod: string, env = '') => `ip netns add ${pod} && ${env} CNI_COMMAND=ADD CNI_CONTAINERID=${pod} CNI_NETNS=/run/netns/${pod} CNI_IFNAME=eth0 CNI_PATH=/opt/cni/bin /opt/cni/bin/fleetwave-cni < /etc/cni/net.d/10-fleetwave.conf`;
+    const reach = (pod: string, to: string) => `if ip netns exec ${pod} ping -c 1 -W 3 ${to} >/dev/null 2>&1; then echo "${pod}>${to} ok"; else echo "${pod}>${to} dropped"; fi`;
+    assert.equal((await exec(second!.hostname, `ip route add 10.244.11.0/24 via ${first!.labAddress.split('/')[0]}`)).exitCode, 0);
+
+    const loaded = await exec(first!.hostname, 'echo netkit > /etc/fleetwave/cni-mode && /opt/fleetwave/bin/fleetwave-acl load /opt/fleetwave/acl.bpf.o');
+    assert.equal(loaded.exitCode, 0, loaded.stderr);
+    const added = await exec(first!.hostname, `${add('cnipod1')} && echo && ip -d link show "$(jq -r .hostInterface /etc/fleetwave/pods/*)" | grep -o 'netkit mode l3'`);
+    assert.equal(added.exitCode, 0, added.stdout + added.stderr);
+    const result = JSON.parse(added.stdout.split('\n')[0]!);
+    assert.match(result.interfaces[0].name, /^fwnk/, 'a netkit pair, on a kernel that has netkit');
+    assert.match(result.ips[0].address, /^10\.244\.11\.\d+\/32$/);
+    assert.equal(result.ips[0].gateway, undefined, 'an L3 netkit pod needs no gateway address');
+    assert.equal(result.interfaces[1].mac, undefined, 'nor has it a hardware address');
+    assert.match(added.stdout, /netkit mode l3/);
+
+    const applied = await cli<{ hosts: { status: string; generation: number }[] }>(['cni', 'acl', 'apply', rules, `hostname=${first!.hostname}`], { FLEETWAVE_SSH_CONFIG: up.sshConfig });
+    assert.equal(applied.code, 0, applied.stdout + applied.stderr);
+    assert.deepEqual(applied.json.result.hosts.map((host) => [host.status, host.generation]), [['applied', 1]]);
+    const judged = await exec(first!.hostname, [reach('cnipod1', '10.244.2.10'), reach('cnipod1', '10.244.2.20'), reach('cnipod1', second!.labAddress.split('/')[0]!)].join('; '));
+    assert.deepEqual(judged.stdout.trim().split('\n'), ['cnipod1>10.244.2.10 dropped', 'cnipod1>10.244.2.20 ok', `cnipod1>${second!.labAddress.split('/')[0]} ok`], 'the program on the netkit peer drops exactly the denied flow');
+
+    // The attach helper is missing: netkit works but its program cannot attach, so the pod gets veth (with tcx) and the reason is logged.
+    const fellBack = await exec(first!.hostname, `${add('cnipod2', 'FLEETWAVE_HELPERS=/nonexistent')} && echo && tail -n 1 /var/log/fleetwave/cni-fallback.log && ${reach('cnipod2', '10.244.2.10')}; ${reach('cnipod2', '10.244.2.20')}; ${reach('cnipod2', 'POD1')}`.replace('POD1', result.ips[0].address.split('/')[0]));
+    const [pod2Result, , logLine, ...cells] = fellBack.stdout.trim().split('\n');
+    assert.match(JSON.parse(pod2Result!).interfaces[0].name, /^fwve/, 'fell back to veth');
+    assert.match(JSON.parse(logLine!).reason, /^netkit program: .*fleetwave-netkit-attach/);
+    assert.deepEqual(cells.map((cell) => cell.replace(/>.* /, ' ')), ['cnipod2 dropped', 'cnipod2 ok', 'cnipod2 ok'], 'the veth fallback pod is held to the same ACL (tcx) and reaches the netkit pod');
+
+    const stats = await cli<{ hosts: { counters: { name: string; packets: number }[] }[] }>(['cni', 'acl', 'stats', `hostname=${first!.hostname}`], { FLEETWAVE_SSH_CONFIG: up.sshConfig });
+    assert.equal(stats.code, 0, stats.stdout);
+    const denied = stats.json.result.hosts[0]!.counters.find((counter) => counter.name === 'no-peer-netkit-pod')!;
+    assert.ok(denied.packets >= 2, `both pods' drops are counted: ${JSON.stringify(stats.json.result)}`);
+
+    const deleted = await exec(first!.hostname, `for pod in cnipod1 cnipod2; do CNI_COMMAND=DEL CNI_CONTAINERID=$pod CNI_NETNS=/run/netns/$pod CNI_IFNAME=eth0 CNI_PATH=/opt/cni/bin /opt/cni/bin/fleetwave-cni < /etc/cni/net.d/10-fleetwave.conf || exit 1; ip netns del $pod; done; ip -o link show | grep -c 'fw[nv][ke]' || true; ls /etc/fleetwave/pods | wc -l`);
+    assert.deepEqual(deleted.stdout.trim().split('\n'), ['0', '0'], 'DEL removed both pods\' devices and records');
   });
 
   test('lab status shows the guests; lab fault is refused on a real kernel', async () => {

@@ -60,6 +60,7 @@ const EXIT_CODE_BY_ERROR: Record<ErrorCode, ExitCode> = {
   UAPI_MISMATCH: EXIT_CODES.buildFailed,
   KERNEL_BUILD_FAILED: EXIT_CODES.buildFailed,
   KERNEL_BUILD_NOT_FOUND: EXIT_CODES.notFound,
+  ACL_INVALID: EXIT_CODES.invalidInput,
 };
 
 export function exitCodeFor(code: ErrorCode): ExitCode {

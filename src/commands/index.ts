@@ -1,6 +1,8 @@
 import AuditAnchor from './audit/anchor.js';
 import AuditLog from './audit/log.js';
 import AuditVerify from './audit/verify.js';
+import CniAclApply from './cni/acl/apply.js';
+import CniAclStats from './cni/acl/stats.js';
 import FleetClearHostKey from './fleet/clear-host-key.js';
 import FleetExec from './fleet/exec.js';
 import FleetImport from './fleet/import.js';
@@ -35,6 +37,8 @@ export const COMMANDS = {
   'audit:anchor': AuditAnchor,
   'audit:log': AuditLog,
   'audit:verify': AuditVerify,
+  'cni:acl:apply': CniAclApply,
+  'cni:acl:stats': CniAclStats,
   'fleet:clear-host-key': FleetClearHostKey,
   'fleet:exec': FleetExec,
   'fleet:import': FleetImport,

@@ -62,9 +62,17 @@ function guestBinaries(assets: VmAssets): [string, string][] {
   return [
     ['/bin/busybox', '/bin/busybox'],
     ['/bin/bash', '/bin/bash'],
+    // /bin/sh is dash, as on a Debian node: busybox's sh runs its own applets before PATH (its
+    // `ip` has no netkit and no `netns NAME`), which would test busybox instead of the node.
+    ['/bin/dash', '/bin/sh'],
     ['/usr/sbin/sshd', '/usr/sbin/sshd'],
     [assets.ip, '/sbin/ip'],
     [assets.bpftool, '/usr/sbin/bpftool'],
+    // What the node datapath needs beside busybox (fleetwave-cni, fleetwave-acl): a node has these from Debian's packages.
+    ['/usr/bin/jq', '/usr/bin/jq'],
+    ['/usr/bin/nsenter', '/usr/bin/nsenter'],
+    ['/usr/bin/flock', '/usr/bin/flock'],
+    ['/usr/lib/cni/host-local', '/opt/cni/bin/host-local'],
   ];
 }
 
@@ -90,7 +98,7 @@ export function baseImage(assets: VmAssets): string {
   const root = path.join(assets.cache, `staging-${process.pid}`);
   rmSync(root, { recursive: true, force: true });
   try {
-    for (const dir of ['bin', 'sbin', 'usr/bin', 'usr/sbin', 'etc/ssh', 'etc/fleetwave', 'lib/modules', 'proc', 'sys', 'dev', 'run', 'tmp', 'root', 'boot', 'var/empty', 'var/tmp']) {
+    for (const dir of ['bin', 'sbin', 'usr/bin', 'usr/sbin', 'etc/ssh', 'etc/fleetwave', 'lib/modules', 'proc', 'sys', 'dev', 'run', 'tmp', 'root', 'boot', 'var/empty', 'var/tmp', 'opt/cni/bin', 'opt/fleetwave/bin', 'etc/cni/net.d']) {
       mkdirSync(path.join(root, dir), { recursive: true });
     }
     for (const [from, to] of binaries) copyFileSync(from, path.join(root, to));

@@ -58,13 +58,16 @@ export class SshExecutor {
     this.queue = new PQueue({ concurrency: options.concurrency });
   }
 
-  /** `timeoutMs` overrides the executor's command timeout for this command (a playbook step's own). */
-  run(settings: ConnectionSettings, command: string, options: { timeoutMs?: number } = {}): Promise<CommandResult> {
+  /**
+   * `timeoutMs` overrides the executor's command timeout for this command (a playbook step's own);
+   * `stdin`, when given, is written to the command and closed (otherwise stdin stays open, as before).
+   */
+  run(settings: ConnectionSettings, command: string, options: { timeoutMs?: number; stdin?: string } = {}): Promise<CommandResult> {
     return this.exclusive(settings.hostname, async () => {
       const started = Date.now();
       try {
         const client = await this.connection(settings);
-        return { hostname: settings.hostname, ...(await this.execOn(client, command, options.timeoutMs ?? this.options.commandTimeoutMs)), durationMs: Date.now() - started };
+        return { hostname: settings.hostname, ...(await this.execOn(client, command, options.timeoutMs ?? this.options.commandTimeoutMs, options.stdin)), durationMs: Date.now() - started };
       } catch (error) {
         const failure = toFailure(error);
         if (failure.kind === 'dropped' || failure.kind === 'timeout') this.forget(settings.hostname);
@@ -272,7 +275,7 @@ export class SshExecutor {
     return this.fileCache.get(file)!;
   }
 
-  private execOn(client: Client, command: string, timeoutMs = this.options.commandTimeoutMs): Promise<Omit<CommandResult, 'hostname' | 'durationMs'>> {
+  private execOn(client: Client, command: string, timeoutMs = this.options.commandTimeoutMs, stdin?: string): Promise<Omit<CommandResult, 'hostname' | 'durationMs'>> {
     return new Promise((resolve, reject) => {
       const stdout = new TailBuffer(this.options.outputCapBytes);
       const stderr = new TailBuffer(this.options.outputCapBytes);
@@ -306,6 +309,7 @@ export class SshExecutor {
       client.exec(command, (error, stream) => {
         if (error) return finish(new RemoteFailure('dropped', `could not open a channel: ${error.message}`));
         channel = stream;
+        if (stdin !== undefined) stream.end(stdin);
         stream.on('error', (streamError: Error) => finish(new RemoteFailure('dropped', `the channel failed: ${streamError.message}`)));
         stream.on('data', (chunk: Buffer) => stdout.push(chunk));
         stream.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
