@@ -1,5 +1,5 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { NodeShell } from '../../src/cni/acl/node-acl.js';
 import { REPO_ROOT } from './paths.js';
@@ -34,7 +34,12 @@ export function nodeTools(): string {
   return built;
 }
 
-export function createLocalCniNode(name: string, workDir: string): LocalCniNode {
+/** The CNI configuration a local node's runtime (and fleetwave-verify) uses: host-local on SUBNET. */
+export function localCniConfig(name: string, subnet: string, workDir: string): object {
+  return { cniVersion: '1.0.0', name: 'fleetwave', type: 'fleetwave-cni', ipam: { type: 'host-local', ranges: [[{ subnet }]], dataDir: path.join(workDir, `${name}-ipam`) } };
+}
+
+export function createLocalCniNode(name: string, workDir: string, subnet = '10.244.199.0/24'): LocalCniNode {
   const out = nodeTools();
   const stateDir = path.join(workDir, `${name}-state`);
   const fallbackLog = path.join(workDir, `${name}-fallback.log`);
@@ -46,8 +51,15 @@ export function createLocalCniNode(name: string, workDir: string): LocalCniNode 
   execFileSync('ip', ['netns', 'add', name]);
   execFileSync('ip', ['-n', name, 'link', 'set', 'lo', 'up']);
   const pods: string[] = [];
+  const conf = path.join(workDir, `${name}-cni.conf`);
+  writeFileSync(conf, JSON.stringify(localCniConfig(name, subnet, workDir)));
   const env = {
     PATH: `${path.join(REPO_ROOT, 'bpf', 'cni')}:${process.env.PATH}`,
+    CNI_PATH: '/usr/lib/cni',
+    FLEETWAVE_CNI_CONF: conf,
+    FLEETWAVE_CNI_PLUGIN: path.join(REPO_ROOT, 'bpf', 'cni', 'fleetwave-cni'),
+    FLEETWAVE_VERIFY_DIR: path.join(workDir, `${name}-verify`),
+    FLEETWAVE_VERIFY_PREFIX: `${name}-v`,
     FLEETWAVE_CNI_STATE: stateDir,
     FLEETWAVE_CNI_LOG: fallbackLog,
     FLEETWAVE_BPFFS: bpffs,
@@ -123,4 +135,15 @@ function removeNamespaces(name: string): void {
 function spawnSyncText(command: string, args: string[], env: NodeJS.ProcessEnv, input?: string): { code: number; stdout: string; stderr: string } {
   const result = spawnSync(command, args, { env, input: input ?? '', encoding: 'utf8' });
   return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
+}
+
+/**
+ * Two local nodes on one wire (a veth pair between their namespaces, 198.51.100.0/24), each routing
+ * the other's pod subnet to it: what a cluster's routing gives real nodes.
+ */
+export function linkLocalNodes(a: { node: LocalCniNode; subnet: string }, b: { node: LocalCniNode; subnet: string }): void {
+  const wire = `fwl${process.pid}`;
+  execFileSync('ip', ['link', 'add', `${wire}a`, 'netns', a.node.name, 'type', 'veth', 'peer', 'name', `${wire}b`, 'netns', b.node.name]);
+  a.node.sh(`ip addr add 198.51.100.1/24 dev ${wire}a && ip link set ${wire}a up && ip route add ${b.subnet} via 198.51.100.2`);
+  b.node.sh(`ip addr add 198.51.100.2/24 dev ${wire}b && ip link set ${wire}b up && ip route add ${a.subnet} via 198.51.100.1`);
 }

@@ -1,0 +1,190 @@
+import { z } from 'zod';
+import { judgePacket, type CompiledAcl } from '../acl/rules.js';
+import { parseIpv4Cidr } from '../acl/rules.js';
+
+/**
+ * `cni verify`, the pure part: which cells of the connectivity matrix to probe from what each node
+ * made, and the verdict of each cell. A cell is a source pod (veth or netkit) reaching a target
+ * (a pod on its own node, its node, or a pod on the next node) over ICMP or TCP. A cell passes
+ * only when it was really probed and the packet did what the node's ACL says it should; a cell that
+ * cannot be probed says why, and never passes.
+ */
+
+export const DEVICES = ['veth', 'netkit'] as const;
+export type Device = (typeof DEVICES)[number];
+export const PROTOCOLS = ['icmp', 'tcp'] as const;
+export type Protocol = (typeof PROTOCOLS)[number];
+/** The port the node helper's test pods listen on (bpf/cni/fleetwave-verify). */
+export const VERIFY_PORT = 7777;
+
+/** What `fleetwave-verify up` printed for one node. */
+export const NodeUpSchema = z.object({
+  simulated: z.boolean(),
+  hostAddress: z.string(),
+  pods: z.array(
+    z.object({
+      requested: z.enum(DEVICES),
+      device: z.enum(DEVICES).nullable(),
+      address: z.string().nullable(),
+      fallback: z.string().nullable(),
+      error: z.string().nullable(),
+    }),
+  ),
+});
+export type NodeUp = z.infer<typeof NodeUpSchema>;
+
+export interface VerifyNode {
+  hostname: string;
+  up: NodeUp;
+  /** The node's ACL in force (decoded from its maps), or null when it has none loaded. */
+  acl: CompiledAcl | null;
+}
+
+export type Target = { kind: 'pod'; hostname: string; device: Device } | { kind: 'host'; hostname: string };
+
+export interface Cell {
+  id: string;
+  hostname: string;
+  from: Device;
+  to: Target;
+  protocol: Protocol;
+}
+
+export type CellStatus = 'ok' | 'failed' | 'untestable';
+
+export interface CellVerdict extends Cell {
+  status: CellStatus;
+  /** What the ACL says should happen to this packet; null when the cell was not probed. */
+  expected: 'pass' | 'drop' | null;
+  /** What happened: reached or not; null when the cell was not probed. */
+  observed: 'reached' | 'not reached' | null;
+  detail: string;
+}
+
+export interface ProbePlan {
+  /** Per node: the cells to probe from it, with the address each probe goes to. */
+  probes: Map<string, Array<{ cell: Cell; address: string }>>;
+  /** Cells that cannot be probed, with the reason: untestable, or failed when a test pod could not be made. */
+  unprobed: CellVerdict[];
+}
+
+export function targetLabel(target: Target, from: string): string {
+  const where = target.hostname === from ? '' : `@${target.hostname}`;
+  return target.kind === 'host' ? `host${where}` : `${target.device}${where}`;
+}
+
+function cellId(hostname: string, from: Device, to: Target, protocol: Protocol): string {
+  return `${hostname}:${from}>${targetLabel(to, hostname)}:${protocol}`;
+}
+
+/**
+ * Why a node's test pod of this device cannot stand in a cell, or null if it can. A pod the plugin
+ * failed to make is a failure (the node cannot start pods); a netkit pod that fell back to veth
+ * only makes its cells untestable, since fallback is what the plugin must do without netkit.
+ */
+export function podProblem(node: VerifyNode, device: Device): { status: 'failed' | 'untestable'; detail: string } | null {
+  const pod = node.up.pods.find((candidate) => candidate.requested === device);
+  if (!pod) return { status: 'failed', detail: `no ${device} test pod was made on ${node.hostname}` };
+  if (pod.error) return { status: 'failed', detail: `the ${device} test pod could not be made on ${node.hostname}: ${pod.error}` };
+  if (pod.device !== device) {
+    if (node.up.simulated) return { status: 'untestable', detail: `simulated kernel on a lab host (${node.hostname}): its netkit carries no packet` };
+    return { status: 'untestable', detail: `${node.hostname} made the netkit test pod on veth: ${pod.fallback ?? 'no reason logged'}` };
+  }
+  if (!pod.address) return { status: 'failed', detail: `the ${device} test pod on ${node.hostname} has no address` };
+  return null;
+}
+
+function podAddress(node: VerifyNode, device: Device): string {
+  return node.up.pods.find((pod) => pod.requested === device)!.address!;
+}
+
+/**
+ * The cells: from each of a node's pods to its other pod, to its node, and to both pods of the next
+ * node (the nodes form a ring, so with two nodes both directions are probed), over ICMP and TCP
+ * (TCP only pod to pod: nodes have no test listener).
+ */
+export function planProbes(nodes: readonly VerifyNode[]): ProbePlan {
+  const probes = new Map<string, Array<{ cell: Cell; address: string }>>();
+  const unprobed: CellVerdict[] = [];
+  nodes.forEach((node, index) => {
+    const next = nodes.length > 1 ? nodes[(index + 1) % nodes.length]! : null;
+    const list: Array<{ cell: Cell; address: string }> = [];
+    for (const from of DEVICES) {
+      const targets: Array<{ target: Target; owner: VerifyNode }> = [
+        ...DEVICES.filter((device) => device !== from).map((device) => ({ target: { kind: 'pod', hostname: node.hostname, device } as Target, owner: node })),
+        { target: { kind: 'host', hostname: node.hostname }, owner: node },
+        ...(next ? DEVICES.map((device) => ({ target: { kind: 'pod', hostname: next.hostname, device } as Target, owner: next })) : []),
+      ];
+      for (const { target, owner } of targets) {
+        for (const protocol of PROTOCOLS) {
+          if (protocol === 'tcp' && target.kind === 'host') continue;
+          const cell: Cell = { id: cellId(node.hostname, from, target, protocol), hostname: node.hostname, from, to: target, protocol };
+          const problem = podProblem(node, from) ?? (target.kind === 'pod' ? podProblem(owner, target.device) : null);
+          if (problem) {
+            unprobed.push({ ...cell, status: problem.status, expected: null, observed: null, detail: problem.detail });
+            continue;
+          }
+          const address = target.kind === 'pod' ? podAddress(owner, target.device) : owner.up.hostAddress;
+          if (!address) {
+            unprobed.push({ ...cell, status: 'untestable', expected: null, observed: null, detail: `${owner.hostname} has no global IPv4 address` });
+            continue;
+          }
+          list.push({ cell, address });
+        }
+      }
+    }
+    probes.set(node.hostname, list);
+  });
+  return { probes, unprobed };
+}
+
+const PROTOCOL_NUMBER: Record<Protocol, number> = { icmp: 1, tcp: 6 };
+
+/** What the source node's ACL says of one probe: the program judges what pods send. */
+export function expectedVerdict(acl: CompiledAcl | null, protocol: Protocol, address: string): { expected: 'pass' | 'drop'; ruleId: number | null } {
+  if (!acl) return { expected: 'pass', ruleId: null };
+  const parsed = parseIpv4Cidr(address);
+  if ('problem' in parsed) return { expected: 'pass', ruleId: null };
+  const judged = judgePacket(acl, { protocol: PROTOCOL_NUMBER[protocol], port: protocol === 'tcp' ? VERIFY_PORT : 0, destination: parsed.cidr.address });
+  return { expected: judged.deny ? 'drop' : 'pass', ruleId: judged.ruleId };
+}
+
+/** The verdict of one probed cell. */
+export function judgeCell(cell: Cell, address: string, acl: CompiledAcl | null, reached: boolean): CellVerdict {
+  const { expected, ruleId } = expectedVerdict(acl, cell.protocol, address);
+  const observed = reached ? 'reached' : 'not reached';
+  const ok = (expected === 'pass') === reached;
+  const rule = ruleId ? ` (ACL rule ${ruleId})` : ruleId === 0 && acl ? ' (ACL default)' : '';
+  const detail = ok
+    ? expected === 'pass'
+      ? `reached ${address}`
+      : `dropped as the ACL says${rule}`
+    : expected === 'pass'
+      ? `${address} not reached${rule ? `; the ACL allows it${rule}` : ''}`
+      : `reached ${address}, but the ACL should have dropped it${rule}`;
+  return { ...cell, status: ok ? 'ok' : 'failed', expected, observed, detail };
+}
+
+export interface NodeMatrix {
+  hostname: string;
+  simulated: boolean;
+  cells: CellVerdict[];
+  ok: number;
+  failed: number;
+  untestable: number;
+}
+
+/** Cells grouped per node in plan order, with counts. */
+export function summarizeMatrix(nodes: readonly VerifyNode[], verdicts: readonly CellVerdict[]): NodeMatrix[] {
+  return nodes.map((node) => {
+    const cells = verdicts.filter((verdict) => verdict.hostname === node.hostname).sort((a, b) => a.id.localeCompare(b.id));
+    return {
+      hostname: node.hostname,
+      simulated: node.up.simulated,
+      cells,
+      ok: cells.filter((cell) => cell.status === 'ok').length,
+      failed: cells.filter((cell) => cell.status === 'failed').length,
+      untestable: cells.filter((cell) => cell.status === 'untestable').length,
+    };
+  });
+}
