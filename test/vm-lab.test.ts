@@ -39,6 +39,18 @@ function qemuRunning(pid: number): boolean {
   }
 }
 
+/** Installs the node datapath on a guest as the CNI playbook does: plugin, helpers, BPF object, a conf for host-local on SUBNET. */
+function installDatapath(built: string, hostname: string, subnet: string, sshConfig = currentSshConfig): void {
+  const conf = path.join(dir, `10-fleetwave-${hostname}.conf`);
+  writeFileSync(conf, JSON.stringify({ cniVersion: '1.1.0', name: 'fleetwave', type: 'fleetwave-cni', ipam: { type: 'host-local', ranges: [[{ subnet }]] } }));
+  const scp = (files: string[], to: string) => execFileSync('scp', ['-q', '-F', sshConfig, ...files, `${hostname}:${to}`]);
+  scp([path.join(REPO_ROOT, 'bpf', 'cni', 'fleetwave-cni')], '/opt/cni/bin/');
+  scp([path.join(REPO_ROOT, 'bpf', 'cni', 'fleetwave-acl'), path.join(REPO_ROOT, 'bpf', 'cni', 'fleetwave-verify'), path.join(built, 'fleetwave-netkit-attach')], '/opt/fleetwave/bin/');
+  scp([path.join(built, 'acl.bpf.o')], '/opt/fleetwave/');
+  scp([conf], '/etc/cni/net.d/10-fleetwave.conf');
+}
+let currentSshConfig = '';
+
 describe('a VM lab: real kernels in QEMU guests', { concurrency: false }, () => {
   const labDir = path.join(dir, 'lab');
   let up: LabUp;
@@ -46,6 +58,7 @@ describe('a VM lab: real kernels in QEMU guests', { concurrency: false }, () => 
     const started = await cli<LabUp>(['lab', 'up', '--vm', '--hosts', '2', '--name', 'vmlab', '--lab-dir', labDir]);
     assert.equal(started.code, 0, started.stdout + started.stderr);
     up = started.json.result;
+    currentSshConfig = up.sshConfig;
   });
   after(async () => {
     await cli(['lab', 'down', '--lab-dir', labDir]);
@@ -143,15 +156,9 @@ describe('a VM lab: real kernels in QEMU guests', { concurrency: false }, () => 
   test('fleetwave-cni on real netkit: netkit pods through the plugin, the ACL on the peer via cni acl apply, fallback to veth when the program cannot attach', async () => {
     const built = execFileSync('sh', [path.join(REPO_ROOT, 'bpf', 'build.sh')], { encoding: 'utf8' }).trim().split('\n').at(-1)!;
     const [first, second] = up.hosts;
-    const conf = path.join(dir, '10-fleetwave.conf');
-    writeFileSync(conf, JSON.stringify({ cniVersion: '1.1.0', name: 'fleetwave', type: 'fleetwave-cni', ipam: { type: 'host-local', ranges: [[{ subnet: '10.244.11.0/24' }]] } }));
     const rules = path.join(dir, 'acl.yaml');
     writeFileSync(rules, 'defaultAction: allow\nrules:\n  - name: no-peer-netkit-pod\n    action: deny\n    to: 10.244.2.10\n');
-    const scp = (files: string[], to: string) => execFileSync('scp', ['-q', '-F', up.sshConfig, ...files, `${first!.hostname}:${to}`]);
-    scp([path.join(REPO_ROOT, 'bpf', 'cni', 'fleetwave-cni')], '/opt/cni/bin/');
-    scp([path.join(REPO_ROOT, 'bpf', 'cni', 'fleetwave-acl'), path.join(built, 'fleetwave-netkit-attach')], '/opt/fleetwave/bin/');
-    scp([path.join(built, 'acl.bpf.o')], '/opt/fleetwave/');
-    scp([conf], '/etc/cni/net.d/');
+    installDatapath(built, first!.hostname, '10.244.11.0/24');
     const exec = async (hostname: string, command: string) => {
       const run = await cli<{ results: { stdout: string; stderr: string; exitCode: number }[] }>(['fleet', 'exec', `hostname=${hostname}`, '--', command], { FLEETWAVE_SSH_CONFIG: up.sshConfig });
       return run.json.result.results[0]!;
@@ -191,6 +198,22 @@ describe('a VM lab: real kernels in QEMU guests', { concurrency: false }, () => 
 
     const deleted = await exec(first!.hostname, `for pod in cnipod1 cnipod2; do CNI_COMMAND=DEL CNI_CONTAINERID=$pod CNI_NETNS=/run/netns/$pod CNI_IFNAME=eth0 CNI_PATH=/opt/cni/bin /opt/cni/bin/fleetwave-cni < /etc/cni/net.d/10-fleetwave.conf || exit 1; ip netns del $pod; done; ip -o link show | grep -c 'fw[nv][ke]' || true; ls /etc/fleetwave/pods | wc -l`);
     assert.deepEqual(deleted.stdout.trim().split('\n'), ['0', '0'], 'DEL removed both pods\' devices and records');
+  });
+
+  test('cni verify on two real-netkit nodes: every cell of the veth/netkit matrix is probed and passes, and the test pods are gone', async () => {
+    const built = execFileSync('sh', [path.join(REPO_ROOT, 'bpf', 'build.sh')], { encoding: 'utf8' }).trim().split('\n').at(-1)!;
+    const [first, second] = up.hosts;
+    installDatapath(built, second!.hostname, '10.244.12.0/24');
+    const routed = await cli<{ ok: number }>(['fleet', 'exec', `hostname=${first!.hostname}`, '--', `ip route add 10.244.12.0/24 via ${second!.labAddress}`], { FLEETWAVE_SSH_CONFIG: up.sshConfig });
+    assert.equal(routed.json.result.ok, 1);
+    const verify = await cli<{ ok: number; failed: number; untestable: number; nodes: { hostname: string; cells: { id: string; status: string; detail: string }[] }[] }>(['cni', 'verify', 'lab=vmlab'], { FLEETWAVE_SSH_CONFIG: up.sshConfig });
+    assert.equal(verify.code, 0, verify.stdout);
+    const notOk = verify.json.result.nodes.flatMap((node) => node.cells.filter((cell) => cell.status !== 'ok'));
+    assert.deepEqual(notOk, [], 'on real netkit nothing is untestable and nothing fails');
+    assert.deepEqual([verify.json.result.ok, verify.json.result.failed, verify.json.result.untestable], [28, 0, 0]);
+    assert.ok(verify.json.result.nodes[0]!.cells.some((cell) => cell.id === 'vmlab-h001:netkit>netkit@vmlab-h002:tcp'), 'netkit to netkit across nodes, over TCP');
+    const left = await cli<{ results: { stdout: string }[] }>(['fleet', 'exec', 'lab=vmlab', '--', 'ip netns list | grep -c ^fwv- || true'], { FLEETWAVE_SSH_CONFIG: up.sshConfig });
+    assert.deepEqual(left.json.result.results.map((result) => result.stdout.trim()), ['0', '0']);
   });
 
   test('lab status shows the guests; lab fault is refused on a real kernel', async () => {

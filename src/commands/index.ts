@@ -3,6 +3,7 @@ import AuditLog from './audit/log.js';
 import AuditVerify from './audit/verify.js';
 import CniAclApply from './cni/acl/apply.js';
 import CniAclStats from './cni/acl/stats.js';
+import CniVerify from './cni/verify.js';
 import FleetClearHostKey from './fleet/clear-host-key.js';
 import FleetExec from './fleet/exec.js';
 import FleetImport from './fleet/import.js';
@@ -39,6 +40,7 @@ export const COMMANDS = {
   'audit:verify': AuditVerify,
   'cni:acl:apply': CniAclApply,
   'cni:acl:stats': CniAclStats,
+  'cni:verify': CniVerify,
   'fleet:clear-host-key': FleetClearHostKey,
   'fleet:exec': FleetExec,
   'fleet:import': FleetImport,

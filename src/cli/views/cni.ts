@@ -1,3 +1,5 @@
+import { targetLabel } from '../../cni/verify/matrix.js';
+import type { VerifyOutcome } from '../../cni/verify/run-verify.js';
 import type { AclApplyResult, AclStatsResult } from '../../services/cni-acl.js';
 import { renderTable } from '../render-table.js';
 
@@ -38,4 +40,38 @@ export function renderAclStats(result: AclStatsResult): string {
     { header: 'PACKETS', value: (row) => row.packets, align: 'right' },
     { header: 'BYTES', value: (row) => row.bytes, align: 'right' },
   ]);
+}
+
+const CELL_MARK: Record<string, string> = { ok: 'ok', failed: 'FAIL', untestable: 'n/a' };
+
+/** Per node: a FROM x TO grid with ICMP and TCP columns, then why cells failed or could not be tested. */
+export function renderVerify(result: VerifyOutcome): string {
+  const lines: string[] = [];
+  for (const node of result.nodes) {
+    lines.push(`${node.hostname}${node.simulated ? ' (simulated kernel)' : ''}: ${node.cells.length} cells, ${node.ok} ok, ${node.failed} failed, ${node.untestable} not testable`);
+    const rows = new Map<string, { from: string; to: string; icmp: string; tcp: string }>();
+    for (const cell of node.cells) {
+      const to = targetLabel(cell.to, node.hostname);
+      const key = `${cell.from} ${to}`;
+      const row = rows.get(key) ?? { from: cell.from, to, icmp: '', tcp: '' };
+      const mark = CELL_MARK[cell.status]! + (cell.status === 'ok' && cell.expected === 'drop' ? ' (dropped by ACL)' : '');
+      row[cell.protocol] = mark;
+      rows.set(key, row);
+    }
+    lines.push(
+      renderTable([...rows.values()], [
+        { header: 'FROM', value: (row) => row.from },
+        { header: 'TO', value: (row) => row.to },
+        { header: 'ICMP', value: (row) => row.icmp },
+        { header: 'TCP', value: (row) => row.tcp },
+      ]),
+    );
+    const reasons = new Map<string, number>();
+    for (const cell of node.cells) if (cell.status !== 'ok') reasons.set(`${CELL_MARK[cell.status]}: ${cell.detail}`, (reasons.get(`${CELL_MARK[cell.status]}: ${cell.detail}`) ?? 0) + 1);
+    for (const [reason, count] of reasons) lines.push(`  ${reason}${count > 1 ? ` (${count} cells)` : ''}`);
+    lines.push('');
+  }
+  for (const leftover of result.leftovers) lines.push(`removed test pods an earlier run left on ${leftover.hostname}: ${leftover.removed.join(', ')}`);
+  lines.push(`${result.ok} ok, ${result.failed} failed, ${result.untestable} not testable (run ${result.run}); a cell that was not tested never counts as ok`);
+  return lines.join('\n');
 }

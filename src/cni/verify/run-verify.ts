@@ -56,7 +56,7 @@ export async function runVerify(targets: readonly VerifyTarget[], layout: Verify
   const leftovers = await Promise.all(
     targets.map(async (target) => {
       const result = await target.shell.run(helperFor(target, 'down all')).catch(() => ({ exitCode: null, stdout: '', stderr: '' }));
-      return { hostname: target.hostname, removed: result.stdout.split('\n').filter((line) => line.startsWith('removed ')).map((line) => line.slice('removed '.length)) };
+      return { hostname: target.hostname, removed: result.stdout.split('\n').filter((line) => line.startsWith('removed ')).map((line) => line.slice('removed '.length)).sort() };
     }),
   );
   try {
