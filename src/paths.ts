@@ -16,3 +16,6 @@ export const LAB_VM_DIR = fileURLToPath(new URL('../../src/lab/vm/', import.meta
 
 /** The project's own scripts (setup, VM assets). */
 export const REPO_BIN_DIR = fileURLToPath(new URL('../../bin/', import.meta.url));
+
+/** The script that runs fleetwave (package.json "bin"), for steps that call fleetwave again. */
+export const FLEETWAVE_ENTRY = fileURLToPath(new URL('../../bin/run.js', import.meta.url));

@@ -167,6 +167,19 @@ describe('playbooks: schema, file:line errors, references', () => {
     assert.deepEqual(loaded.value.steps.filter((step) => step.local).map((step) => step.name), ['drain the node', 'uncordon the node'], 'kubectl runs on the control host');
   });
 
+  test('the shipped cni-netkit playbook is valid, needs only datapath, and verifies from the control host', () => {
+    const loaded = load(readFileSync(path.join(REPO_ROOT, 'playbooks', 'cni-netkit.yaml'), 'utf8'));
+    assert.ok(loaded.value, JSON.stringify(loaded.problems));
+    assert.deepEqual(checkPlaybookReferences(loaded.value, { datapath: '../../bpf' }), []);
+    assert.deepEqual(checkPlaybookReferences(loaded.value, {}).map((problem) => problem.replace(/ \(.*?\)/, '').replace(/^steps\[\d+\]: /, '')), Array(5).fill('{{ vars.datapath }} is not set by the spec\'s vars or the playbook\'s vars'));
+    assert.deepEqual(
+      [...loaded.value.steps, ...loaded.value.rollback].filter((step) => step.local).map((step) => step.name),
+      ['the veth/netkit matrix passes on the node', 'the matrix passes on the previous mode'],
+      'cni verify runs on the control host, against the node',
+    );
+    assert.deepEqual(loaded.value.rollback.map((step) => step.undoes), ['new pods get netkit', 'new pods get netkit'], 'a node whose mode never flipped has nothing to undo');
+  });
+
   test('each problem names its line', () => {
     const loaded = load('name: p\nsteps:\n  - run: "true"\n  - name: two things\n    run: a\n    check: b\n  - reboot: {}\n    retries: 2\n  - check: x\n    register: out\n  - wait_for: { run: x, timeout: 5 minutes }\nbogus: 1\n');
     assert.equal(loaded.value, null);

@@ -71,3 +71,16 @@ export function planLab(name: string, slot: number, hostCount: number): LabLayou
 export const LAB_NETNS_PATTERN = /^fwlab(\d+)-h\d+$/;
 export const LAB_BRIDGE_PATTERN = /^fwlab(\d+)$/;
 export const LAB_VETH_PATTERN = /^fwl(\d+)h\d+$/;
+
+/**
+ * The pod CIDR of a VM lab guest (10.245.N.0/24, N = host index + 1), written to its
+ * /etc/fleetwave/pod-cidr, and the routes to every other guest's pods through their lab addresses:
+ * what a cluster's routing (BGP, a cloud's routes) gives real nodes.
+ */
+export function labPodCidr(index: number): string {
+  return `10.245.${index + 1}.0/24`;
+}
+
+export function labPodRoutes(hosts: ReadonlyArray<{ index: number; address: string }>, self: number): Array<{ cidr: string; via: string }> {
+  return hosts.filter((host) => host.index !== self).map((host) => ({ cidr: labPodCidr(host.index), via: host.address }));
+}

@@ -15,6 +15,8 @@ export interface CniVerifyRequest extends SshRunOptions {
   where?: string;
   reason?: string;
   clock: Clock;
+  /** Netkit cells that cannot be probed (fallback, simulated kernel) fail instead of being untestable. */
+  requireNetkit?: boolean;
 }
 
 /**
@@ -35,6 +37,7 @@ export async function verifyCni(request: CniVerifyRequest): Promise<VerifyOutcom
       outcome = await runVerify(
         hosts.map((host) => ({ hostname: host.hostname, shell: sshNodeShell(executor, resolveConnection(host, lookup, env)) })),
         DEFAULT_VERIFY_LAYOUT,
+        { requireNetkit: request.requireNetkit ?? false },
       );
     } finally {
       await executor.close();

@@ -143,6 +143,9 @@ export interface GuestIdentity {
   /** The guest's address on the lab's private segment, with its prefix (198.18.0.2/20). */
   labAddress: string;
   clientPublicKey: string;
+  /** This guest's pod CIDR, and routes to the other guests' pod CIDRs through their lab addresses. */
+  podCidr: string;
+  podRoutes: Array<{ cidr: string; via: string }>;
 }
 
 /**
@@ -159,6 +162,8 @@ export function guestImage(base: string, guest: GuestIdentity, dir: string): { i
   runCommand('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', guest.hostname, '-f', hostKey]);
   writeFileSync(path.join(root, 'etc', 'ssh', 'authorized_keys'), guest.clientPublicKey, { mode: 0o600 });
   writeFileSync(path.join(root, 'etc', 'fleetwave', 'guest.env'), `GUEST_HOSTNAME=${guest.hostname}\nGUEST_LAB_ADDRESS=${guest.labAddress}\n`);
+  writeFileSync(path.join(root, 'etc', 'fleetwave', 'pod-cidr'), `${guest.podCidr}\n`);
+  writeFileSync(path.join(root, 'etc', 'fleetwave', 'pod-routes'), guest.podRoutes.map((route) => `${route.cidr} ${route.via}\n`).join(''));
   const own = path.join(dir, 'guest.cpio');
   packCpio(root, own);
   const initrd = path.join(dir, 'initrd.cpio');

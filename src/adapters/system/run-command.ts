@@ -40,9 +40,9 @@ export interface ProcessOutcome {
 }
 
 /** Runs a local program without blocking the event loop; a deadline kills it. Never throws for exit status. */
-export function runProcess(program: string, args: readonly string[], options: { timeoutMs: number }): Promise<ProcessOutcome> {
+export function runProcess(program: string, args: readonly string[], options: { timeoutMs: number; env?: NodeJS.ProcessEnv }): Promise<ProcessOutcome> {
   return new Promise((resolve) => {
-    execFile(program, args, { encoding: 'utf8', timeout: options.timeoutMs, killSignal: 'SIGKILL', maxBuffer: 1024 * 1024 }, (error, stdout, stderr) => {
+    execFile(program, args, { encoding: 'utf8', timeout: options.timeoutMs, env: { ...process.env, ...options.env }, killSignal: 'SIGKILL', maxBuffer: 1024 * 1024 }, (error, stdout, stderr) => {
       const failure = error as (Error & { code?: number | string; signal?: string }) | null;
       const code = failure === null ? 0 : typeof failure.code === 'number' ? failure.code : null;
       resolve({ code, signal: failure?.signal ?? null, stdout, stderr: failure && code === null && !failure.signal ? `${stderr}${failure.message}` : stderr });

@@ -82,13 +82,15 @@ function cellId(hostname: string, from: Device, to: Target, protocol: Protocol):
  * failed to make is a failure (the node cannot start pods); a netkit pod that fell back to veth
  * only makes its cells untestable, since fallback is what the plugin must do without netkit.
  */
-export function podProblem(node: VerifyNode, device: Device): { status: 'failed' | 'untestable'; detail: string } | null {
+export function podProblem(node: VerifyNode, device: Device, requireNetkit = false): { status: 'failed' | 'untestable'; detail: string } | null {
   const pod = node.up.pods.find((candidate) => candidate.requested === device);
   if (!pod) return { status: 'failed', detail: `no ${device} test pod was made on ${node.hostname}` };
   if (pod.error) return { status: 'failed', detail: `the ${device} test pod could not be made on ${node.hostname}: ${pod.error}` };
   if (pod.device !== device) {
-    if (node.up.simulated) return { status: 'untestable', detail: `simulated kernel on a lab host (${node.hostname}): its netkit carries no packet` };
-    return { status: 'untestable', detail: `${node.hostname} made the netkit test pod on veth: ${pod.fallback ?? 'no reason logged'}` };
+    // After a node was switched to netkit, netkit not working is the failure being looked for.
+    const status = requireNetkit ? 'failed' : 'untestable';
+    if (node.up.simulated) return { status, detail: `simulated kernel on a lab host (${node.hostname}): its netkit carries no packet` };
+    return { status, detail: `${node.hostname} made the netkit test pod on veth: ${pod.fallback ?? 'no reason logged'}` };
   }
   if (!pod.address) return { status: 'failed', detail: `the ${device} test pod on ${node.hostname} has no address` };
   return null;
@@ -101,9 +103,10 @@ function podAddress(node: VerifyNode, device: Device): string {
 /**
  * The cells: from each of a node's pods to its other pod, to its node, and to both pods of the next
  * node (the nodes form a ring, so with two nodes both directions are probed), over ICMP and TCP
- * (TCP only pod to pod: nodes have no test listener).
+ * (TCP only pod to pod: nodes have no test listener). With `requireNetkit` (the health check after
+ * a node was switched to netkit), a netkit pod that fell back fails its cells instead.
  */
-export function planProbes(nodes: readonly VerifyNode[]): ProbePlan {
+export function planProbes(nodes: readonly VerifyNode[], options: { requireNetkit?: boolean } = {}): ProbePlan {
   const probes = new Map<string, Array<{ cell: Cell; address: string }>>();
   const unprobed: CellVerdict[] = [];
   nodes.forEach((node, index) => {
@@ -119,7 +122,7 @@ export function planProbes(nodes: readonly VerifyNode[]): ProbePlan {
         for (const protocol of PROTOCOLS) {
           if (protocol === 'tcp' && target.kind === 'host') continue;
           const cell: Cell = { id: cellId(node.hostname, from, target, protocol), hostname: node.hostname, from, to: target, protocol };
-          const problem = podProblem(node, from) ?? (target.kind === 'pod' ? podProblem(owner, target.device) : null);
+          const problem = podProblem(node, from, options.requireNetkit) ?? (target.kind === 'pod' ? podProblem(owner, target.device, options.requireNetkit) : null);
           if (problem) {
             unprobed.push({ ...cell, status: problem.status, expected: null, observed: null, detail: problem.detail });
             continue;

@@ -50,7 +50,8 @@ async function nodeAcl(shell: NodeShell, layout: NodeLayout): Promise<CompiledAc
  * node, probe the planned cells from each node, judge them, and remove the pods again (in finally:
  * also when a probe throws). Nodes are worked on at once; each node's own steps run in order.
  */
-export async function runVerify(targets: readonly VerifyTarget[], layout: VerifyLayout, run = randomBytes(4).toString('hex')): Promise<VerifyOutcome> {
+export async function runVerify(targets: readonly VerifyTarget[], layout: VerifyLayout, options: { requireNetkit?: boolean; run?: string } = {}): Promise<VerifyOutcome> {
+  const run = options.run ?? randomBytes(4).toString('hex');
   const layoutOf = (target: VerifyTarget) => target.layout ?? layout;
   const helperFor = (target: VerifyTarget, args: string) => `${quote(layoutOf(target).verifyHelper)} ${args}`;
   const leftovers = await Promise.all(
@@ -73,7 +74,7 @@ export async function runVerify(targets: readonly VerifyTarget[], layout: Verify
         return { hostname: target.hostname, up, acl };
       }),
     );
-    const plan = planProbes(nodes);
+    const plan = planProbes(nodes, { requireNetkit: options.requireNetkit ?? false });
     const probed = await Promise.all(
       targets.map(async (target): Promise<CellVerdict[]> => {
         const list = plan.probes.get(target.hostname) ?? [];

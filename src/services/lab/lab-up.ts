@@ -12,7 +12,7 @@ import { claimLabSlot, releaseLabSlot } from '../../adapters/lab/lab-registry.js
 import { withStore } from '../../adapters/store/store.js';
 import { commandExists, runCommand } from '../../adapters/system/run-command.js';
 import { FleetwaveError } from '../../errors.js';
-import { planLab, type LabLayout } from '../../lab/layout.js';
+import { labPodCidr, labPodRoutes, planLab, type LabLayout } from '../../lab/layout.js';
 import type { LabState } from '../../lab/lab-state.js';
 import { applyInventory, removeHosts } from '../import-inventory.js';
 import { absoluteLabDir, claimLabDir, readLabState, removeLabFiles, writeLabState } from './lab-files.js';
@@ -196,7 +196,7 @@ export async function labUp(given: LabRequest & { name: string; hosts: number; v
           boot = { disk: diskOverlay(assets.image, dir) };
           hostPublicKey = assets.image.hostKey;
         } else {
-          const guest = guestImage(base!, { hostname: host.hostname, labAddress: `${host.address}/${layout.prefixLength}`, clientPublicKey }, dir);
+          const guest = guestImage(base!, { hostname: host.hostname, labAddress: `${host.address}/${layout.prefixLength}`, clientPublicKey, podCidr: labPodCidr(host.index), podRoutes: labPodRoutes(layout.hosts, host.index) }, dir);
           boot = { kernel: vmKernelImage(assets.assets), initrd: guest.initrd };
           hostPublicKey = guest.hostPublicKey;
         }

@@ -146,7 +146,13 @@ export async function driveHost(context: RunContext, hostname: string): Promise<
     } else if (row.state.status === 'verifying') {
       const verdict = await checkHost(context, hostname);
       moveHost(context, hostname, verdict.healthy ? { type: 'VerifyPassed' } : { type: 'VerifyFailed', reason: verdict.detail });
-      if (verdict.healthy) await cleanupHost(context, hostname);
+      if (verdict.healthy) {
+        // What the host now is (kernel: running and default kernel; cni: its datapath mode), as
+        // `fleet probe` reads it, so the inventory shows the change without another probe.
+        const done = fleetHost(context, hostname);
+        if (done) await probeHost(context, done, 'succeeded');
+        await cleanupHost(context, hostname);
+      }
     } else {
       return;
     }

@@ -26,6 +26,12 @@ export interface RunContext {
   /** This runner's lease owner id: every write checks it still holds the lease. */
   owner: string;
   connectionOf(host: Host): ConnectionSettings;
+  /**
+   * Added to the environment of `local: true` steps, so that a step can call this same fleetwave
+   * against this same database: FLEETWAVE_CLI (the command that runs it), FLEETWAVE_DB and, when
+   * the run has one, FLEETWAVE_SSH_CONFIG.
+   */
+  localEnv: Record<string, string>;
   /** True once a worker driving hosts forward should stop at the next step boundary. */
   stopping(): boolean;
   report(progress: RunProgress): void;

@@ -1,3 +1,4 @@
+import { FLEETWAVE_ENTRY } from '../../paths.js';
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { hostname as machineName } from 'node:os';
@@ -156,6 +157,7 @@ export async function runRollout(request: RunRolloutRequest): Promise<RunRollout
       executor,
       owner,
       connectionOf: (host) => resolveConnection(host, lookup, env),
+      localEnv: { FLEETWAVE_CLI: `${process.execPath} ${FLEETWAVE_ENTRY}`, FLEETWAVE_DB: path.resolve(request.dbPath), ...(request.sshConfig ? { FLEETWAVE_SSH_CONFIG: request.sshConfig } : {}) },
       stopping: () => runner?.isStopping() ?? false,
       report: (progress) => request.onProgress?.(progress),
     };

@@ -63,9 +63,9 @@ async function withRetries<T>(step: PlaybookStep, attempt: () => Promise<T>, suc
  * A `local: true` step runs on the control host, with the same rendered command (the same
  * quoting and FLEETWAVE_* exports) as a remote one; its result is judged the same way.
  */
-async function runLocally(hostname: string, command: string, timeoutMs: number): Promise<CommandResult> {
+async function runLocally(hostname: string, command: string, timeoutMs: number, env: Record<string, string>): Promise<CommandResult> {
   const started = Date.now();
-  const outcome = await runProcess('sh', ['-c', command], { timeoutMs });
+  const outcome = await runProcess('sh', ['-c', command], { timeoutMs, env });
   const status = outcome.code === 0 ? 'ok' : outcome.code === null && outcome.signal === 'SIGKILL' ? 'error' : 'failed';
   return {
     hostname,
@@ -82,7 +82,7 @@ async function runLocally(hostname: string, command: string, timeoutMs: number):
 }
 
 function commandRunner(context: RunContext, settings: ConnectionSettings, step: PlaybookStep): (command: string, timeoutMs: number) => Promise<CommandResult> {
-  return step.local ? (command, timeoutMs) => runLocally(settings.hostname, command, timeoutMs) : (command, timeoutMs) => context.executor.run(settings, command, { timeoutMs });
+  return step.local ? (command, timeoutMs) => runLocally(settings.hostname, command, timeoutMs, context.localEnv) : (command, timeoutMs) => context.executor.run(settings, command, { timeoutMs });
 }
 
 async function readBootId(context: RunContext, settings: ConnectionSettings): Promise<string | null> {

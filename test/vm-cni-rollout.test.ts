@@ -1,0 +1,99 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { runCliJsonAsync } from './support/cli.js';
+import { REPO_ROOT } from './support/paths.js';
+import { tempDir } from './support/temp.js';
+
+/**
+ * A CNI rollout with the shipped cni-netkit playbook on three QEMU guests booting Debian's real
+ * 6.12 kernel (netkit built in): the node datapath uploaded and installed, the mode flipped, and
+ * `cni verify --require-netkit` run from the control host as each node's health check. One node has
+ * a stale pin where the plugin pins netkit program links (what an older datapath could leave), so
+ * its netkit pods cannot keep their program and fall back to veth: its matrix fails on netkit, it
+ * is rolled back (new pods get veth again, and the matrix passes on veth), and the rollout halts on
+ * its failure budget.
+ */
+const dir = tempDir('fleetwave-vm-cni-');
+const env = { FLEETWAVE_DB: path.join(dir, 'fleet.db'), FLEETWAVE_LAB_REGISTRY: path.join(dir, 'registry') };
+let sshConfig = '';
+const cli = <T = unknown>(args: string[]) => runCliJsonAsync<T>(args, { env: { ...env, FLEETWAVE_SSH_CONFIG: sshConfig } });
+const onHost = async (hostname: string, command: string) => {
+  const run = await cli<{ results: { stdout: string; exitCode: number }[] }>(['fleet', 'exec', `hostname=${hostname}`, '--', command]);
+  return run.json.result.results[0]!;
+};
+
+describe('a CNI rollout on real netkit (VM lab)', { concurrency: false }, () => {
+  const labDir = path.join(dir, 'lab');
+  before(async () => {
+    execFileSync('sh', [path.join(REPO_ROOT, 'bpf', 'build.sh')], { stdio: 'ignore' });
+    const up = await cli<{ sshConfig: string }>(['lab', 'up', '--vm', '--hosts', '3', '--name', 'cnilab', '--lab-dir', labDir]);
+    assert.equal(up.code, 0, up.stdout + up.stderr);
+    sshConfig = up.json.result.sshConfig;
+    const probe = await cli(['fleet', 'probe', 'lab=cnilab']);
+    assert.equal(probe.code, 0, probe.stdout);
+  });
+  after(async () => {
+    // A halted rollout holds its hosts, and lab down refuses while it does: end it first.
+    await cli(['rollout', 'abort', 'cni-lab', '--reason', 'test cleanup']);
+    const down = await cli(['lab', 'down', '--lab-dir', labDir]);
+    assert.equal(down.code, 0, down.stdout + down.stderr);
+  });
+
+  test('canary, then a wave; the node whose matrix fails is rolled back to veth and the rollout halts on its budget; the others record netkit', async () => {
+    execFileSync('scp', ['-q', '-F', sshConfig, path.join(REPO_ROOT, 'bpf', 'out', 'acl.bpf.o'), 'cnilab-h003:/tmp/stale.bpf.o']);
+    const staled = await onHost('cnilab-h003', 'mkdir -p /sys/fs/bpf/fleetwave && bpftool prog load /tmp/stale.bpf.o /sys/fs/bpf/fleetwave/links type tc');
+    assert.equal(staled.exitCode, 0, JSON.stringify(staled));
+    const spec = path.join(dir, 'cni.yaml');
+    writeFileSync(
+      spec,
+      JSON.stringify({
+        name: 'cni-lab',
+        kind: 'cni',
+        target: 'netkit',
+        selector: 'lab=cnilab',
+        playbook: 'cni-netkit',
+        canary: ['cnilab-h001'],
+        waves: ['100%'],
+        parallel: 2,
+        soak: '1s',
+        checkInterval: '1s',
+        failureBudget: { perWave: 0, overall: 0, onSpent: 'pause' },
+        vars: { datapath: path.relative(dir, path.join(REPO_ROOT, 'bpf')) },
+      }),
+    );
+    const planned = await cli(['rollout', 'plan', spec]);
+    assert.equal(planned.code, 0, planned.stdout + planned.stderr);
+    const run = await cli<{ status: string; failed: { hostname: string; status: string; reason: string }[] }>(['rollout', 'run', 'cni-lab']);
+    assert.equal(run.json.result.status, 'halted', run.stdout);
+    assert.match(run.stdout, /failure budget spent/);
+    assert.deepEqual(run.json.result.failed.map((host) => [host.hostname, host.status]), [['cnilab-h003', 'rolled-back']]);
+    assert.match(run.json.result.failed[0]!.reason, /the veth\/netkit matrix passes on the node/);
+
+    const status = await cli<{ hosts: { hostname: string; state: { status: string } }[] }>(['rollout', 'status', 'cni-lab']);
+    const states = Object.fromEntries(status.json.result.hosts.map((host) => [host.hostname, host.state.status]));
+    assert.equal(states['cnilab-h001'], 'succeeded', 'the canary passed its matrix');
+    assert.equal(states['cnilab-h003'], 'rolled-back');
+
+    const modes = await cli<{ results: { hostname: string; stdout: string }[] }>(['fleet', 'exec', 'lab=cnilab', '--', 'cat /etc/fleetwave/cni-mode 2>/dev/null || echo none']);
+    const mode = Object.fromEntries(modes.json.result.results.map((result) => [result.hostname, result.stdout.trim()]));
+    assert.equal(mode['cnilab-h001'], 'netkit');
+    assert.equal(mode['cnilab-h003'], 'none', 'the rollback removed the mode file it had created');
+    if (states['cnilab-h002'] === 'succeeded') assert.equal(mode['cnilab-h002'], 'netkit');
+
+    const shown = await cli<{ host: { cniMode: string | null } }>(['fleet', 'show', 'cnilab-h001']);
+    assert.equal(shown.json.result.host.cniMode, 'netkit', 'a host that succeeded records its datapath mode');
+
+    const verified = await cli<{ events: { host: string; details: { failed: number; ok: number } }[] }>(['audit', 'log', '--action', 'host.cni-verified', '--limit', '0']);
+    const byHost = (hostname: string) => verified.json.result.events.filter((event) => event.host === hostname);
+    assert.ok(byHost('cnilab-h001').some((event) => event.details.failed === 0 && event.details.ok > 0), 'the canary\'s matrix passed, with cells really probed');
+    assert.ok(byHost('cnilab-h003').some((event) => event.details.failed > 0), 'h003\'s matrix failed on netkit');
+    assert.ok(byHost('cnilab-h003').some((event) => event.details.failed === 0 && event.details.ok > 0), 'and passed on veth after the rollback');
+    const fallback = await onHost('cnilab-h003', 'tail -n 1 /var/log/fleetwave/cni-fallback.log');
+    assert.match(JSON.parse(fallback.stdout).reason, /^netkit program: .*cannot pin the link/);
+    const audit = await cli(['audit', 'verify']);
+    assert.equal(audit.code, 0, audit.stdout);
+  });
+});
