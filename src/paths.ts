@@ -19,3 +19,6 @@ export const REPO_BIN_DIR = fileURLToPath(new URL('../../bin/', import.meta.url)
 
 /** The script that runs fleetwave (package.json "bin"), for steps that call fleetwave again. */
 export const FLEETWAVE_ENTRY = fileURLToPath(new URL('../../bin/run.js', import.meta.url));
+
+/** What fleetwave ships to fleet nodes: the CNI plugin and node helpers (bpf/cni). */
+export const NODE_FILES_DIR = fileURLToPath(new URL('../../bpf/cni/', import.meta.url));

@@ -242,16 +242,18 @@ describe('gates: judged from their answers, failing closed', () => {
 describe('gate readers against real endpoints', () => {
   const here = { baseDir: '.' };
   test('command gates run on the control host; exit 0 is healthy, anything else is not', async () => {
-    const { readGate } = await import('../src/services/gate-readers.js');
+    const { readGate } = await import('../src/services/gate-kinds/index.js');
     assert.deepEqual(await readGate({ name: 'ok', command: 'echo all good', timeout: 5 }, here), { gate: 'ok', healthy: true, detail: 'all good' });
     const failing = await readGate({ name: 'bad', command: 'echo "5 pods crashlooping" >&2; exit 3', timeout: 5 }, here);
     assert.deepEqual(failing, { gate: 'bad', healthy: false, detail: 'exit 3: 5 pods crashlooping' });
     const slow = await readGate({ name: 'slow', command: 'sleep 5', timeout: 1 }, here);
     assert.equal(slow.healthy, false, 'a gate past its deadline is unhealthy');
+    const verify = await readGate({ name: 'matrix', cniVerify: { selector: 'cni=netkit', requireNetkit: true }, timeout: 5 }, here);
+    assert.deepEqual(verify, { gate: 'matrix', healthy: false, detail: 'no FLEETWAVE_CLI to run cni verify with (fail closed)' }, 'a cniVerify gate outside a rollout run fails closed');
   });
 
   test('HTTP gates: status and body from a real listener; a refused connection fails closed', async () => {
-    const { readGate } = await import('../src/services/gate-readers.js');
+    const { readGate } = await import('../src/services/gate-kinds/index.js');
     const { createServer } = await import('node:http');
     const server = createServer((request, response) => {
       if (request.url === '/healthz') response.writeHead(200).end('status: green');

@@ -126,9 +126,15 @@ describe('rollout plan and rollout schema, end to end', () => {
   test('rollout schema prints a JSON Schema generated from the spec schema', () => {
     const run = runCli(['rollout', 'schema']);
     assert.equal(run.code, 0);
-    const schema = JSON.parse(run.stdout) as { properties: Record<string, unknown>; required: string[] };
-    assert.ok(['name', 'kind', 'target', 'waves', 'canary', 'spread', 'failureBudget', 'maintenanceWindows'].every((key) => key in schema.properties));
-    assert.deepEqual([...schema.required].sort(), ['kind', 'name', 'playbook', 'target']);
+    // One branch per rollout kind: `kind` picks it, and the kind types `target` and defaults `playbook`.
+    const schema = JSON.parse(run.stdout) as { oneOf: Array<{ properties: Record<string, { const?: string; enum?: string[]; pattern?: string; default?: string }>; required: string[] }> };
+    assert.deepEqual(schema.oneOf.map((branch) => branch.properties.kind!.const), ['kernel', 'cni']);
+    for (const branch of schema.oneOf) {
+      assert.ok(['name', 'kind', 'target', 'waves', 'canary', 'spread', 'failureBudget', 'maintenanceWindows'].every((key) => key in branch.properties));
+      assert.deepEqual([...branch.required].sort(), ['kind', 'name', 'target']);
+    }
+    assert.deepEqual(schema.oneOf[1]!.properties.target!.enum, ['netkit', 'veth']);
+    assert.deepEqual(schema.oneOf.map((branch) => branch.properties.playbook!.default), ['kernel-upgrade', 'cni-netkit']);
   });
 });
 

@@ -5,7 +5,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { HttpUrlSchema, redactUrl, redactUrlsIn } from '../src/rollout/http-auth.js';
-import { prometheusQueryUrl, readGate } from '../src/services/gate-readers.js';
+import { prometheusQueryUrl, readGate } from '../src/services/gate-kinds/index.js';
 import { deliverWebhook } from '../src/services/rollout-run/notify.js';
 import { RolloutSpecSchema } from '../src/rollout/spec.js';
 import { runCliJson } from './support/cli.js';

@@ -61,6 +61,8 @@ describe('a CNI rollout on real netkit (VM lab)', { concurrency: false }, () => 
         soak: '1s',
         checkInterval: '1s',
         failureBudget: { perWave: 0, overall: 0, onSpent: 'pause' },
+        // A wave gate: the nodes already on netkit keep passing their matrix, across nodes too.
+        gates: [{ name: 'netkit nodes keep their matrix', cniVerify: { selector: 'cni=netkit' }, timeout: '3m' }],
         vars: { datapath: path.relative(dir, path.join(REPO_ROOT, 'bpf')) },
       }),
     );
@@ -93,6 +95,10 @@ describe('a CNI rollout on real netkit (VM lab)', { concurrency: false }, () => 
     assert.ok(byHost('cnilab-h003').some((event) => event.details.failed === 0 && event.details.ok > 0), 'and passed on veth after the rollback');
     const fallback = await onHost('cnilab-h003', 'tail -n 1 /var/log/fleetwave/cni-fallback.log');
     assert.match(JSON.parse(fallback.stdout).reason, /^netkit program: .*cannot pin the link/);
+    const health = await cli<{ events: { details: { gates: { gate: string; healthy: boolean; detail: string }[] } }[] }>(['audit', 'log', '--action', 'rollout.health-read', '--limit', '0']);
+    const readings = health.json.result.events.flatMap((event) => event.details.gates);
+    assert.ok(readings.length > 0 && readings.every((reading) => reading.gate === 'netkit nodes keep their matrix'), JSON.stringify(readings));
+    assert.ok(readings.some((reading) => reading.healthy && /cni verify cni=netkit: [1-9]\d* ok, 0 failed, 0 not testable/.test(reading.detail)), JSON.stringify(readings));
     const audit = await cli(['audit', 'verify']);
     assert.equal(audit.code, 0, audit.stdout);
   });

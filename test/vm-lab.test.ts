@@ -216,6 +216,27 @@ describe('a VM lab: real kernels in QEMU guests', { concurrency: false }, () => 
     assert.deepEqual(left.json.result.results.map((result) => result.stdout.trim()), ['0', '0']);
   });
 
+  test('debug dump fetches one archive per host: links, pods, bpftool views, pinned maps, kernel config; checked, audited, and gone from the host', async () => {
+    const out = path.join(dir, 'dumps');
+    const dumped = await cli<{ hosts: { hostname: string; path: string; sha256: string; bytes: number; error: string | null }[] }>(['debug', 'dump', 'vmlab-h001', '--out', out], { FLEETWAVE_SSH_CONFIG: up.sshConfig });
+    assert.equal(dumped.code, 0, dumped.stdout + dumped.stderr);
+    const [host] = dumped.json.result.hosts;
+    assert.equal(host!.error, null);
+    assert.equal(execFileSync('sha256sum', [host!.path], { encoding: 'utf8' }).split(' ')[0], host!.sha256);
+    const files = execFileSync('tar', ['-tzf', host!.path], { encoding: 'utf8' }).split('\n');
+    for (const file of ['dump/links.txt', 'dump/bpf-links.txt', 'dump/kernel-config.txt', 'dump/maps/acl_rules.json', 'dump/pods/nkpod.txt', 'dump/cni-fallback.txt']) assert.ok(files.includes(file), `${file} in ${files.join(' ')}`);
+    const read = (file: string) => execFileSync('tar', ['-xzOf', host!.path, file], { encoding: 'utf8' });
+    assert.match(read('dump/kernel-config.txt'), /^CONFIG_NETKIT=y$/m);
+    assert.match(read('dump/pods/nkpod.txt'), /netkit/, 'the netkit pod\'s device, seen from inside its namespace');
+    assert.match(read('dump/bpf-links.txt'), /netkit/, 'the program link on the netkit peer');
+    const audit = await cli<{ events: { host: string; details: { sha256: string } }[] }>(['audit', 'log', '--action', 'host.debug-dumped']);
+    assert.deepEqual(audit.json.result.events.map((event) => [event.host, event.details.sha256]), [['vmlab-h001', host!.sha256]]);
+    const left = await cli<{ results: { stdout: string }[] }>(['fleet', 'exec', 'hostname=vmlab-h001', '--', 'ls -d /var/tmp/fleetwave-debug.* 2>/dev/null | wc -l'], { FLEETWAVE_SSH_CONFIG: up.sshConfig });
+    assert.equal(left.json.result.results[0]!.stdout.trim(), '0');
+    const unknown = await cli(['debug', 'dump', 'no-such-host', '--out', out], { FLEETWAVE_SSH_CONFIG: up.sshConfig });
+    assert.deepEqual([unknown.code, (unknown.json as { error?: { code: string } }).error?.code], [4, 'HOST_NOT_FOUND']);
+  });
+
   test('lab status shows the guests; lab fault is refused on a real kernel', async () => {
     const status = await cli<{ kind: string; kernel: string; hosts: { sshd: string }[] }>(['lab', 'status', '--lab-dir', labDir]);
     assert.deepEqual([status.json.result.kind, status.json.result.kernel, status.json.result.hosts.map((host) => host.sshd)], ['vm', up.kernel, ['up', 'up']]);

@@ -4,6 +4,7 @@ import AuditVerify from './audit/verify.js';
 import CniAclApply from './cni/acl/apply.js';
 import CniAclStats from './cni/acl/stats.js';
 import CniVerify from './cni/verify.js';
+import DebugDump from './debug/dump.js';
 import FleetClearHostKey from './fleet/clear-host-key.js';
 import FleetExec from './fleet/exec.js';
 import FleetImport from './fleet/import.js';
@@ -41,6 +42,7 @@ export const COMMANDS = {
   'cni:acl:apply': CniAclApply,
   'cni:acl:stats': CniAclStats,
   'cni:verify': CniVerify,
+  'debug:dump': DebugDump,
   'fleet:clear-host-key': FleetClearHostKey,
   'fleet:exec': FleetExec,
   'fleet:import': FleetImport,

@@ -2,6 +2,10 @@ import { z } from 'zod';
 import { DurationSchema } from './duration.js';
 import { HttpAuthFields, HttpUrlSchema } from './http-auth.js';
 
+/** The keys that name a gate's kind; each has a reader in src/services/gate-kinds/ (one registry Map). */
+export const GATE_KIND_KEYS = ['command', 'http', 'prometheus', 'cniVerify'] as const;
+export type GateKindKey = (typeof GATE_KIND_KEYS)[number];
+
 /** Wave health gates, read after every wave and through its soak. Any error reading one counts as unhealthy. */
 export const GateSchema = z
   .strictObject({
@@ -28,9 +32,20 @@ export const GateSchema = z
       })
       .refine((gate) => gate.max !== undefined || gate.min !== undefined, 'a Prometheus gate needs max or min')
       .optional(),
+    /**
+     * `fleetwave cni verify` on the nodes the selector picks, read as a gate: healthy when no cell
+     * failed (with requireNetkit, the default, a netkit cell that cannot be probed fails).
+     */
+    cniVerify: z
+      .strictObject({
+        selector: z.string().min(1),
+        requireNetkit: z.boolean().default(true),
+      })
+      .optional(),
     timeout: DurationSchema.default(10),
   })
-  .refine((gate) => [gate.command, gate.http, gate.prometheus].filter((kind) => kind !== undefined).length === 1, 'a gate is one of: command, http, prometheus');
+  .refine((gate) => GATE_KIND_KEYS.filter((key) => gate[key] !== undefined).length === 1, `a gate is one of: ${GATE_KIND_KEYS.join(', ')}`);
+
 export type Gate = z.infer<typeof GateSchema>;
 
 export interface GateReading {

@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { DurationSchema } from './duration.js';
 import { GateSchema } from './gates.js';
 import { HttpAuthFields, HttpUrlSchema } from './http-auth.js';
+import { ROLLOUT_KIND_LIST } from './kinds/index.js';
+import type { RolloutKind } from './kinds/kind.js';
 import { VarsSchema } from './playbook.js';
 
 /** "10%" or 5: a share of the selected hosts, or a count. */
@@ -36,14 +38,10 @@ export const SpreadLimitsSchema = z.strictObject({
   rack: AmountSchema.optional(),
 });
 
-/** One rollout: what to change, on which hosts, in which waves, and when to stop. */
-export const RolloutSpecSchema = z.strictObject({
+/** What every rollout has, whatever its kind. */
+const RolloutSpecFields = {
   name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lowercase letters, digits and "-"'),
-  kind: z.enum(['kernel', 'cni']),
-  /** A kernel release for kernel rollouts; "netkit" (or "veth" to go back) for CNI rollouts. */
-  target: z.string().min(1),
   selector: z.string().default(''),
-  playbook: z.string().min(1),
   /** Wave sizes after the canary wave; the last entry repeats until every host is planned. */
   waves: z.array(AmountSchema).min(1).default([{ percent: 10 }, { percent: 25 }, { percent: 100 }]),
   canary: z.union([z.number().int().min(0), z.array(z.string().min(1)).min(1)]).default(1),
@@ -64,7 +62,23 @@ export const RolloutSpecSchema = z.strictObject({
   checkInterval: DurationSchema.default(30),
   /** Receives a JSON message on every change of the rollout's state. */
   webhook: z.strictObject({ url: HttpUrlSchema, timeout: DurationSchema.default(5), ...HttpAuthFields }).optional(),
-});
+};
+
+/**
+ * One rollout: what to change, on which hosts, in which waves, and when to stop. One branch per
+ * registered kind: `kind` picks it, and the kind types `target` (a kernel release; netkit or veth)
+ * and names the playbook used when the spec names none.
+ */
+function specBranch(kind: RolloutKind) {
+  return z.strictObject({
+    ...RolloutSpecFields,
+    kind: z.literal(kind.name),
+    target: kind.target,
+    playbook: z.string().min(1).default(kind.defaultPlaybook),
+  });
+}
+type SpecBranch = ReturnType<typeof specBranch>;
+export const RolloutSpecSchema = z.discriminatedUnion('kind', ROLLOUT_KIND_LIST.map(specBranch) as [SpecBranch, ...SpecBranch[]]);
 export type RolloutSpec = z.infer<typeof RolloutSpecSchema>;
 export type RolloutSpecInput = z.input<typeof RolloutSpecSchema>;
 

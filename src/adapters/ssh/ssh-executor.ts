@@ -119,6 +119,42 @@ export class SshExecutor {
     });
   }
 
+  /**
+   * Downloads over SFTP and checks the local copy against the far side's sha256 (read before the
+   * transfer), so a truncated or altered copy is never taken for the file.
+   */
+  download(settings: ConnectionSettings, remotePath: string, localPath: string): Promise<UploadResult> {
+    return this.exclusive(settings.hostname, async () => {
+      let sha256 = '';
+      try {
+        const client = await this.connection(settings);
+        const check = await this.execOn(client, `sha256sum -- '${remotePath.replace(/'/g, "'\\''")}'`);
+        sha256 = check.stdout.split(/\s+/)[0] ?? '';
+        if (check.status !== 'ok' || !/^[0-9a-f]{64}$/.test(sha256)) {
+          return { hostname: settings.hostname, status: 'error', remotePath, sha256, error: { kind: 'dropped', message: `cannot read ${remotePath} on the far side: ${check.stderr.trim()}` } };
+        }
+        await new Promise<void>((resolve, reject) => {
+          client.sftp((error, sftp) => {
+            if (error) return reject(new RemoteFailure('dropped', `sftp: ${error.message}`));
+            sftp.fastGet(remotePath, localPath, (getError) => {
+              sftp.end();
+              if (getError) reject(new RemoteFailure('dropped', `sftp download of ${remotePath}: ${getError.message}`));
+              else resolve();
+            });
+          });
+        });
+        const localSum = sha256File(localPath);
+        if (localSum !== sha256) {
+          return { hostname: settings.hostname, status: 'error', remotePath, sha256, error: { kind: 'dropped', message: `checksum mismatch after the download: expected ${sha256}, got ${localSum}` } };
+        }
+        return { hostname: settings.hostname, status: 'ok', remotePath, sha256, error: null };
+      } catch (error) {
+        const failure = toFailure(error);
+        return { hostname: settings.hostname, status: 'error', remotePath, sha256, error: { kind: failure.kind, message: failure.message } };
+      }
+    });
+  }
+
   async close(): Promise<void> {
     const clients = await Promise.allSettled(this.connections.values());
     for (const client of clients) if (client.status === 'fulfilled') client.value.end();

@@ -1,6 +1,7 @@
 import { targetLabel } from '../../cni/verify/matrix.js';
 import type { VerifyOutcome } from '../../cni/verify/run-verify.js';
 import type { AclApplyResult, AclStatsResult } from '../../services/cni-acl.js';
+import type { DebugDumpResult } from '../../services/debug-dump.js';
 import { renderTable } from '../render-table.js';
 
 export function renderAclApply(result: AclApplyResult): string {
@@ -74,4 +75,13 @@ export function renderVerify(result: VerifyOutcome): string {
   for (const leftover of result.leftovers) lines.push(`removed test pods an earlier run left on ${leftover.hostname}: ${leftover.removed.join(', ')}`);
   lines.push(`${result.ok} ok, ${result.failed} failed, ${result.untestable} not testable (run ${result.run}); a cell that was not tested never counts as ok`);
   return lines.join('\n');
+}
+
+export function renderDebugDump(result: DebugDumpResult): string {
+  return renderTable(result.hosts, [
+    { header: 'HOSTNAME', value: (host) => host.hostname },
+    { header: 'ARCHIVE', value: (host) => host.path ?? `failed: ${host.error}` },
+    { header: 'BYTES', value: (host) => host.bytes, align: 'right' },
+    { header: 'SHA256', value: (host) => host.sha256?.slice(0, 16) },
+  ]);
 }

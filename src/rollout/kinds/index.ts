@@ -8,6 +8,7 @@ export const ROLLOUT_KINDS: ReadonlyMap<string, RolloutKind> = new Map([
   [kernelKind.name, kernelKind],
   [cniKind.name, cniKind],
 ]);
+export const ROLLOUT_KIND_LIST: readonly RolloutKind[] = [...ROLLOUT_KINDS.values()];
 
 export function rolloutKind(name: string): RolloutKind {
   const kind = ROLLOUT_KINDS.get(name);

@@ -4,7 +4,7 @@ import { countByStatus, InvalidTransitionError, transitionHost, type HostState }
 import { decideRun, type RunAction } from '../../rollout/run-decision.js';
 import type { RolloutEvent, RolloutState, RolloutStatus } from '../../rollout/rollout-machine.js';
 import { announceRolloutChange, applyRolloutEvent } from '../rollout-transition.js';
-import { readGate } from '../gate-readers.js';
+import { readGate } from '../gate-kinds/index.js';
 import { checkHost, driveHost, moveHost, rollbackHost } from './host-worker.js';
 import { audit, commit, hostRow, nowIso, type RunContext } from './run-context.js';
 
@@ -179,7 +179,7 @@ export class RolloutRunner {
     const hosts = context.store.rollouts.hosts(context.name).filter((host) => host.wave === wave && host.state.status === 'succeeded');
     const [hostVerdicts, gates] = await Promise.all([
       Promise.all(hosts.map(async (host) => ({ hostname: host.hostname, ...(await checkHost(context, host.hostname)) }))),
-      Promise.all(context.spec.gates.map((gate) => readGate(gate, { baseDir: context.specDir }))),
+      Promise.all(context.spec.gates.map((gate) => readGate(gate, { baseDir: context.specDir, localEnv: context.localEnv }))),
     ]);
     const unhealthyHosts = hostVerdicts.filter((verdict) => !verdict.healthy);
     const gateVerdict = judgeGates(gates);

@@ -1,8 +1,11 @@
+import { z } from 'zod';
 import type { RolloutKind } from '../kind.js';
 
 /** Kernel rollouts: a host is done when it runs the target and boots it by default. */
 export const kernelKind: RolloutKind = {
   name: 'kernel',
+  target: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9.+~_-]{0,127}$/, 'a kernel release as uname -r prints it, e.g. 6.12.57+deb12-amd64'),
+  defaultPlaybook: 'kernel-upgrade',
   exclusion(target, host) {
     if (host.runningKernel === target && (host.defaultKernel === null || host.defaultKernel === target)) return `already running ${target}`;
     return null;
