@@ -228,7 +228,10 @@ describe('a VM lab: real kernels in QEMU guests', { concurrency: false }, () => 
     const read = (file: string) => execFileSync('tar', ['-xzOf', host!.path, file], { encoding: 'utf8' });
     assert.match(read('dump/kernel-config.txt'), /^CONFIG_NETKIT=y$/m);
     assert.match(read('dump/pods/nkpod.txt'), /netkit/, 'the netkit pod\'s device, seen from inside its namespace');
-    assert.match(read('dump/bpf-links.txt'), /netkit/, 'the program link on the netkit peer');
+    const rules = read('dump/maps/acl_rules.json');
+    const ruleEntries = JSON.parse(rules.slice(rules.indexOf('\n') + 1, rules.lastIndexOf('[exit'))) as unknown[];
+    assert.equal(ruleEntries.length, 1, 'the pinned rule map holds the one rule cni acl apply put in force');
+    assert.match(read('dump/bpf-progs.txt'), /fleetwave_acl/, 'the ACL program, as bpftool lists it');
     const audit = await cli<{ events: { host: string; details: { sha256: string } }[] }>(['audit', 'log', '--action', 'host.debug-dumped']);
     assert.deepEqual(audit.json.result.events.map((event) => [event.host, event.details.sha256]), [['vmlab-h001', host!.sha256]]);
     const left = await cli<{ results: { stdout: string }[] }>(['fleet', 'exec', 'hostname=vmlab-h001', '--', 'ls -d /var/tmp/fleetwave-debug.* 2>/dev/null | wc -l'], { FLEETWAVE_SSH_CONFIG: up.sshConfig });
