@@ -52,6 +52,22 @@ describe('probe output', () => {
     assert.equal(parseProbeOutput(lines('kernel=6.12.1', 'links_veth=0', 'links_netkit=0')).cniMode, null);
   });
 
+  test('pods fleetwave-cni made are counted by device; a node with both kinds is shown as mixed', async () => {
+    const { podsLabel } = await import('../src/cli/views/probe.js');
+    const cases: Array<[string[], { veth: number; netkit: number } | null, string | null]> = [
+      [[], null, null],
+      [['pods_veth=0', 'pods_netkit=0'], { veth: 0, netkit: 0 }, null],
+      [['pods_veth=4', 'pods_netkit=0'], { veth: 4, netkit: 0 }, '4 veth'],
+      [['pods_veth=0', 'pods_netkit=2'], { veth: 0, netkit: 2 }, '2 netkit'],
+      [['pods_veth=3', 'pods_netkit=2'], { veth: 3, netkit: 2 }, 'mixed (3 veth, 2 netkit)'],
+    ];
+    for (const [extra, pods, label] of cases) {
+      const facts = parseProbeOutput(lines('kernel=6.12.1', 'cni_marker=netkit', ...extra));
+      assert.deepEqual(facts.pods, pods, extra.join(' '));
+      assert.equal(podsLabel(facts.pods), label);
+    }
+  });
+
   test('output cut short is an error, not a half-read host', () => {
     assert.throws(() => parseProbeOutput('kernel=5.15.0-91-generic\nboot_id=x\n'), ProbeParseError);
   });

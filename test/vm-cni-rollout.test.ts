@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { runCliJsonAsync } from './support/cli.js';
+import { runCli, runCliJsonAsync } from './support/cli.js';
 import { REPO_ROOT } from './support/paths.js';
 import { tempDir } from './support/temp.js';
 
@@ -99,6 +99,14 @@ describe('a CNI rollout on real netkit (VM lab)', { concurrency: false }, () => 
     const readings = health.json.result.events.flatMap((event) => event.details.gates);
     assert.ok(readings.length > 0 && readings.every((reading) => reading.gate === 'netkit nodes keep their matrix'), JSON.stringify(readings));
     assert.ok(readings.some((reading) => reading.healthy && /cni verify cni=netkit: [1-9]\d* ok, 0 failed, 0 not testable/.test(reading.detail)), JSON.stringify(readings));
+    // Mid-migration a node runs both kinds of pods: one made while the mode said netkit, one asked for veth.
+    const add = (pod: string, args: string) => `ip netns add ${pod} && CNI_COMMAND=ADD CNI_CONTAINERID=${pod} CNI_NETNS=/run/netns/${pod} CNI_IFNAME=eth0 CNI_PATH=/opt/cni/bin CNI_ARGS='${args}' /opt/cni/bin/fleetwave-cni < /etc/cni/net.d/10-fleetwave.conf >/dev/null`;
+    const made = await onHost('cnilab-h001', `${add('mixveth', 'IgnoreUnknown=1;FLEETWAVE_DEVICE=veth')} && ${add('mixnetkit', 'IgnoreUnknown=1')}`);
+    assert.equal(made.exitCode, 0, JSON.stringify(made));
+    const probed = await cli<{ probed: { pods: { veth: number; netkit: number } | null; cniMode: string }[] }>(['fleet', 'probe', 'hostname=cnilab-h001']);
+    assert.deepEqual([probed.json.result.probed[0]!.cniMode, probed.json.result.probed[0]!.pods], ['netkit', { veth: 1, netkit: 1 }]);
+    const table = runCli(['fleet', 'probe', 'hostname=cnilab-h001'], { env: { ...env, FLEETWAVE_SSH_CONFIG: sshConfig } });
+    assert.match(table.stdout, /mixed \(1 veth, 1 netkit\)/);
     const audit = await cli(['audit', 'verify']);
     assert.equal(audit.code, 0, audit.stdout);
   });

@@ -18,6 +18,8 @@ export interface ProbeFacts {
   netkitDetail: string;
   config: Record<string, string>;
   cniMode: CniMode | null;
+  /** Pods fleetwave-cni made on the node, by device; null where it has made none (no records). */
+  pods?: { veth: number; netkit: number } | null;
   /** True on a fleetwave lab namespace host: its kernel, boot entries and netkit are simulated. */
   kernelSimulated?: boolean;
 }
@@ -80,6 +82,7 @@ export function parseProbeOutput(stdout: string): ProbeFacts {
     netkitDetail,
     config,
     cniMode,
+    pods: one('pods_veth') === undefined ? null : { veth: Number(one('pods_veth')) || 0, netkit: Number(one('pods_netkit')) || 0 },
     kernelSimulated: one('kernel_simulated') !== undefined,
   };
 }

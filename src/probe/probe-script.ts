@@ -48,5 +48,11 @@ ${kernelChecks(['CONFIG_NETKIT', 'CONFIG_NET_XGRESS', 'CONFIG_BPF_SYSCALL'])}[ -
 addressed=$(ip -o -4 addr show 2>/dev/null | awk '{print $2}' | sort -u)
 echo "links_veth=$(ip -o link show type veth 2>/dev/null | sed -n 's/^[0-9]*: \\([^@:]*\\).*/\\1/p' | grep -vxF "\${addressed:-none}" | wc -l)"
 echo "links_netkit=$(ip -o link show type netkit 2>/dev/null | wc -l)"
+# Pods fleetwave-cni made, by device (its records in /etc/fleetwave/pods): a node in the middle of
+# the migration runs both kinds.
+if [ -d /etc/fleetwave/pods ]; then
+  echo "pods_veth=$(cat /etc/fleetwave/pods/* 2>/dev/null | grep -c '"device":"veth"')"
+  echo "pods_netkit=$(cat /etc/fleetwave/pods/* 2>/dev/null | grep -c '"device":"netkit"')"
+fi
 echo "probe=done"
 `;

@@ -45,7 +45,7 @@ export function probedEvent(host: ProbedHost, context: Record<string, unknown> =
     subject: `host:${host.hostname}`,
     host: host.hostname,
     action: 'host.probed',
-    details: { changed: host.changed, rebooted: host.rebooted, runningKernel: host.runningKernel, kernelSimulated: host.kernelSimulated ?? false, defaultKernel: host.defaultKernel, nextBootKernel: host.nextBootKernel, netkitCapable: host.netkitCapable, cniMode: host.cniMode, ...context },
+    details: { changed: host.changed, rebooted: host.rebooted, runningKernel: host.runningKernel, kernelSimulated: host.kernelSimulated ?? false, defaultKernel: host.defaultKernel, nextBootKernel: host.nextBootKernel, netkitCapable: host.netkitCapable, cniMode: host.cniMode, pods: host.pods ?? null, ...context },
   };
 }
 

@@ -14,6 +14,7 @@ export function renderProbe(result: FleetProbeResult): string {
         { header: 'INSTALLED', value: (host) => host.installedKernels.length },
         { header: 'NETKIT', value: (host) => (host.netkitCapable ? 'yes' : 'no') },
         { header: 'CNI', value: (host) => host.cniMode },
+        { header: 'PODS', value: (host) => podsLabel(host.pods) },
         { header: 'UPTIME', value: (host) => (host.uptimeSeconds === null ? null : `${Math.floor(host.uptimeSeconds / 3600)}h`), align: 'right' },
         { header: 'CHANGED', value: (host) => host.changed.join(',') },
       ]),
@@ -31,4 +32,11 @@ export function renderProbe(result: FleetProbeResult): string {
     ]));
   }
   return lines.join('\n');
+}
+
+/** "mixed (3 veth, 2 netkit)" for a node in the middle of the migration; "4 veth" or "2 netkit" otherwise. */
+export function podsLabel(pods: { veth: number; netkit: number } | null | undefined): string | null {
+  if (!pods || pods.veth + pods.netkit === 0) return null;
+  if (pods.veth > 0 && pods.netkit > 0) return `mixed (${pods.veth} veth, ${pods.netkit} netkit)`;
+  return pods.veth > 0 ? `${pods.veth} veth` : `${pods.netkit} netkit`;
 }
