@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { runCli, runCliJsonAsync } from './support/cli.js';
-import { REPO_ROOT } from './support/paths.js';
+import { CLI, REPO_ROOT } from './support/paths.js';
 import { tempDir } from './support/temp.js';
 
 /**
@@ -25,6 +25,31 @@ const onHost = async (hostname: string, command: string) => {
   return run.json.result.results[0]!;
 };
 
+/** The CNI rollout spec the tests plan: the shipped playbook, a cniVerify gate, budget 0. */
+function writeSpec(name: string, canary: string[] | number): string {
+  const spec = path.join(dir, `${name}.yaml`);
+  writeFileSync(
+    spec,
+    JSON.stringify({
+      name,
+      kind: 'cni',
+      target: 'netkit',
+      selector: 'lab=cnilab',
+      playbook: 'cni-netkit',
+      canary,
+      waves: ['100%'],
+      parallel: 2,
+      soak: '1s',
+      checkInterval: '1s',
+      failureBudget: { perWave: 0, overall: 0, onSpent: 'pause' },
+      // A wave gate: the nodes already on netkit keep passing their matrix, across nodes too.
+      gates: [{ name: 'netkit nodes keep their matrix', cniVerify: { selector: 'cni=netkit' }, timeout: '3m' }],
+      vars: { datapath: path.relative(dir, path.join(REPO_ROOT, 'bpf')) },
+    }),
+  );
+  return spec;
+}
+
 describe('a CNI rollout on real netkit (VM lab)', { concurrency: false }, () => {
   const labDir = path.join(dir, 'lab');
   before(async () => {
@@ -37,7 +62,7 @@ describe('a CNI rollout on real netkit (VM lab)', { concurrency: false }, () => 
   });
   after(async () => {
     // A halted rollout holds its hosts, and lab down refuses while it does: end it first.
-    await cli(['rollout', 'abort', 'cni-lab', '--reason', 'test cleanup']);
+    for (const rollout of ['cni-lab', 'cni-lab-2']) await cli(['rollout', 'abort', rollout, '--reason', 'test cleanup']);
     const down = await cli(['lab', 'down', '--lab-dir', labDir]);
     assert.equal(down.code, 0, down.stdout + down.stderr);
   });
@@ -46,26 +71,7 @@ describe('a CNI rollout on real netkit (VM lab)', { concurrency: false }, () => 
     execFileSync('scp', ['-q', '-F', sshConfig, path.join(REPO_ROOT, 'bpf', 'out', 'acl.bpf.o'), 'cnilab-h003:/tmp/stale.bpf.o']);
     const staled = await onHost('cnilab-h003', 'mkdir -p /sys/fs/bpf/fleetwave && bpftool prog load /tmp/stale.bpf.o /sys/fs/bpf/fleetwave/links type tc');
     assert.equal(staled.exitCode, 0, JSON.stringify(staled));
-    const spec = path.join(dir, 'cni.yaml');
-    writeFileSync(
-      spec,
-      JSON.stringify({
-        name: 'cni-lab',
-        kind: 'cni',
-        target: 'netkit',
-        selector: 'lab=cnilab',
-        playbook: 'cni-netkit',
-        canary: ['cnilab-h001'],
-        waves: ['100%'],
-        parallel: 2,
-        soak: '1s',
-        checkInterval: '1s',
-        failureBudget: { perWave: 0, overall: 0, onSpent: 'pause' },
-        // A wave gate: the nodes already on netkit keep passing their matrix, across nodes too.
-        gates: [{ name: 'netkit nodes keep their matrix', cniVerify: { selector: 'cni=netkit' }, timeout: '3m' }],
-        vars: { datapath: path.relative(dir, path.join(REPO_ROOT, 'bpf')) },
-      }),
-    );
+    const spec = writeSpec('cni-lab', ['cnilab-h001']);
     const planned = await cli(['rollout', 'plan', spec]);
     assert.equal(planned.code, 0, planned.stdout + planned.stderr);
     const run = await cli<{ status: string; failed: { hostname: string; status: string; reason: string }[] }>(['rollout', 'run', 'cni-lab']);
@@ -109,5 +115,35 @@ describe('a CNI rollout on real netkit (VM lab)', { concurrency: false }, () => 
     assert.match(table.stdout, /mixed \(1 veth, 1 netkit\)/);
     const audit = await cli(['audit', 'verify']);
     assert.equal(audit.code, 0, audit.stdout);
+  });
+
+  test('kill -9 of the runner mid-node: the next run resumes where the ledger says, and the node is switched once', async () => {
+    // The first rollout is ended and h003's stale pin removed: a second rollout takes h003 (the others are on netkit already).
+    await cli(['rollout', 'abort', 'cni-lab', '--reason', 'a second rollout takes over']);
+    assert.equal((await onHost('cnilab-h003', 'rm /sys/fs/bpf/fleetwave/links')).exitCode, 0);
+    const planned = await cli<{ plan: { hostCount: number } }>(['rollout', 'plan', writeSpec('cni-lab-2', 1)]);
+    assert.equal(planned.code, 0, planned.stdout);
+    assert.equal(planned.json.result.plan.hostCount, 1, 'only h003 still needs netkit');
+
+    const runner = spawn(process.execPath, [CLI, 'rollout', 'run', 'cni-lab-2', '--json', '--lease-ttl', '5'], { env: { ...process.env, ...env, FLEETWAVE_SSH_CONFIG: sshConfig }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const exited = new Promise<string | null>((resolve) => runner.on('close', (_code, signal) => resolve(signal)));
+    await new Promise<void>((resolve, reject) => {
+      let seen = '';
+      runner.stderr!.on('data', (chunk: Buffer) => {
+        seen += chunk.toString();
+        if (/new pods get netkit: ok/.test(seen)) resolve();
+      });
+      void exited.then(() => reject(new Error(`the runner ended before switching the node:\n${seen}`)));
+    });
+    runner.kill('SIGKILL');
+    assert.equal(await exited, 'SIGKILL');
+
+    const resumed = await cli<{ status: string; hosts: Record<string, number> }>(['rollout', 'run', 'cni-lab-2']);
+    assert.equal(resumed.json.result.status, 'completed', resumed.stdout + resumed.stderr);
+    assert.deepEqual(resumed.json.result.hosts, { succeeded: 1 });
+    const steps = await cli<{ events: { host: string; subject: string; details: { name: string; outcome: string } }[] }>(['audit', 'log', '--action', 'rollout.host.step', '--limit', '0']);
+    const flips = steps.json.result.events.filter((event) => event.subject === 'rollout:cni-lab-2' && event.details.name === 'new pods get netkit');
+    assert.deepEqual(flips.map((event) => [event.host, event.details.outcome]), [['cnilab-h003', 'ok']], 'the mode was switched once, by the runner that was killed');
+    assert.equal((await onHost('cnilab-h003', 'cat /etc/fleetwave/cni-mode')).stdout.trim(), 'netkit');
   });
 });
