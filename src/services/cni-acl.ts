@@ -1,16 +1,14 @@
 import { readFileSync } from 'node:fs';
-import { currentActor } from '../adapters/actor.js';
 import type { Clock } from '../adapters/clock.js';
-import { loadSshConfig, localEnvironment } from '../adapters/ssh/ssh-config-files.js';
 import type { SshExecutor } from '../adapters/ssh/ssh-executor.js';
-import { openStore } from '../adapters/store/store.js';
 import { applyNodeAcl, DEFAULT_NODE_LAYOUT, readNodeAclCounters, ruleSetSha256, type NodeLayout, type NodeShell, type RuleCounters } from '../cni/acl/node-acl.js';
 import { AclRuleSetSchema, compileAcl } from '../cni/acl/rules.js';
 import { FleetwaveError } from '../errors.js';
 import { formatProblem } from '../inventory/parse-inventory.js';
 import { loadDocument } from '../rollout/load-spec.js';
-import { resolveConnection, type ConnectionSettings } from '../ssh/connection-settings.js';
-import { openExecutor, selectTargets, type RemoteRunContext, type SshRunOptions } from './fleet-exec.js';
+import type { Host } from '../fleet/host.js';
+import type { ConnectionSettings } from '../ssh/connection-settings.js';
+import { selectTargets, withExecutor, withRemoteContext, type RemoteRunContext, type SshRunOptions } from './fleet-exec.js';
 
 /** One node's shell over the executor's pooled SSH connection. */
 export function sshNodeShell(executor: SshExecutor, settings: ConnectionSettings): NodeShell {
@@ -47,34 +45,19 @@ interface CniNodeRequest extends SshRunOptions {
   layout?: NodeLayout;
 }
 
-/** Runs `work` on each selected node (bounded by the executor's concurrency), one result per node. */
-async function onEachNode<T>(request: CniNodeRequest, started: (context: RemoteRunContext, hosts: number) => void, work: (node: NodeShell, layout: NodeLayout) => Promise<T>) {
-  const store = openStore({ path: request.dbPath, create: false });
-  const context: RemoteRunContext = { store, actor: currentActor(request.reason), now: () => request.clock.now().toISOString() };
-  try {
-    const hosts = selectTargets(store, request.where);
-    started(context, hosts.length);
-    const env = localEnvironment();
-    const lookup = loadSshConfig(request.sshConfig, env);
-    const executor = openExecutor(context, request);
-    try {
-      const results = await Promise.all(
-        hosts.map(async (host) => {
-          try {
-            return { hostname: host.hostname, ok: true as const, value: await work(sshNodeShell(executor, resolveConnection(host, lookup, env)), request.layout ?? DEFAULT_NODE_LAYOUT) };
-          } catch (error) {
-            return { hostname: host.hostname, ok: false as const, error: (error as Error).message };
-          }
-        }),
-      );
-      return { context, results };
-    } finally {
-      await executor.close();
-    }
-  } catch (error) {
-    store.close();
-    throw error;
-  }
+/** Runs `work` on each node (bounded by the executor's concurrency), one result per node: a node that throws fails alone. */
+function onEachNode<T>(context: RemoteRunContext, hosts: readonly Host[], request: CniNodeRequest, work: (node: NodeShell, layout: NodeLayout) => Promise<T>) {
+  return withExecutor(context, request, (executor, connectionOf) =>
+    Promise.all(
+      hosts.map(async (host) => {
+        try {
+          return { hostname: host.hostname, ok: true as const, value: await work(sshNodeShell(executor, connectionOf(host)), request.layout ?? DEFAULT_NODE_LAYOUT) };
+        } catch (error) {
+          return { hostname: host.hostname, ok: false as const, error: (error as Error).message };
+        }
+      }),
+    ),
+  );
 }
 
 export interface AclApplyRequest extends CniNodeRequest {
@@ -98,14 +81,11 @@ export async function applyAcl(request: AclApplyRequest): Promise<AclApplyResult
   const set = readAclRuleSet(request.rulesFile);
   const acl = compileAcl(set);
   const sha256 = ruleSetSha256(acl);
-  const { context, results } = await onEachNode(
-    request,
-    ({ store, actor, now }, hosts) =>
-      store.write(() => store.events.append([{ subject: 'fleet', action: 'cni.acl-apply-started', details: { rulesFile: request.rulesFile, sha256, rules: acl.entries.length, selector: request.where ?? null, hosts } }], actor, now())),
-    (node, layout) => applyNodeAcl(node, layout, acl),
-  );
-  const { store, actor, now } = context;
-  try {
+  return withRemoteContext(request, async (context) => {
+    const { store, actor, now } = context;
+    const targets = selectTargets(store, request.where);
+    store.write(() => store.events.append([{ subject: 'fleet', action: 'cni.acl-apply-started', details: { rulesFile: request.rulesFile, sha256, rules: acl.entries.length, selector: request.where ?? null, hosts: targets.length } }], actor, now()));
+    const results = await onEachNode(context, targets, request, (node, layout) => applyNodeAcl(node, layout, acl));
     const hosts = results.map((result) =>
       result.ok
         ? { hostname: result.hostname, status: result.value.unchanged ? ('unchanged' as const) : ('applied' as const), generation: result.value.generation, error: null }
@@ -119,9 +99,7 @@ export async function applyAcl(request: AclApplyRequest): Promise<AclApplyResult
       ),
     );
     return { rulesFile: request.rulesFile, sha256, rules: acl.entries.length, defaultAction: set.defaultAction, hosts };
-  } finally {
-    store.close();
-  }
+  });
 }
 
 export interface AclStatsResult {
@@ -130,13 +108,14 @@ export interface AclStatsResult {
 
 /** `cni acl stats`: each node's counters for the set in force, read from its maps. */
 export async function aclStats(request: CniNodeRequest): Promise<AclStatsResult> {
-  const { context, results } = await onEachNode(request, () => undefined, (node, layout) => readNodeAclCounters(node, layout));
-  context.store.close();
-  return {
-    hosts: results.map((result) =>
-      result.ok
-        ? { hostname: result.hostname, generation: result.value.generation, sha256: result.value.sha256, counters: result.value.counters, error: null }
-        : { hostname: result.hostname, generation: null, sha256: null, counters: [], error: result.error },
-    ),
-  };
+  return withRemoteContext(request, async (context) => {
+    const results = await onEachNode(context, selectTargets(context.store, request.where), request, (node, layout) => readNodeAclCounters(node, layout));
+    return {
+      hosts: results.map((result) =>
+        result.ok
+          ? { hostname: result.hostname, generation: result.value.generation, sha256: result.value.sha256, counters: result.value.counters, error: null }
+          : { hostname: result.hostname, generation: null, sha256: null, counters: [], error: result.error },
+      ),
+    };
+  });
 }

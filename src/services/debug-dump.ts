@@ -1,13 +1,8 @@
 import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { currentActor } from '../adapters/actor.js';
 import type { Clock } from '../adapters/clock.js';
-import { loadSshConfig, localEnvironment } from '../adapters/ssh/ssh-config-files.js';
-import { openStore } from '../adapters/store/store.js';
-import { FleetwaveError } from '../errors.js';
 import { NODE_FILES_DIR } from '../paths.js';
-import { resolveConnection } from '../ssh/connection-settings.js';
-import { openExecutor, type SshRunOptions } from './fleet-exec.js';
+import { hostsByName, withExecutor, withRemoteContext, type SshRunOptions } from './fleet-exec.js';
 
 /** The node-side script, sent over SSH on stdin: nothing needs to be installed on the node. */
 const DUMP_SCRIPT = path.join(NODE_FILES_DIR, 'fleetwave-debug-dump');
@@ -40,25 +35,15 @@ export function dumpFileName(hostname: string, remoteName: string): string {
  * trail, and the node's copy removed.
  */
 export async function debugDump(request: DebugDumpRequest): Promise<DebugDumpResult> {
-  const store = openStore({ path: request.dbPath, create: false });
-  const actor = currentActor(request.reason);
-  const now = () => request.clock.now().toISOString();
-  try {
-    const hosts = request.hostnames.map((name) => {
-      const host = store.hosts.find(name);
-      if (!host) throw new FleetwaveError('HOST_NOT_FOUND', `no host named ${name} in the fleet; nothing was dumped`, { suggestions: ['See the fleet with: fleetwave fleet list'] });
-      return host;
-    });
+  return withRemoteContext(request, async (context) => {
+    const { store, actor, now } = context;
+    const hosts = hostsByName(store, request.hostnames);
     mkdirSync(request.outDir, { recursive: true });
     const script = readFileSync(DUMP_SCRIPT, 'utf8');
-    const env = localEnvironment();
-    const lookup = loadSshConfig(request.sshConfig, env);
-    const executor = openExecutor({ store, actor, now }, request);
-    let results: DebugDumpResult['hosts'];
-    try {
-      results = await Promise.all(
+    const results: DebugDumpResult['hosts'] = await withExecutor(context, request, (executor, connectionOf) =>
+      Promise.all(
         hosts.map(async (host) => {
-          const settings = resolveConnection(host, lookup, env);
+          const settings = connectionOf(host);
           const ran = await executor.run(settings, 'sh -s', { stdin: script });
           const remote = ran.stdout.trim().split('\n').at(-1) ?? '';
           const match = REMOTE_ARCHIVE.exec(remote);
@@ -71,10 +56,8 @@ export async function debugDump(request: DebugDumpRequest): Promise<DebugDumpRes
           if (fetched.status !== 'ok') return { hostname: host.hostname, path: null, sha256: null, bytes: null, error: fetched.error?.message ?? 'download failed' };
           return { hostname: host.hostname, path: local, sha256: fetched.sha256, bytes: statSync(local).size, error: null };
         }),
-      );
-    } finally {
-      await executor.close();
-    }
+      ),
+    );
     store.write(() =>
       store.events.append(
         results.map((result) => ({ subject: `host:${result.hostname}`, host: result.hostname, action: result.error ? 'host.debug-dump-failed' : 'host.debug-dumped', details: { path: result.path ? path.resolve(result.path) : null, sha256: result.sha256, bytes: result.bytes, error: result.error } })),
@@ -83,7 +66,5 @@ export async function debugDump(request: DebugDumpRequest): Promise<DebugDumpRes
       ),
     );
     return { outDir: request.outDir, hosts: results };
-  } finally {
-    store.close();
-  }
+  });
 }

@@ -8,7 +8,7 @@ import { openStore, type Store } from '../adapters/store/store.js';
 import { FleetwaveError } from '../errors.js';
 import type { Host } from '../fleet/host.js';
 import { compileSelector } from '../fleet/selector.js';
-import { resolveConnection } from '../ssh/connection-settings.js';
+import { resolveConnection, type ConnectionSettings } from '../ssh/connection-settings.js';
 import { groupResults, type ResultGroup } from '../ssh/group-results.js';
 
 export interface SshRunOptions {
@@ -72,10 +72,49 @@ export function selectTargets(store: Store, where: string | undefined): Host[] {
   return hosts;
 }
 
+/** The named hosts, in the order given; every name the fleet lacks is named in one error. */
+export function hostsByName(store: Store, hostnames: readonly string[]): Host[] {
+  const unknown = hostnames.filter((hostname) => !store.hosts.find(hostname));
+  if (unknown.length > 0) throw new FleetwaveError('HOST_NOT_FOUND', `not in the fleet: ${unknown.join(', ')}`, { suggestions: ['See the fleet with: fleetwave fleet list'] });
+  return hostnames.map((hostname) => store.hosts.find(hostname)!);
+}
+
 export interface RemoteRunContext {
   store: Store;
   actor: Actor;
   now: () => string;
+}
+
+/**
+ * The fleet database opened for a command that works on hosts over SSH, with the actor and clock
+ * its audit events carry; closed when `work` ends, however it ends.
+ */
+export async function withRemoteContext<T>(request: { dbPath: string; reason?: string; clock: Clock }, work: (context: RemoteRunContext) => Promise<T>): Promise<T> {
+  const store = openStore({ path: request.dbPath, create: false });
+  try {
+    return await work({ store, actor: currentActor(request.reason), now: () => request.clock.now().toISOString() });
+  } finally {
+    store.close();
+  }
+}
+
+/**
+ * One pooled executor for a batch of hosts (pins audited as they happen), each host's connection
+ * resolved as OpenSSH would; closed when `work` ends, however it ends.
+ */
+export async function withExecutor<T>(
+  context: RemoteRunContext,
+  options: SshRunOptions,
+  work: (executor: SshExecutor, connectionOf: (host: Host) => ConnectionSettings) => Promise<T>,
+): Promise<T> {
+  const env = localEnvironment();
+  const lookup = loadSshConfig(options.sshConfig, env);
+  const executor = openExecutor(context, options);
+  try {
+    return await work(executor, (host) => resolveConnection(host, lookup, env));
+  } finally {
+    await executor.close();
+  }
 }
 
 /**
@@ -88,31 +127,25 @@ export async function runOnHosts(
   command: string,
   options: SshRunOptions & { onProgress?: (done: number, total: number, failed: number) => void },
 ): Promise<CommandResult[]> {
-  const env = localEnvironment();
-  const lookup = loadSshConfig(options.sshConfig, env);
-  const executor = openExecutor(context, options);
   let done = 0;
   let failed = 0;
-  try {
-    return await Promise.all(
+  return withExecutor(context, options, (executor, connectionOf) =>
+    Promise.all(
       hosts.map(async (host) => {
-        const result = await executor.run(resolveConnection(host, lookup, env), command);
+        const result = await executor.run(connectionOf(host), command);
         done += 1;
         if (result.status !== 'ok') failed += 1;
         options.onProgress?.(done, hosts.length, failed);
         return result;
       }),
-    );
-  } finally {
-    await executor.close();
-  }
+    ),
+  );
 }
 
 export async function execOnFleet(request: FleetExecRequest): Promise<FleetExecResult> {
   // Held open across the run (not withStore): pins and audit events are written as hosts answer.
-  const store = openStore({ path: request.dbPath, create: false });
-  const context = { store, actor: currentActor(request.reason), now: () => request.clock.now().toISOString() };
-  try {
+  return withRemoteContext(request, async (context) => {
+    const { store } = context;
     const hosts = selectTargets(store, request.where);
     store.write(() => store.events.append([{ subject: 'fleet', action: 'fleet.exec-started', details: { command: request.command, selector: request.where ?? null, hosts: hosts.length } }], context.actor, context.now()));
     const results = await runOnHosts(context, hosts, request.command, request);
@@ -137,7 +170,5 @@ export async function execOnFleet(request: FleetExecRequest): Promise<FleetExecR
       groups: groupResults(results),
       results,
     };
-  } finally {
-    store.close();
-  }
+  });
 }

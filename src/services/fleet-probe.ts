@@ -1,12 +1,10 @@
-import { currentActor } from '../adapters/actor.js';
 import type { Clock } from '../adapters/clock.js';
 import type { EventDraft } from '../audit/event.js';
 import type { RemoteErrorKind } from '../ssh/command-result.js';
-import { openStore } from '../adapters/store/store.js';
 import type { Host } from '../fleet/host.js';
 import { PROBE_SCRIPT } from '../probe/probe-script.js';
 import { parseProbeOutput, ProbeParseError, type ProbeFacts } from '../probe/probe-facts.js';
-import { runOnHosts, selectTargets, type SshRunOptions } from './fleet-exec.js';
+import { runOnHosts, selectTargets, withRemoteContext, type SshRunOptions } from './fleet-exec.js';
 
 export interface FleetProbeRequest extends SshRunOptions {
   dbPath: string;
@@ -51,9 +49,8 @@ export function probedEvent(host: ProbedHost, context: Record<string, unknown> =
 
 /** Probes, then records each reachable host's facts with a host.probed event. Unreachable hosts are left untouched. */
 export async function probeFleet(request: FleetProbeRequest): Promise<FleetProbeResult> {
-  const store = openStore({ path: request.dbPath, create: false });
-  const context = { store, actor: currentActor(request.reason), now: () => request.clock.now().toISOString() };
-  try {
+  return withRemoteContext(request, async (context) => {
+    const { store } = context;
     const hosts = selectTargets(store, request.where);
     const byName = new Map(hosts.map((host) => [host.hostname, host]));
     const results = await runOnHosts(context, hosts, PROBE_SCRIPT, request);
@@ -86,7 +83,5 @@ export async function probeFleet(request: FleetProbeRequest): Promise<FleetProbe
       );
     });
     return { probed: probed.sort((a, b) => a.hostname.localeCompare(b.hostname)), unreachable: unreachable.sort((a, b) => a.hostname.localeCompare(b.hostname)) };
-  } finally {
-    store.close();
-  }
+  });
 }

@@ -1,9 +1,6 @@
-import { currentActor } from '../adapters/actor.js';
 import type { Clock } from '../adapters/clock.js';
-import { openStore } from '../adapters/store/store.js';
-import { FleetwaveError } from '../errors.js';
 import { judgeKernelSupport, VERIFY_SCRIPT, type KernelVerdict } from '../kernel/verify.js';
-import { runOnHosts, type SshRunOptions } from './fleet-exec.js';
+import { hostsByName, runOnHosts, withRemoteContext, type SshRunOptions } from './fleet-exec.js';
 
 export interface KernelVerifyRequest extends SshRunOptions {
   dbPath: string;
@@ -23,12 +20,9 @@ export interface VerifiedHost extends KernelVerdict {
  * host's verdict is audited; an unreachable host is reported, never assumed fine.
  */
 export async function verifyKernels(request: KernelVerifyRequest): Promise<{ hosts: VerifiedHost[] }> {
-  const store = openStore({ path: request.dbPath, create: false });
-  const context = { store, actor: currentActor(request.reason), now: () => request.clock.now().toISOString() };
-  try {
-    const unknown = request.hostnames.filter((hostname) => !store.hosts.find(hostname));
-    if (unknown.length > 0) throw new FleetwaveError('HOST_NOT_FOUND', `not in the fleet: ${unknown.join(', ')}`, { suggestions: ['See the fleet with: fleetwave fleet list'] });
-    const hosts = request.hostnames.map((hostname) => store.hosts.find(hostname)!);
+  return withRemoteContext(request, async (context) => {
+    const { store } = context;
+    const hosts = hostsByName(store, request.hostnames);
     const results = await runOnHosts(context, hosts, VERIFY_SCRIPT, request);
     const verified: VerifiedHost[] = results.map((result) =>
       result.status === 'error'
@@ -43,7 +37,5 @@ export async function verifyKernels(request: KernelVerifyRequest): Promise<{ hos
       ),
     );
     return { hosts: verified };
-  } finally {
-    store.close();
-  }
+  });
 }

@@ -6,6 +6,7 @@ import { judgeHostKey, type HostKeyVerdict, type TrustedKey } from '../../ssh/ho
 import { fingerprint, keyTypeOf, KnownHostsIndex, knownHostsName, parseKnownHosts } from '../../ssh/known-hosts.js';
 import type { ConnectionSettings, JumpHost } from '../../ssh/connection-settings.js';
 import type { CommandResult, RemoteError, RemoteErrorKind } from '../../ssh/command-result.js';
+import { shellQuote } from '../../rollout/template.js';
 import { sha256File } from '../system/sha256-file.js';
 import { TailBuffer } from './tail-buffer.js';
 
@@ -96,20 +97,10 @@ export class SshExecutor {
     return this.exclusive(settings.hostname, async () => {
       try {
         const client = await this.connection(settings);
-        await new Promise<void>((resolve, reject) => {
-          client.sftp((error, sftp) => {
-            if (error) return reject(new RemoteFailure('dropped', `sftp: ${error.message}`));
-            sftp.fastPut(localPath, remotePath, (putError) => {
-              sftp.end();
-              if (putError) reject(new RemoteFailure('dropped', `sftp upload to ${remotePath}: ${putError.message}`));
-              else resolve();
-            });
-          });
-        });
-        const check = await this.execOn(client, `sha256sum -- '${remotePath.replace(/'/g, "'\\''")}'`);
-        const remoteSum = check.stdout.split(/\s+/)[0];
-        if (check.status !== 'ok' || remoteSum !== sha256) {
-          return { hostname: settings.hostname, status: 'error', remotePath, sha256, error: { kind: 'dropped', message: `checksum mismatch on the far side: expected ${sha256}, got ${remoteSum || check.stderr.trim()}` } };
+        await sftpTransfer(client, 'upload', localPath, remotePath);
+        const remote = await this.remoteSha256(client, remotePath);
+        if (remote.sha256 !== sha256) {
+          return { hostname: settings.hostname, status: 'error', remotePath, sha256, error: { kind: 'dropped', message: `checksum mismatch on the far side: expected ${sha256}, got ${remote.sha256 || remote.stderr}` } };
         }
         return { hostname: settings.hostname, status: 'ok', remotePath, sha256, error: null };
       } catch (error) {
@@ -128,21 +119,12 @@ export class SshExecutor {
       let sha256 = '';
       try {
         const client = await this.connection(settings);
-        const check = await this.execOn(client, `sha256sum -- '${remotePath.replace(/'/g, "'\\''")}'`);
-        sha256 = check.stdout.split(/\s+/)[0] ?? '';
-        if (check.status !== 'ok' || !/^[0-9a-f]{64}$/.test(sha256)) {
-          return { hostname: settings.hostname, status: 'error', remotePath, sha256, error: { kind: 'dropped', message: `cannot read ${remotePath} on the far side: ${check.stderr.trim()}` } };
+        const remote = await this.remoteSha256(client, remotePath);
+        sha256 = remote.sha256;
+        if (!sha256) {
+          return { hostname: settings.hostname, status: 'error', remotePath, sha256, error: { kind: 'dropped', message: `cannot read ${remotePath} on the far side: ${remote.stderr}` } };
         }
-        await new Promise<void>((resolve, reject) => {
-          client.sftp((error, sftp) => {
-            if (error) return reject(new RemoteFailure('dropped', `sftp: ${error.message}`));
-            sftp.fastGet(remotePath, localPath, (getError) => {
-              sftp.end();
-              if (getError) reject(new RemoteFailure('dropped', `sftp download of ${remotePath}: ${getError.message}`));
-              else resolve();
-            });
-          });
-        });
+        await sftpTransfer(client, 'download', localPath, remotePath);
         const localSum = sha256File(localPath);
         if (localSum !== sha256) {
           return { hostname: settings.hostname, status: 'error', remotePath, sha256, error: { kind: 'dropped', message: `checksum mismatch after the download: expected ${sha256}, got ${localSum}` } };
@@ -311,6 +293,13 @@ export class SshExecutor {
     return this.fileCache.get(file)!;
   }
 
+  /** A file's sha256 as the far side's sha256sum computes it; empty when it could not be read. */
+  private async remoteSha256(client: Client, remotePath: string): Promise<{ sha256: string; stderr: string }> {
+    const check = await this.execOn(client, `sha256sum -- ${shellQuote(remotePath)}`);
+    const sum = check.stdout.split(/\s+/)[0] ?? '';
+    return { sha256: check.status === 'ok' && /^[0-9a-f]{64}$/.test(sum) ? sum : '', stderr: check.stderr.trim() };
+  }
+
   private execOn(client: Client, command: string, timeoutMs = this.options.commandTimeoutMs, stdin?: string): Promise<Omit<CommandResult, 'hostname' | 'durationMs'>> {
     return new Promise((resolve, reject) => {
       const stdout = new TailBuffer(this.options.outputCapBytes);
@@ -360,6 +349,22 @@ export class SshExecutor {
       });
     });
   }
+}
+
+/** One file over SFTP, either way, on the host's pooled connection. */
+function sftpTransfer(client: Client, direction: 'upload' | 'download', localPath: string, remotePath: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    client.sftp((error, sftp) => {
+      if (error) return reject(new RemoteFailure('dropped', `sftp: ${error.message}`));
+      const done = (transferError: Error | null | undefined) => {
+        sftp.end();
+        if (transferError) reject(new RemoteFailure('dropped', `sftp ${direction === 'upload' ? 'upload to' : 'download of'} ${remotePath}: ${transferError.message}`));
+        else resolve();
+      };
+      if (direction === 'upload') sftp.fastPut(localPath, remotePath, done);
+      else sftp.fastGet(remotePath, localPath, done);
+    });
+  });
 }
 
 function forwardOut(client: Client, next: JumpHost): Promise<Duplex> {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { type AclCommitPlan, type AppliedRuleSet, DumpedEntrySchema, counterLookups, decodeConfig, decodeRuleEntry, planAclCommit, sumPerCpuCounter, type NodeAclState } from './encode.js';
+import { shellQuote } from '../../rollout/template.js';
 import type { CompiledAcl } from './rules.js';
 
 /** How fleetwave reaches one node's shell: SSH in production, a local namespace in tests. */
@@ -26,13 +27,11 @@ const ShowSchema = z.union([
 ]);
 
 export class NodeAclError extends Error {}
-
-function quote(value: string): string {
-  return `'${value.replace(/'/g, "'\\''")}'`;
-}
+/** The node has no ACL program loaded (the CNI playbook loads it): nothing to read or apply. */
+export class AclNotLoadedError extends NodeAclError {}
 
 function helper(layout: NodeLayout, args: string): string {
-  return `FLEETWAVE_BPFFS=${quote(layout.bpffs)} ${quote(layout.aclHelper)} ${args}`;
+  return `FLEETWAVE_BPFFS=${shellQuote(layout.bpffs)} ${shellQuote(layout.aclHelper)} ${args}`;
 }
 
 async function runChecked(node: NodeShell, command: string, stdin?: string): Promise<string> {
@@ -49,7 +48,7 @@ export interface NodeAclReading {
 /** What the node has in force: the maps' bytes decoded, and the record of the set that put it there. */
 export async function readNodeAcl(node: NodeShell, layout: NodeLayout): Promise<NodeAclReading> {
   const shown = ShowSchema.parse(JSON.parse(await runChecked(node, helper(layout, 'show'))));
-  if (!shown.loaded) throw new NodeAclError(`the ACL program is not loaded on this node (no ${layout.bpffs}/acl/prog); the CNI playbook loads it`);
+  if (!shown.loaded) throw new AclNotLoadedError(`the ACL program is not loaded on this node (no ${layout.bpffs}/acl/prog); the CNI playbook loads it`);
   const config = decodeConfig(shown.config);
   return {
     state: { ...config, entries: shown.rules.map(decodeRuleEntry) },
@@ -117,13 +116,15 @@ const BatchLookupSchema = z.array(z.object({ output: z.object({ values: z.array(
 /** Per-rule counters of the set in force, summed over CPUs; rule 0 is "no rule matched". */
 export async function readNodeAclCounters(node: NodeShell, layout: NodeLayout): Promise<{ generation: number; sha256: string | null; counters: RuleCounters[] }> {
   const { state, applied } = await readNodeAcl(node, layout);
-  const rules = applied && applied.generation === state.generation ? applied.rules : [];
+  // The record describes the set in force only when it names the generation in force.
+  const current = applied && applied.generation === state.generation ? applied : null;
+  const rules = current?.rules ?? [];
   const output = await runChecked(node, helper(layout, 'read'), `${counterLookups(state.generation, rules.length, layout.bpffs).join('\n')}\n`);
   const lookups = BatchLookupSchema.parse(JSON.parse(output));
   const unmatched = { ruleId: 0, name: 'no rule matched', action: state.defaultDeny ? 'deny' : 'allow', match: 'default' } as const;
   return {
     generation: state.generation,
-    sha256: applied && applied.generation === state.generation ? applied.sha256 : null,
+    sha256: current?.sha256 ?? null,
     counters: [unmatched, ...rules].map((rule, index) => ({ ...rule, ...sumPerCpuCounter(lookups[index]!.output.values) })),
   };
 }

@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { judgePacket, type CompiledAcl } from '../acl/rules.js';
-import { parseIpv4Cidr } from '../acl/rules.js';
+import { judgePacket, parseIpv4Cidr, type CompiledAcl } from '../acl/rules.js';
 
 /**
  * `cni verify`, the pure part: which cells of the connectivity matrix to probe from what each node

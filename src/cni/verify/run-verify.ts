@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { entriesInForce } from '../acl/encode.js';
-import { NodeAclError, readNodeAcl, type NodeLayout, type NodeShell } from '../acl/node-acl.js';
+import { AclNotLoadedError, readNodeAcl, type NodeLayout, type NodeShell } from '../acl/node-acl.js';
 import type { CompiledAcl } from '../acl/rules.js';
+import { shellQuote } from '../../rollout/template.js';
 import { judgeCell, NodeUpSchema, planProbes, summarizeMatrix, type CellVerdict, type NodeMatrix, type NodeUp, type VerifyNode } from './matrix.js';
 
 export interface VerifyTarget {
@@ -26,10 +27,6 @@ export interface VerifyOutcome {
   leftovers: Array<{ hostname: string; removed: string[] }>;
 }
 
-function quote(value: string): string {
-  return `'${value.replace(/'/g, "'\\''")}'`;
-}
-
 /** A node whose helper could not even run: both test pods count as not made, with the reason. */
 function unreachableUp(reason: string): NodeUp {
   return { simulated: false, hostAddress: '', pods: (['veth', 'netkit'] as const).map((requested) => ({ requested, device: null, address: null, fallback: null, error: reason })) };
@@ -40,7 +37,7 @@ async function nodeAcl(shell: NodeShell, layout: NodeLayout): Promise<CompiledAc
     const { state } = await readNodeAcl(shell, layout);
     return { defaultDeny: state.defaultDeny, entries: entriesInForce(state).map((entry) => ({ ...entry, name: `rule-${entry.ruleId}` })) };
   } catch (error) {
-    if (error instanceof NodeAclError && /not loaded/.test(error.message)) return null;
+    if (error instanceof AclNotLoadedError) return null;
     throw error;
   }
 }
@@ -53,7 +50,7 @@ async function nodeAcl(shell: NodeShell, layout: NodeLayout): Promise<CompiledAc
 export async function runVerify(targets: readonly VerifyTarget[], layout: VerifyLayout, options: { requireNetkit?: boolean; run?: string } = {}): Promise<VerifyOutcome> {
   const run = options.run ?? randomBytes(4).toString('hex');
   const layoutOf = (target: VerifyTarget) => target.layout ?? layout;
-  const helperFor = (target: VerifyTarget, args: string) => `${quote(layoutOf(target).verifyHelper)} ${args}`;
+  const helperFor = (target: VerifyTarget, args: string) => `${shellQuote(layoutOf(target).verifyHelper)} ${args}`;
   const leftovers = await Promise.all(
     targets.map(async (target) => {
       const result = await target.shell.run(helperFor(target, 'down all')).catch(() => ({ exitCode: null, stdout: '', stderr: '' }));
