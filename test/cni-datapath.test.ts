@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { entriesInForce, planAclCommit } from '../src/cni/acl/encode.js';
@@ -196,6 +196,32 @@ describe('fleetwave-cni on this machine: the CNI spec, veth pods, netkit fallbac
     assert.deepEqual(node.sh('ip -o link show').split('\n').filter((line) => /fw(ve|nk)/.test(line)), [], 'no pod device is left on the node');
     assert.deepEqual(readdirSync(path.join(node.stateDir, 'pods')), []);
     for (const pod of Object.keys(pods)) delete pods[pod];
+  });
+
+  test('unload keeps a program a pod holds, removes it once none does, and leaves what others put in the bpffs', () => {
+    const record = (pod: string) => JSON.parse(node.sh(`cat ${node.stateDir}/pods/*`).split('\n').find((line) => line.includes(`"container":"${pod}"`))!);
+    const unload = () => node.sh(`FLEETWAVE_BPFFS=${node.bpffs} FLEETWAVE_CNI_STATE=${node.stateDir} ${path.join(REPO_ROOT, 'bpf', 'cni', 'fleetwave-acl')} unload`).trim();
+    mkdirSync(path.join(node.bpffs, 'links', 'not-fleetwaves'), { recursive: true });
+    const netns = node.addPodNamespace('d');
+    const added = node.cni('ADD', 'd', netns, config());
+    assert.equal(added.code, 0, JSON.stringify(added.json));
+    pods.d = { netns, ip: ipOf(added), result: added.json };
+    assert.equal(record('d').acl, true, 'the pod holds the ACL program (tcx on its veth)');
+    assert.match(unload(), /^kept: 1 pods hold the program \(fwve/);
+    assert.ok(existsSync(path.join(node.bpffs, 'acl', 'prog')), 'still loaded');
+    assert.equal(node.cni('DEL', 'd', netns, config()).code, 0);
+    delete pods.d;
+    assert.equal(unload(), 'unloaded');
+    assert.equal(existsSync(path.join(node.bpffs, 'acl')), false, 'program and map pins are gone');
+    assert.ok(existsSync(path.join(node.bpffs, 'links', 'not-fleetwaves')), 'a pin directory fleetwave did not make stays');
+    const next = node.addPodNamespace('e');
+    const plain = node.cni('ADD', 'e', next, config());
+    assert.equal(plain.code, 0, JSON.stringify(plain.json));
+    pods.e = { netns: next, ip: ipOf(plain), result: plain.json };
+    assert.equal(record('e').acl, false, 'a pod made without a loaded program holds none');
+    assert.equal(unload(), 'not loaded');
+    assert.equal(node.cni('DEL', 'e', next, config()).code, 0);
+    delete pods.e;
   });
 });
 

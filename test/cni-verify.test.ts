@@ -4,7 +4,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { applyNodeAcl } from '../src/cni/acl/node-acl.js';
 import { AclRuleSetSchema, compileAcl } from '../src/cni/acl/rules.js';
-import { judgeCell, planProbes, type NodeUp, type VerifyNode } from '../src/cni/verify/matrix.js';
+import { judgeCell, judgeCounters, planProbes, type CellVerdict, type NodeUp, type VerifyNode } from '../src/cni/verify/matrix.js';
 import { runVerify, type VerifyLayout } from '../src/cni/verify/run-verify.js';
 import { createLocalCniNode, linkLocalNodes, type LocalCniNode } from './support/cni-node.js';
 import { REPO_ROOT } from './support/paths.js';
@@ -68,6 +68,29 @@ describe('cni verify, the pure part: which cells are probed, and what a cell say
     }
     assert.equal(judgeCell({ ...cell, protocol: 'icmp' }, '10.2.0.2', null, false).detail, '10.2.0.2 not reached', 'no ACL, no rule to blame');
   });
+
+  test('every ACL rule that judged a probe must have counted it', () => {
+    const acl = compileAcl(AclRuleSetSchema.parse({ rules: [{ action: 'deny', to: '10.2.0.0/24', protocol: 'tcp', port: 7777 }] }));
+    const cell = { id: 'x', hostname: 'a', from: 'veth' as const, to: { kind: 'pod' as const, hostname: 'b', device: 'veth' as const } };
+    const verdicts: CellVerdict[] = [
+      judgeCell({ ...cell, protocol: 'tcp' }, '10.2.0.2', acl, false),
+      judgeCell({ ...cell, protocol: 'icmp' }, '10.2.0.2', acl, true),
+      judgeCell({ ...cell, protocol: 'icmp' }, '10.3.0.2', acl, true),
+      { ...cell, protocol: 'icmp', status: 'untestable', expected: null, observed: null, ruleId: null, detail: 'simulated' },
+    ];
+    const reading = (generationInForce: number, counts: Array<[number, number]>) => ({ generationInForce, packets: new Map(counts) });
+    const summary = (checks: ReturnType<typeof judgeCounters>) => checks.map((check) => [check.ruleId, check.action, check.probes, check.packets, check.status]);
+    const table: Array<[string, Parameters<typeof judgeCounters>[3], Parameters<typeof judgeCounters>[4], unknown[]]> = [
+      ['every rule counted at least its probes (other traffic adds more)', reading(4, [[0, 10], [1, 0]]), reading(4, [[0, 19], [1, 3]]), [[0, 'allow', 2, 9, 'ok'], [1, 'deny', 1, 3, 'ok']]],
+      ['a drop the program did not count: something else dropped it', reading(4, [[0, 10], [1, 5]]), reading(4, [[0, 12], [1, 5]]), [[0, 'allow', 2, 2, 'ok'], [1, 'deny', 1, 0, 'failed']]],
+      ['fewer packets than probes', reading(4, [[0, 0], [1, 0]]), reading(4, [[0, 1], [1, 1]]), [[0, 'allow', 2, 1, 'failed'], [1, 'deny', 1, 1, 'ok']]],
+      ['the set was replaced during the run: not comparable, not failed', reading(4, [[0, 0], [1, 0]]), reading(5, [[0, 0], [1, 0]]), [[0, 'allow', 2, null, 'untestable'], [1, 'deny', 1, null, 'untestable']]],
+      ['unreadable counters fail', { problem: 'bpftool: no such map' }, reading(4, []), [[0, 'allow', 2, null, 'failed'], [1, 'deny', 1, null, 'failed']]],
+    ];
+    for (const [name, before, after, expected] of table) assert.deepEqual(summary(judgeCounters(acl, 4, verdicts, before, after)), expected, name);
+    assert.match(judgeCounters(acl, 4, verdicts, reading(4, [[1, 5]]), reading(4, [[1, 5]]))[1]!.detail, /ACL rule 1 \(deny\) counted 0 packets for 1 probe: the program did not see every probe/);
+    assert.deepEqual(judgeCounters(acl, 4, verdicts.slice(3), reading(4, []), reading(4, [])), [], 'unprobed cells check no counter');
+  });
 });
 
 /**
@@ -127,6 +150,11 @@ describe('cni verify on two local nodes: real veth pods, netkit untestable, the 
     const icmp = outcome.nodes[0]!.cells.find((candidate) => candidate.id === 'node-a:veth>veth@node-b:icmp')!;
     assert.deepEqual([icmp.status, icmp.expected, icmp.observed], ['ok', 'pass', 'reached']);
     assert.equal(outcome.failed, 0);
+    // node-a's probes that reached the program: the denied TCP connect, and ICMP to node-b's pod and to node-a.
+    const counters = outcome.nodes[0]!.counters;
+    assert.deepEqual(counters.map((check) => [check.ruleId, check.action, check.probes, check.status]), [[0, 'allow', 2, 'ok'], [1, 'deny', 1, 'ok']], JSON.stringify(counters));
+    assert.ok(counters[1]!.packets! >= 1, 'the deny rule counted the dropped SYN');
+    assert.deepEqual(outcome.counters.failed, 0);
     assert.deepEqual(leftNamespaces(), []);
   });
 

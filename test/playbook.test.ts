@@ -177,7 +177,11 @@ describe('playbooks: schema, file:line errors, references', () => {
       ['the veth/netkit matrix passes on the node', 'the matrix passes on the previous mode'],
       'cni verify runs on the control host, against the node',
     );
-    assert.deepEqual(loaded.value.rollback.map((step) => step.undoes), ['new pods get netkit', 'new pods get netkit'], 'a node whose mode never flipped has nothing to undo');
+    assert.deepEqual(
+      loaded.value.rollback.map((step) => step.undoes),
+      ['new pods get netkit', 'load the ACL program', 'new pods get netkit'],
+      'a node whose mode never flipped has nothing to undo; the program is unloaded only where this rollout loaded it',
+    );
   });
 
   test('each problem names its line', () => {
@@ -199,6 +203,15 @@ describe('playbooks: schema, file:line errors, references', () => {
     assert.match(load('name: p\nsteps:\n  - name: nothing\n').problems[0]!.problem, /a step needs one of: run, check, upload, reboot, wait_for/);
     const loaded = load('name: p\nsteps:\n  - reboot: true\n');
     assert.deepEqual(stepAction(loaded.value!.steps[0]!), { kind: 'reboot', command: 'reboot', downTimeoutMs: 120_000, upTimeoutMs: 600_000 });
+  });
+
+  test('vars may be numbers, booleans, lists and maps: commands get their text, lists and maps as JSON', () => {
+    const loaded = load('name: p\nvars:\n  retries: 3\n  drain: true\n  zones: [a, b]\n  limits: {cpu: 2}\n  plain: x\nsteps:\n  - run: "true"\n');
+    assert.deepEqual(loaded.value?.vars, { retries: '3', drain: 'true', zones: '["a","b"]', limits: '{"cpu":2}', plain: 'x' });
+    const zones = execFileSync('sh', ['-c', 'printf %s "$FLEETWAVE_VAR_zones" | jq -r ".[1]"'], { env: { ...process.env, FLEETWAVE_VAR_zones: loaded.value!.vars.zones! }, encoding: 'utf8' });
+    assert.equal(zones.trim(), 'b', 'a nested script reads a list var with jq');
+    const unset = load('name: p\nvars:\n  empty: null\nsteps:\n  - run: "true"\n');
+    assert.deepEqual(unset.problems.map((problem) => [problem.line, problem.problem]), [[3, 'a var is a string, number, boolean, list or map (not null)']]);
   });
 
   test('registered values must come from an earlier step; rollback may use any', () => {

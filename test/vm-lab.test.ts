@@ -206,11 +206,18 @@ describe('a VM lab: real kernels in QEMU guests', { concurrency: false }, () => 
     installDatapath(built, second!.hostname, '10.244.12.0/24');
     const routed = await cli<{ ok: number }>(['fleet', 'exec', `hostname=${first!.hostname}`, '--', `ip route add 10.244.12.0/24 via ${second!.labAddress}`], { FLEETWAVE_SSH_CONFIG: up.sshConfig });
     assert.equal(routed.json.result.ok, 1);
-    const verify = await cli<{ ok: number; failed: number; untestable: number; nodes: { hostname: string; cells: { id: string; status: string; detail: string }[] }[] }>(['cni', 'verify', 'lab=vmlab'], { FLEETWAVE_SSH_CONFIG: up.sshConfig });
+    type Counter = { ruleId: number; probes: number; packets: number; status: string };
+    const verify = await cli<{ ok: number; failed: number; untestable: number; counters: { failed: number }; nodes: { hostname: string; counters: Counter[]; cells: { id: string; status: string; detail: string }[] }[] }>(['cni', 'verify', 'lab=vmlab'], { FLEETWAVE_SSH_CONFIG: up.sshConfig });
     assert.equal(verify.code, 0, verify.stdout);
     const notOk = verify.json.result.nodes.flatMap((node) => node.cells.filter((cell) => cell.status !== 'ok'));
     assert.deepEqual(notOk, [], 'on real netkit nothing is untestable and nothing fails');
     assert.deepEqual([verify.json.result.ok, verify.json.result.failed, verify.json.result.untestable], [28, 0, 0]);
+    // The first node has the ACL loaded (its one rule matches no test pod): the program on each netkit peer and veth counted every probe under the default.
+    const [counted] = verify.json.result.nodes[0]!.counters;
+    assert.deepEqual([verify.json.result.nodes[0]!.counters.length, counted!.ruleId, counted!.probes, counted!.status], [1, 0, 14, 'ok'], JSON.stringify(verify.json.result.nodes[0]!.counters));
+    assert.ok(counted!.packets >= 14);
+    assert.deepEqual(verify.json.result.nodes[1]!.counters, [], 'no ACL loaded on the second node, no counter to check');
+    assert.equal(verify.json.result.counters.failed, 0);
     assert.ok(verify.json.result.nodes[0]!.cells.some((cell) => cell.id === 'vmlab-h001:netkit>netkit@vmlab-h002:tcp'), 'netkit to netkit across nodes, over TCP');
     const left = await cli<{ results: { stdout: string }[] }>(['fleet', 'exec', 'lab=vmlab', '--', 'ip netns list | grep -c ^fwv- || true'], { FLEETWAVE_SSH_CONFIG: up.sshConfig });
     assert.deepEqual(left.json.result.results.map((result) => result.stdout.trim()), ['0', '0']);

@@ -8,8 +8,19 @@ import { DurationSchema } from './duration.js';
  */
 const CommandSchema = z.string().min(1);
 
+/**
+ * A var's value. Commands see text, so numbers and booleans become their YAML spelling ("3",
+ * "true", which `when:` reads as true) and lists and maps become JSON, for a nested script to read
+ * with jq from $FLEETWAVE_VAR_NAME. null is refused: an unset value is better left out.
+ */
+const VarValueSchema = z
+  .union([z.string(), z.number(), z.boolean(), z.array(z.unknown()), z.record(z.string(), z.unknown())], {
+    error: 'a var is a string, number, boolean, list or map (not null)',
+  })
+  .transform((value) => (typeof value === 'string' ? value : typeof value === 'object' ? JSON.stringify(value) : String(value)));
+
 /** Var names are identifiers: {{ vars.NAME }} in templates, $FLEETWAVE_VAR_NAME in nested scripts. */
-export const VarsSchema = z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a var name is letters, digits and "_", not starting with a digit'), z.string());
+export const VarsSchema = z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a var name is letters, digits and "_", not starting with a digit'), VarValueSchema);
 
 const ActionFields = {
   run: CommandSchema.optional(),

@@ -36,7 +36,7 @@ export async function verifyCni(request: CniVerifyRequest): Promise<VerifyOutcom
           subject: `host:${node.hostname}`,
           host: node.hostname,
           action: 'host.cni-verified',
-          details: { run: outcome.run, ok: node.ok, failed: node.failed, untestable: node.untestable, failedCells: node.cells.filter((cell) => cell.status === 'failed').map((cell) => ({ id: cell.id, detail: cell.detail })) },
+          details: { run: outcome.run, ok: node.ok, failed: node.failed, untestable: node.untestable, failedCells: node.cells.filter((cell) => cell.status === 'failed').map((cell) => ({ id: cell.id, detail: cell.detail })), counters: node.counters.map((check) => ({ ruleId: check.ruleId, status: check.status, probes: check.probes, packets: check.packets })) },
         })),
         actor,
         now(),

@@ -70,10 +70,13 @@ export function renderVerify(result: VerifyOutcome): string {
     const reasons = new Map<string, number>();
     for (const cell of node.cells) if (cell.status !== 'ok') reasons.set(`${CELL_MARK[cell.status]}: ${cell.detail}`, (reasons.get(`${CELL_MARK[cell.status]}: ${cell.detail}`) ?? 0) + 1);
     for (const [reason, count] of reasons) lines.push(`  ${reason}${count > 1 ? ` (${count} cells)` : ''}`);
+    for (const check of node.counters) lines.push(`  counter ${CELL_MARK[check.status]}: ${check.detail}`);
     lines.push('');
   }
   for (const leftover of result.leftovers) lines.push(`removed test pods an earlier run left on ${leftover.hostname}: ${leftover.removed.join(', ')}`);
-  lines.push(`${result.ok} ok, ${result.failed} failed, ${result.untestable} not testable (run ${result.run}); a cell that was not tested never counts as ok`);
+  const counters = result.counters.ok + result.counters.failed + result.counters.untestable;
+  const counterLine = counters > 0 ? `; ACL counters: ${result.counters.ok} ok, ${result.counters.failed} failed, ${result.counters.untestable} not comparable` : '';
+  lines.push(`${result.ok} ok, ${result.failed} failed, ${result.untestable} not testable${counterLine} (run ${result.run}); a cell that was not tested never counts as ok`);
   return lines.join('\n');
 }
 

@@ -174,13 +174,15 @@ export function planAclCommit(current: NodeAclState, acl: CompiledAcl, sha256: s
   };
 }
 
-/** The lookups that read the counters of every rule of the set in force (rule 0: no rule matched). */
-export function counterLookups(generation: number, ruleCount: number, bpffs: string): string[] {
-  const lines: string[] = [];
-  for (let ruleId = 0; ruleId <= ruleCount; ruleId += 1) {
-    lines.push(`map lookup pinned ${bpffs}/${NODE_PATHS.counters} key hex ${hex(u32le(counterSlot(generation, ruleId)))}`);
-  }
-  return lines;
+/**
+ * The lookups that read the counters of the given rules of a generation (rule 0: no rule matched),
+ * after one lookup of acl_config, so that one batch tells whether that generation is still in force.
+ */
+export function counterLookups(generation: number, ruleIds: readonly number[], bpffs: string): string[] {
+  return [
+    `map lookup pinned ${bpffs}/${NODE_PATHS.config} key hex ${hex(u32le(0))}`,
+    ...ruleIds.map((ruleId) => `map lookup pinned ${bpffs}/${NODE_PATHS.counters} key hex ${hex(u32le(counterSlot(generation, ruleId)))}`),
+  ];
 }
 
 const PROTOCOL_NAMES = new Map(Object.entries(PROTOCOL_NUMBERS).map(([name, number]) => [number as number, name as AclProtocol]));

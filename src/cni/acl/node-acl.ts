@@ -111,7 +111,27 @@ export interface RuleCounters {
   bytes: number;
 }
 
-const BatchLookupSchema = z.array(z.object({ output: z.object({ values: z.array(z.object({ value: z.array(z.string()) })) }) }));
+/** `bpftool -j batch` of counterLookups: acl_config's value, then each per-CPU counter. */
+const BatchLookupSchema = z.tuple(
+  [z.object({ output: z.object({ value: z.array(z.string()) }) })],
+  z.object({ output: z.object({ values: z.array(z.object({ value: z.array(z.string()) })) }) }),
+);
+
+export interface RuleCountsReading {
+  /** The generation in force when the counters were read: counts of another generation are not comparable. */
+  generationInForce: number;
+  counts: Map<number, { packets: number; bytes: number }>;
+}
+
+/** The counters of some rules of one generation, summed over CPUs, in one batch with the generation in force. */
+export async function readRuleCounts(node: NodeShell, layout: NodeLayout, generation: number, ruleIds: readonly number[]): Promise<RuleCountsReading> {
+  const output = await runChecked(node, helper(layout, 'read'), `${counterLookups(generation, ruleIds, layout.bpffs).join('\n')}\n`);
+  const [config, ...counters] = BatchLookupSchema.parse(JSON.parse(output));
+  return {
+    generationInForce: decodeConfig(config.output.value).generation,
+    counts: new Map(ruleIds.map((ruleId, index) => [ruleId, sumPerCpuCounter(counters[index]!.output.values)])),
+  };
+}
 
 /** Per-rule counters of the set in force, summed over CPUs; rule 0 is "no rule matched". */
 export async function readNodeAclCounters(node: NodeShell, layout: NodeLayout): Promise<{ generation: number; sha256: string | null; counters: RuleCounters[] }> {
@@ -119,12 +139,12 @@ export async function readNodeAclCounters(node: NodeShell, layout: NodeLayout): 
   // The record describes the set in force only when it names the generation in force.
   const current = applied && applied.generation === state.generation ? applied : null;
   const rules = current?.rules ?? [];
-  const output = await runChecked(node, helper(layout, 'read'), `${counterLookups(state.generation, rules.length, layout.bpffs).join('\n')}\n`);
-  const lookups = BatchLookupSchema.parse(JSON.parse(output));
   const unmatched = { ruleId: 0, name: 'no rule matched', action: state.defaultDeny ? 'deny' : 'allow', match: 'default' } as const;
+  const listed = [unmatched, ...rules];
+  const { counts } = await readRuleCounts(node, layout, state.generation, listed.map((rule) => rule.ruleId));
   return {
     generation: state.generation,
     sha256: current?.sha256 ?? null,
-    counters: [unmatched, ...rules].map((rule, index) => ({ ...rule, ...sumPerCpuCounter(lookups[index]!.output.values) })),
+    counters: listed.map((rule) => ({ ...rule, ...counts.get(rule.ruleId)! })),
   };
 }

@@ -57,6 +57,8 @@ export interface CellVerdict extends Cell {
   expected: 'pass' | 'drop' | null;
   /** What happened: reached or not; null when the cell was not probed. */
   observed: 'reached' | 'not reached' | null;
+  /** The ACL rule that judged the probe (0: no rule matched, the default); null without an ACL or a probe. */
+  ruleId: number | null;
   detail: string;
 }
 
@@ -123,12 +125,12 @@ export function planProbes(nodes: readonly VerifyNode[], options: { requireNetki
           const cell: Cell = { id: cellId(node.hostname, from, target, protocol), hostname: node.hostname, from, to: target, protocol };
           const problem = podProblem(node, from, options.requireNetkit) ?? (target.kind === 'pod' ? podProblem(owner, target.device, options.requireNetkit) : null);
           if (problem) {
-            unprobed.push({ ...cell, status: problem.status, expected: null, observed: null, detail: problem.detail });
+            unprobed.push({ ...cell, status: problem.status, expected: null, observed: null, ruleId: null, detail: problem.detail });
             continue;
           }
           const address = target.kind === 'pod' ? podAddress(owner, target.device) : owner.up.hostAddress;
           if (!address) {
-            unprobed.push({ ...cell, status: 'untestable', expected: null, observed: null, detail: `${owner.hostname} has no global IPv4 address` });
+            unprobed.push({ ...cell, status: 'untestable', expected: null, observed: null, ruleId: null, detail: `${owner.hostname} has no global IPv4 address` });
             continue;
           }
           list.push({ cell, address });
@@ -164,29 +166,77 @@ export function judgeCell(cell: Cell, address: string, acl: CompiledAcl | null, 
     : expected === 'pass'
       ? `${address} not reached${rule ? `; the ACL allows it${rule}` : ''}`
       : `reached ${address}, but the ACL should have dropped it${rule}`;
-  return { ...cell, status: ok ? 'ok' : 'failed', expected, observed, detail };
+  return { ...cell, status: ok ? 'ok' : 'failed', expected, observed, ruleId, detail };
+}
+
+/**
+ * Whether the ACL rules that judged a node's probes counted them. Every probe a node's test pod
+ * sends passes that node's ACL program once or more (a ping is one packet; a refused or dropped
+ * TCP connect is a SYN and its retries), so each rule must have counted at least as many packets
+ * as probes it judged, on top of whatever other traffic it saw. A rule set replaced during the run
+ * starts new counters, so its counts say nothing: untestable, not failed.
+ */
+export interface CounterCheck {
+  ruleId: number;
+  action: 'allow' | 'deny';
+  /** Probes this rule judged. */
+  probes: number;
+  /** Packets it counted during the run; null when the counts could not be compared. */
+  packets: number | null;
+  status: CellStatus;
+  detail: string;
+}
+
+export interface CounterReading {
+  generationInForce: number;
+  packets: ReadonlyMap<number, number>;
+}
+
+export function judgeCounters(
+  acl: CompiledAcl,
+  generation: number,
+  verdicts: readonly CellVerdict[],
+  before: CounterReading | { problem: string },
+  after: CounterReading | { problem: string },
+): CounterCheck[] {
+  const probesByRule = new Map<number, number>();
+  for (const verdict of verdicts) if (verdict.observed !== null && verdict.ruleId !== null) probesByRule.set(verdict.ruleId, (probesByRule.get(verdict.ruleId) ?? 0) + 1);
+  const actionOf = (ruleId: number): 'allow' | 'deny' => ((ruleId === 0 ? acl.defaultDeny : acl.entries.find((entry) => entry.ruleId === ruleId)?.deny) ? 'deny' : 'allow');
+  const name = (ruleId: number) => (ruleId === 0 ? 'the ACL default' : `ACL rule ${ruleId}`);
+  return [...probesByRule.entries()]
+    .sort(([a], [b]) => a - b)
+    .map(([ruleId, probes]): CounterCheck => {
+      const base = { ruleId, action: actionOf(ruleId), probes };
+      const problem = 'problem' in before ? before.problem : 'problem' in after ? after.problem : null;
+      if (problem !== null) return { ...base, packets: null, status: 'failed', detail: `the counters of ${name(ruleId)} could not be read: ${problem}` };
+      const reading = [before, after] as CounterReading[];
+      if (reading.some((read) => read.generationInForce !== generation)) {
+        return { ...base, packets: null, status: 'untestable', detail: `the rule set was replaced during the run (generation ${generation} became ${reading[1]!.generationInForce}): its counters started again` };
+      }
+      const packets = (reading[1]!.packets.get(ruleId) ?? 0) - (reading[0]!.packets.get(ruleId) ?? 0);
+      const ok = packets >= probes;
+      const what = `${name(ruleId)} (${base.action}) counted ${packets} packet${packets === 1 ? '' : 's'} for ${probes} probe${probes === 1 ? '' : 's'}`;
+      return { ...base, packets, status: ok ? 'ok' : 'failed', detail: ok ? what : `${what}: the program did not see every probe it should have judged` };
+    });
 }
 
 export interface NodeMatrix {
   hostname: string;
   simulated: boolean;
   cells: CellVerdict[];
+  /** The ACL rules that judged this node's probes, and whether they counted them. */
+  counters: CounterCheck[];
+  /** Cells, by status. */
   ok: number;
   failed: number;
   untestable: number;
 }
 
-/** Cells grouped per node in plan order, with counts. */
-export function summarizeMatrix(nodes: readonly VerifyNode[], verdicts: readonly CellVerdict[]): NodeMatrix[] {
+/** Cells grouped per node in plan order, with counts of cells (counter checks are counted apart). */
+export function summarizeMatrix(nodes: readonly VerifyNode[], verdicts: readonly CellVerdict[], counters: ReadonlyMap<string, CounterCheck[]> = new Map()): NodeMatrix[] {
   return nodes.map((node) => {
     const cells = verdicts.filter((verdict) => verdict.hostname === node.hostname).sort((a, b) => a.id.localeCompare(b.id));
-    return {
-      hostname: node.hostname,
-      simulated: node.up.simulated,
-      cells,
-      ok: cells.filter((cell) => cell.status === 'ok').length,
-      failed: cells.filter((cell) => cell.status === 'failed').length,
-      untestable: cells.filter((cell) => cell.status === 'untestable').length,
-    };
+    const count = (status: CellStatus) => cells.filter((cell) => cell.status === status).length;
+    return { hostname: node.hostname, simulated: node.up.simulated, cells, counters: counters.get(node.hostname) ?? [], ok: count('ok'), failed: count('failed'), untestable: count('untestable') };
   });
 }

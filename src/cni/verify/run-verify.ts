@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { entriesInForce } from '../acl/encode.js';
-import { AclNotLoadedError, readNodeAcl, type NodeLayout, type NodeShell } from '../acl/node-acl.js';
+import { AclNotLoadedError, readNodeAcl, readRuleCounts, type NodeLayout, type NodeShell } from '../acl/node-acl.js';
 import type { CompiledAcl } from '../acl/rules.js';
 import { shellQuote } from '../../rollout/template.js';
-import { judgeCell, NodeUpSchema, planProbes, summarizeMatrix, type CellVerdict, type NodeMatrix, type NodeUp, type VerifyNode } from './matrix.js';
+import { judgeCell, judgeCounters, NodeUpSchema, planProbes, summarizeMatrix, type CellVerdict, type CounterCheck, type CounterReading, type NodeMatrix, type NodeUp, type VerifyNode } from './matrix.js';
 
 export interface VerifyTarget {
   hostname: string;
@@ -23,6 +23,8 @@ export interface VerifyOutcome {
   ok: number;
   failed: number;
   untestable: number;
+  /** The ACL counter checks of all nodes, by status: a failed one fails the run like a failed cell. */
+  counters: { ok: number; failed: number; untestable: number };
   /** What the cleanup found left over from earlier runs, per node. */
   leftovers: Array<{ hostname: string; removed: string[] }>;
 }
@@ -32,13 +34,28 @@ function unreachableUp(reason: string): NodeUp {
   return { simulated: false, hostAddress: '', pods: (['veth', 'netkit'] as const).map((requested) => ({ requested, device: null, address: null, fallback: null, error: reason })) };
 }
 
-async function nodeAcl(shell: NodeShell, layout: NodeLayout): Promise<CompiledAcl | null> {
+interface NodeAclInForce {
+  acl: CompiledAcl;
+  generation: number;
+}
+
+async function nodeAcl(shell: NodeShell, layout: NodeLayout): Promise<NodeAclInForce | null> {
   try {
     const { state } = await readNodeAcl(shell, layout);
-    return { defaultDeny: state.defaultDeny, entries: entriesInForce(state).map((entry) => ({ ...entry, name: `rule-${entry.ruleId}` })) };
+    return { acl: { defaultDeny: state.defaultDeny, entries: entriesInForce(state).map((entry) => ({ ...entry, name: `rule-${entry.ruleId}` })) }, generation: state.generation };
   } catch (error) {
     if (error instanceof AclNotLoadedError) return null;
     throw error;
+  }
+}
+
+async function packetCounts(shell: NodeShell, layout: NodeLayout, inForce: NodeAclInForce): Promise<CounterReading | { problem: string }> {
+  try {
+    const ruleIds = [0, ...inForce.acl.entries.map((entry) => entry.ruleId)];
+    const { generationInForce, counts } = await readRuleCounts(shell, layout, inForce.generation, ruleIds);
+    return { generationInForce, packets: new Map([...counts].map(([ruleId, count]) => [ruleId, count.packets])) };
+  } catch (error) {
+    return { problem: (error as Error).message };
   }
 }
 
@@ -57,6 +74,8 @@ export async function runVerify(targets: readonly VerifyTarget[], layout: Verify
       return { hostname: target.hostname, removed: result.stdout.split('\n').filter((line) => line.startsWith('removed ')).map((line) => line.slice('removed '.length)).sort() };
     }),
   );
+  const aclInForce = new Map<string, NodeAclInForce | null>();
+  const counterChecks = new Map<string, CounterCheck[]>();
   try {
     const nodes: VerifyNode[] = await Promise.all(
       targets.map(async (target) => {
@@ -67,8 +86,9 @@ export async function runVerify(targets: readonly VerifyTarget[], layout: Verify
         } catch (error) {
           up = unreachableUp((error as Error).message);
         }
-        const acl = up.pods.some((pod) => pod.address) ? await nodeAcl(target.shell, layoutOf(target)).catch(() => null) : null;
-        return { hostname: target.hostname, up, acl };
+        const inForce = up.pods.some((pod) => pod.address) ? await nodeAcl(target.shell, layoutOf(target)).catch(() => null) : null;
+        aclInForce.set(target.hostname, inForce);
+        return { hostname: target.hostname, up, acl: inForce?.acl ?? null };
       }),
     );
     const plan = planProbes(nodes, { requireNetkit: options.requireNetkit ?? false });
@@ -76,10 +96,12 @@ export async function runVerify(targets: readonly VerifyTarget[], layout: Verify
       targets.map(async (target): Promise<CellVerdict[]> => {
         const list = plan.probes.get(target.hostname) ?? [];
         if (list.length === 0) return [];
-        const acl = nodes.find((node) => node.hostname === target.hostname)!.acl;
+        const inForce = aclInForce.get(target.hostname) ?? null;
+        const acl = inForce?.acl ?? null;
         const input = list.map(({ cell, address }) => `${cell.id} ${cell.from} ${cell.protocol} ${address}`).join('\n');
         let answers = new Map<string, boolean>();
         let failure: string | null = null;
+        const before = inForce ? await packetCounts(target.shell, layoutOf(target), inForce) : null;
         try {
           const result = await target.shell.run(helperFor(target, `probe ${run}`), `${input}\n`);
           answers = new Map(result.stdout.trim().split('\n').filter(Boolean).map((line) => [line.split(' ')[0]!, line.endsWith(' ok')]));
@@ -87,19 +109,26 @@ export async function runVerify(targets: readonly VerifyTarget[], layout: Verify
         } catch (error) {
           failure = (error as Error).message;
         }
-        return list.map(({ cell, address }) =>
-          answers.has(cell.id) ? judgeCell(cell, address, acl, answers.get(cell.id)!) : { ...cell, status: 'failed' as const, expected: null, observed: null, detail: failure ?? 'the node did not answer for this cell' },
+        const verdicts = list.map(({ cell, address }): CellVerdict =>
+          answers.has(cell.id) ? judgeCell(cell, address, acl, answers.get(cell.id)!) : { ...cell, status: 'failed', expected: null, observed: null, ruleId: null, detail: failure ?? 'the node did not answer for this cell' },
         );
+        if (inForce && before) counterChecks.set(target.hostname, judgeCounters(inForce.acl, inForce.generation, verdicts, before, await packetCounts(target.shell, layoutOf(target), inForce)));
+        return verdicts;
       }),
     );
     const verdicts = [...plan.unprobed, ...probed.flat()];
-    const matrices = summarizeMatrix(nodes, verdicts);
+    const matrices = summarizeMatrix(nodes, verdicts, counterChecks);
     return {
       run,
       nodes: matrices,
       ok: matrices.reduce((sum, node) => sum + node.ok, 0),
       failed: matrices.reduce((sum, node) => sum + node.failed, 0),
       untestable: matrices.reduce((sum, node) => sum + node.untestable, 0),
+      counters: {
+        ok: matrices.reduce((sum, node) => sum + node.counters.filter((check) => check.status === 'ok').length, 0),
+        failed: matrices.reduce((sum, node) => sum + node.counters.filter((check) => check.status === 'failed').length, 0),
+        untestable: matrices.reduce((sum, node) => sum + node.counters.filter((check) => check.status === 'untestable').length, 0),
+      },
       leftovers: leftovers.filter((entry) => entry.removed.length > 0),
     };
   } finally {

@@ -3,7 +3,7 @@ import type { GateKind } from './kind.js';
 
 /**
  * `fleetwave cni verify SELECTOR --json` run by this same fleetwave against this database: healthy
- * when it exits 0 (no failed cell). The gate's timeout bounds the whole matrix.
+ * when it exits 0 (no failed cell or ACL counter check). The gate's timeout bounds the whole matrix.
  */
 export const cniVerifyGate: GateKind<'cniVerify'> = {
   key: 'cniVerify',
@@ -14,8 +14,9 @@ export const cniVerifyGate: GateKind<'cniVerify'> = {
     const result = await runProcess(program!, [...args, 'cni', 'verify', config.selector, '--json', ...(config.requireNetkit ? ['--require-netkit'] : [])], { timeoutMs: gate.timeout * 1000, env: context.localEnv ?? {} });
     let summary = '';
     try {
-      const parsed = JSON.parse(result.stdout) as { result?: { ok: number; failed: number; untestable: number }; error?: { message: string } };
-      summary = parsed.result ? `${parsed.result.ok} ok, ${parsed.result.failed} failed, ${parsed.result.untestable} not testable` : (parsed.error?.message ?? '');
+      const parsed = JSON.parse(result.stdout) as { result?: { ok: number; failed: number; untestable: number; counters?: { failed: number } }; error?: { message: string } };
+      const counters = parsed.result?.counters?.failed ? `, ${parsed.result.counters.failed} ACL counter checks failed` : '';
+      summary = parsed.result ? `${parsed.result.ok} ok, ${parsed.result.failed} failed, ${parsed.result.untestable} not testable${counters}` : (parsed.error?.message ?? '');
     } catch {
       summary = (result.stderr.trim().split('\n').at(-1) ?? '') || `exit ${result.code ?? result.signal}`;
     }
