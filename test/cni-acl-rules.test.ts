@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import { counterSlot, decodeRuleEntry, encodeRuleKey, encodeRuleValue, planAclCommit, type InstalledEntry } from '../src/cni/acl/encode.js';
 import { generationBytes } from '../src/cni/acl/node-acl.js';
 import { AclRuleSetSchema, compileAcl, judgePacket, parseIpv4Cidr } from '../src/cni/acl/rules.js';
-import { loadDocument } from '../src/rollout/load-spec.js';
+import { loadDocument } from '../src/documents/load-document.js';
 
 const ip = (text: string) => (parseIpv4Cidr(text) as { cidr: { address: number } }).cidr.address;
 const toHex = (bytes: number[]) => bytes.map((byte) => `0x${byte.toString(16).padStart(2, '0')}`);

@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { judgeGates, judgeHttpAnswer, judgePrometheusAnswer } from '../src/rollout/gates.js';
-import { loadDocument } from '../src/rollout/load-spec.js';
+import { loadDocument } from '../src/documents/load-document.js';
 import { PlaybookSchema, stepAction } from '../src/rollout/playbook.js';
 import { checkPlaybookReferences } from '../src/rollout/playbook-references.js';
 import { commandTemplateProblems, placeholders, renderCommand, renderPath, shellQuote, TemplateError, type TemplateScope } from '../src/rollout/template.js';

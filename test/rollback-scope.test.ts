@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { kernelKind } from '../src/rollout/kinds/kernel/index.js';
-import { loadDocument } from '../src/rollout/load-spec.js';
+import { loadDocument } from '../src/documents/load-document.js';
 import { PlaybookSchema, type Playbook } from '../src/rollout/playbook.js';
 import { describeNotUndone, judgeRestored, judgeStepsRun, planRollback, type StepRan, type StepRecord } from '../src/rollout/rollback-scope.js';
 import { makeFacts } from './support/hosts.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { HostState } from '../src/rollout/host-machine.js';
-import { decideRun, type RunHostView, type RunSnapshot } from '../src/rollout/run-decision.js';
+import { decideRun, judgeSoak, viewOfHosts, type RunHostView, type RunSnapshot, type SoakReading } from '../src/rollout/run-decision.js';
 import type { RolloutStatus } from '../src/rollout/rollout-machine.js';
 import { RolloutSpecSchema, type RolloutSpecInput } from '../src/rollout/spec.js';
 
@@ -16,13 +16,16 @@ function snapshot(
   hosts: RunHostView[],
   options: { wave?: number; spec?: Partial<RolloutSpecInput>; busy?: string[]; frozen?: string; soakStartedAt?: string; rollbackWave?: number; now?: Date } = {},
 ): RunSnapshot {
+  const spec = RolloutSpecSchema.parse({ name: 'r', kind: 'kernel', target: 't', playbook: 'p', soak: '60s', ...options.spec });
+  const busy = new Set(options.busy ?? []);
+  const rollout = { status, wave: options.wave ?? 0, reason: null, rollbackWave: options.rollbackWave ?? null, soakStartedAt: options.soakStartedAt ?? null };
   return {
-    rollout: { status, wave: options.wave ?? 0, reason: null, rollbackWave: options.rollbackWave ?? null, soakStartedAt: options.soakStartedAt ?? null },
-    spec: RolloutSpecSchema.parse({ name: 'r', kind: 'kernel', target: 't', playbook: 'p', soak: '60s', ...options.spec }),
-    hosts,
+    rollout,
+    spec,
+    ...viewOfHosts(hosts, { wave: rollout.wave, rollbackWave: rollout.rollbackWave, parallel: spec.parallel, busy }),
     frozen: options.frozen ?? null,
     now: options.now ?? NOW,
-    busy: new Set(options.busy ?? []),
+    busy,
   };
 }
 
@@ -139,5 +142,33 @@ describe('decideRun: what the runner does next, from plain rows', () => {
 
   test('terminal rollouts are done', () => {
     for (const status of ['completed', 'rolled-back'] as const) assert.deepEqual(decideRun(snapshot(status, [host('a', 0, 0, succeeded)])), [{ kind: 'done' }]);
+  });
+});
+
+describe('judgeSoak: what one reading of a soaking wave means', () => {
+  const ok = (hostname: string) => ({ hostname, healthy: true, detail: 'ok' });
+  const sick = (hostname: string) => ({ hostname, healthy: false, detail: 'check "netkit" failed' });
+  const gate = (healthy: boolean) => ({ gate: 'errors', healthy, detail: healthy ? '0.01 <= 0.05' : '0.2 > 0.05' });
+  const reading = (overrides: Partial<SoakReading>): SoakReading => ({ wave: 1, final: false, last: false, hosts: [ok('a'), ok('b')], gates: [gate(true)], gated: true, ...overrides });
+  test('table: hosts and gates, mid-soak and final', () => {
+    const table: Array<[string, SoakReading, { healthy: boolean; unhealthy: string[]; event: unknown }]> = [
+      ['mid-soak, all healthy: keep soaking', reading({}), { healthy: true, unhealthy: [], event: null }],
+      ['final, all healthy: the wave completes', reading({ final: true, last: true }), { healthy: true, unhealthy: [], event: { type: 'WaveCompleted', wave: 1, last: true } }],
+      ['a host fails its checks: it fails alone, the wave goes on soaking', reading({ hosts: [ok('a'), sick('b')] }), { healthy: false, unhealthy: ['b'], event: null }],
+      ['final with a sick host: not completed on this reading', reading({ final: true, hosts: [sick('a'), ok('b')] }), { healthy: false, unhealthy: ['a'], event: null }],
+      ['a gate fails: the wave fails, whatever the hosts say', reading({ gates: [gate(true), gate(false)] }), { healthy: false, unhealthy: [], event: { type: 'GateFailed', wave: 1, reason: 'health gate failed: gate errors: 0.2 > 0.05' } }],
+      ['a gate fails at the end: still a failure, not a completion', reading({ final: true, gates: [gate(false)] }), { healthy: false, unhealthy: [], event: { type: 'GateFailed', wave: 1, reason: 'health gate failed: gate errors: 0.2 > 0.05' } }],
+      ['no gates and no hosts to check: a final reading completes', reading({ final: true, hosts: [], gates: [], gated: false }), { healthy: true, unhealthy: [], event: { type: 'WaveCompleted', wave: 1, last: false } }],
+    ];
+    for (const [name, given, expected] of table) {
+      const verdict = judgeSoak(given);
+      assert.deepEqual({ healthy: verdict.healthy, unhealthy: verdict.unhealthyHosts.map((host) => host.hostname), event: verdict.event }, expected, name);
+    }
+  });
+
+  test('the detail names the count, the gates when the spec has any, and each sick host', () => {
+    assert.equal(judgeSoak(reading({ hosts: [ok('a'), sick('b')] })).detail, '1/2 hosts pass their checks; 1 gates healthy; b: check "netkit" failed');
+    assert.equal(judgeSoak(reading({ gates: [], gated: false })).detail, '2/2 hosts pass their checks');
+    assert.equal(judgeSoak(reading({ hosts: [sick('b')] })).unhealthyHosts[0]!.reason, 'during the soak: check "netkit" failed');
   });
 });

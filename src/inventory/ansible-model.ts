@@ -1,5 +1,6 @@
 import { expandHostPattern } from './host-pattern.js';
-import type { InventoryProblem, ParsedSource, SourceRecord } from './source.js';
+import type { ParsedSource, SourceRecord } from './source.js';
+import type { DocumentProblem } from '../documents/problem.js';
 
 /** A variable with the line that set it, so an invalid group var is reported where it was written. */
 export interface PlacedValue {
@@ -17,7 +18,7 @@ export interface AnsibleGroup {
 
 export class AnsibleInventoryModel {
   readonly groups = new Map<string, AnsibleGroup>();
-  readonly problems: InventoryProblem[] = [];
+  readonly problems: DocumentProblem[] = [];
 
   group(name: string): AnsibleGroup {
     let group = this.groups.get(name);

@@ -1,6 +1,7 @@
 import { AnsibleInventoryModel, resolveAnsibleInventory, type PlacedValue } from './ansible-model.js';
-import { isPlainObject, type StructuredDocument } from './structured-document.js';
-import type { FieldPath, ParsedSource } from './source.js';
+import { isPlainObject, type StructuredDocument } from '../documents/structured-document.js';
+import type { ParsedSource } from './source.js';
+import type { FieldPath } from '../documents/problem.js';
 
 const GROUP_KEYS = new Set(['hosts', 'vars', 'children']);
 

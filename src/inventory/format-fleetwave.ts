@@ -1,4 +1,4 @@
-import { isPlainObject, type StructuredDocument } from './structured-document.js';
+import { isPlainObject, type StructuredDocument } from '../documents/structured-document.js';
 import type { ParsedSource, SourceRecord } from './source.js';
 
 /** fleetwave's own format, in JSON or YAML: `{hosts: [...]}` or a bare list of hosts. */

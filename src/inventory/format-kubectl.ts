@@ -1,4 +1,4 @@
-import { isPlainObject, type StructuredDocument } from './structured-document.js';
+import { isPlainObject, type StructuredDocument } from '../documents/structured-document.js';
 import type { ParsedSource, SourceRecord } from './source.js';
 
 const ZONE_LABELS = ['topology.kubernetes.io/zone', 'failure-domain.beta.kubernetes.io/zone'];

@@ -5,13 +5,14 @@ import { looksLikeAnsibleYaml, readAnsibleYaml } from './format-ansible-yaml.js'
 import { readCsv } from './format-csv.js';
 import { readFleetwaveDocument } from './format-fleetwave.js';
 import { looksLikeKubectlNodes, readKubectlNodes } from './format-kubectl.js';
-import type { InventoryFormat, InventoryProblem, ParsedSource, SourceRecord } from './source.js';
-import { parseStructured, type StructuredDocument } from './structured-document.js';
+import type { InventoryFormat, ParsedSource, SourceRecord } from './source.js';
+import type { DocumentProblem } from '../documents/problem.js';
+import { parseStructured, type StructuredDocument } from '../documents/structured-document.js';
 
 export interface InventoryParseResult {
   format: InventoryFormat;
   hosts: InventoryHost[];
-  problems: InventoryProblem[];
+  problems: DocumentProblem[];
   warnings: string[];
 }
 
@@ -124,8 +125,4 @@ export function parseInventory(fileName: string, text: string, options: ParseInv
   }
   problems.sort((a, b) => a.line - b.line);
   return { format, hosts, problems, warnings: source.warnings };
-}
-
-export function formatProblem(file: string, problem: InventoryProblem): string {
-  return `${file}:${problem.line}: ${problem.field ?? '(file)'}: ${problem.problem}`;
 }

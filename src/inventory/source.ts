@@ -1,7 +1,7 @@
 export const INVENTORY_FORMATS = ['csv', 'json', 'yaml', 'ansible-ini', 'ansible-yaml', 'kubectl'] as const;
 export type InventoryFormat = (typeof INVENTORY_FORMATS)[number];
 
-export type FieldPath = readonly (string | number)[];
+import type { DocumentProblem, FieldPath } from '../documents/problem.js';
 
 /** One host-shaped record lifted from a file, before validation; knows where it came from. */
 export interface SourceRecord {
@@ -10,14 +10,8 @@ export interface SourceRecord {
   lineOf(path: FieldPath): number;
 }
 
-export interface InventoryProblem {
-  line: number;
-  field: string | null;
-  problem: string;
-}
-
 export interface ParsedSource {
   records: SourceRecord[];
-  problems: InventoryProblem[];
+  problems: DocumentProblem[];
   warnings: string[];
 }

@@ -30,6 +30,9 @@ rm -f /tmp/.fleetwave-probe.$$
 `;
 }
 
+/** What tells one boot of a host from the next: a reboot is verified by a new boot id. */
+export const BOOT_ID_COMMAND = 'cat /proc/sys/kernel/random/boot_id';
+
 /**
  * One POSIX sh script run on each host: every fact in a single round trip, as key=value lines.
  * Only reads, except for a throwaway netkit pair that proves the kernel can really make one.

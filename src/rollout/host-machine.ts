@@ -51,6 +51,9 @@ export class InvalidTransitionError extends Error {
   }
 }
 
+/** Every status a host of a rollout can be in, in the order a rollout moves through them. */
+export const HOST_STATUSES = ['pending', 'running', 'verifying', 'succeeded', 'failed', 'rolling-back', 'rolled-back', 'rollback-failed', 'skipped'] as const satisfies ReadonlyArray<HostState['status']>;
+
 export const HOST_TERMINAL: ReadonlySet<HostState['status']> = new Set(['rolled-back', 'rollback-failed', 'skipped']);
 
 export function transitionHost(context: HostContext, state: HostState, event: HostEvent): { state: HostState; effects: HostEffect[] } {

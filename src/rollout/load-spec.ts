@@ -1,29 +1,8 @@
-import type { z } from 'zod';
-import type { InventoryProblem } from '../inventory/source.js';
-import { parseStructured } from '../inventory/structured-document.js';
+import type { DocumentProblem } from '../documents/problem.js';
+import { loadDocument } from '../documents/load-document.js';
 import { RolloutSpecSchema, type RolloutSpec } from './spec.js';
 
-export type DocumentLoadResult<T> = { value: T; problems: [] } | { value: null; problems: InventoryProblem[] };
-
-/** A YAML (or JSON) document checked against a zod schema, every problem with the line it is on. */
-export function loadDocument<S extends z.ZodType>(fileName: string, text: string, schema: S): DocumentLoadResult<z.output<S>> {
-  const parsed = parseStructured(text, fileName.endsWith('.json') ? 'json' : 'yaml');
-  if (!parsed.document) return { value: null, problems: parsed.problems };
-  const result = schema.safeParse(parsed.document.value);
-  if (result.success) return { value: result.data, problems: [] };
-  const problems = result.error.issues.map((issue) => {
-    const keys = issue.code === 'unrecognized_keys' ? issue.keys : [];
-    const path = keys.length > 0 ? [...issue.path, keys[0]!] : issue.path;
-    return {
-      line: parsed.document.lineOf(path as (string | number)[]),
-      field: keys.length > 0 ? keys.join(', ') : issue.path.length > 0 ? issue.path.map(String).join('.') : null,
-      problem: issue.message,
-    };
-  });
-  return { value: null, problems: problems.sort((a, b) => a.line - b.line) };
-}
-
-export type SpecLoadResult = { spec: RolloutSpec; problems: [] } | { spec: null; problems: InventoryProblem[] };
+export type SpecLoadResult = { spec: RolloutSpec; problems: [] } | { spec: null; problems: DocumentProblem[] };
 
 export function loadRolloutSpec(fileName: string, text: string): SpecLoadResult {
   const loaded = loadDocument(fileName, text, RolloutSpecSchema);

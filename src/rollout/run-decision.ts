@@ -1,4 +1,5 @@
-import { countsAsFailure, inFlight, needsRollback, type HostState } from './host-machine.js';
+import { countsAsFailure, inFlight, type HostState } from './host-machine.js';
+import { judgeGates, type GateReading } from './gates.js';
 import { judgeFailureBudget, inMaintenanceWindow } from './policies.js';
 import type { RolloutState } from './rollout-machine.js';
 import type { RolloutSpec } from './spec.js';
@@ -12,15 +13,80 @@ export interface RunHostView {
   acknowledged: boolean;
 }
 
+/** How many hosts of one wave are in one status; the repository keeps these incrementally. */
+export interface RunTally {
+  wave: number;
+  status: HostState['status'];
+  hosts: number;
+  /** Of them, hosts that failed themselves and no operator acknowledged: what the failure budget counts. */
+  unacknowledgedFailures: number;
+}
+
+/**
+ * What one tick decides over. Its size is bounded by the work in flight, never by the rollout's
+ * size: counts instead of host lists, and only the hosts an action may name.
+ */
 export interface RunSnapshot {
   rollout: RolloutState & { soakStartedAt: string | null };
   spec: RolloutSpec;
-  hosts: readonly RunHostView[];
+  tallies: readonly RunTally[];
+  /** Hosts in flight, failed or rolling back, and every host a worker of this runner holds. */
+  working: readonly RunHostView[];
+  /** The current wave's pending hosts of its lowest pending batch, in plan order, at most spec.parallel. */
+  nextBatch: readonly RunHostView[];
+  /** Pending hosts of any wave, at most SKIP_CHUNK: what an abort or a full rollback skips next. */
+  pendingAny: readonly RunHostView[];
+  /** Rolling back: the newest (wave, batch) of the rollback's scope whose hosts still need a rollback. */
+  rollbackBatch: readonly RunHostView[];
   /** The fleet freeze's reason, or null. */
   frozen: string | null;
   now: Date;
   /** Hosts a worker of this runner is driving right now. */
   busy: ReadonlySet<string>;
+}
+
+/** Pending hosts skipped per tick: an abort of a million-host rollout proceeds in bounded steps. */
+export const SKIP_CHUNK = 1000;
+
+/** The statuses of hosts a runner acts on whatever the rollout is doing. */
+export const WORKING_STATUSES: ReadonlySet<HostState['status']> = new Set(['running', 'verifying', 'failed', 'rolling-back']);
+/** What a rollback must visit (needsRollback in host-machine.ts). */
+export const ROLLBACK_STATUSES: ReadonlySet<HostState['status']> = new Set(['running', 'verifying', 'succeeded', 'failed', 'rolling-back']);
+
+export type RunView = Pick<RunSnapshot, 'tallies' | 'working' | 'nextBatch' | 'pendingAny' | 'rollbackBatch'>;
+
+const byPlanOrder = (a: RunHostView & { position?: number }, b: RunHostView & { position?: number }) =>
+  a.wave - b.wave || a.batch - b.batch || (a.position ?? 0) - (b.position ?? 0) || a.hostname.localeCompare(b.hostname);
+
+/**
+ * The bounded view of every host, computed in memory: what the rollout repository reads with SQL
+ * (tests hold the two to the same answers), for tests and for callers that hold the rows anyway.
+ */
+export function viewOfHosts(
+  hosts: ReadonlyArray<RunHostView & { position?: number }>,
+  at: { wave: number; rollbackWave: number | null; parallel: number; busy: ReadonlySet<string> },
+): RunView {
+  const tallies = new Map<string, RunTally>();
+  let pendingWave: number | null = null;
+  for (const host of hosts) {
+    const key = `${host.wave} ${host.state.status}`;
+    const tally = tallies.get(key) ?? { wave: host.wave, status: host.state.status, hosts: 0, unacknowledgedFailures: 0 };
+    tally.hosts += 1;
+    if (countsAsFailure(host.state) && !host.acknowledged) tally.unacknowledgedFailures += 1;
+    tallies.set(key, tally);
+    if (host.state.status === 'pending' && host.wave === at.wave) pendingWave = pendingWave === null ? host.batch : Math.min(pendingWave, host.batch);
+  }
+  const sorted = [...hosts].sort(byPlanOrder);
+  const strip = ({ hostname, wave, batch, state, acknowledged }: RunHostView): RunHostView => ({ hostname, wave, batch, state, acknowledged });
+  const needing = sorted.filter((host) => ROLLBACK_STATUSES.has(host.state.status) && (at.rollbackWave === null || host.wave === at.rollbackWave));
+  const newest = needing.at(-1);
+  return {
+    tallies: [...tallies.values()].sort((a, b) => a.wave - b.wave || a.status.localeCompare(b.status)),
+    working: sorted.filter((host) => WORKING_STATUSES.has(host.state.status) || at.busy.has(host.hostname)).map(strip),
+    nextBatch: sorted.filter((host) => host.state.status === 'pending' && host.wave === at.wave && host.batch === pendingWave).slice(0, at.parallel).map(strip),
+    pendingAny: sorted.filter((host) => host.state.status === 'pending').slice(0, SKIP_CHUNK).map(strip),
+    rollbackBatch: newest ? needing.filter((host) => host.wave === newest.wave && host.batch === newest.batch).map(strip) : [],
+  };
 }
 
 export type RunAction =
@@ -43,14 +109,20 @@ export type RunAction =
 
 const SETTLED: ReadonlySet<HostState['status']> = new Set(['succeeded', 'rolled-back', 'rollback-failed', 'skipped']);
 
+function sumTallies(tallies: readonly RunTally[], keep: (tally: RunTally) => boolean, field: 'hosts' | 'unacknowledgedFailures' = 'hosts'): number {
+  let sum = 0;
+  for (const tally of tallies) if (keep(tally)) sum += tally[field];
+  return sum;
+}
+
 /**
  * What the runner should do now, decided from plain data. The runner calls this on every tick
  * (a few times a second), performs the actions, and stores each resulting transition before the
  * next effect: a killed runner's successor reads the same rows and decides the same way.
  */
 export function decideRun(snapshot: RunSnapshot): RunAction[] {
-  const { rollout, spec, hosts, busy } = snapshot;
-  const idle = hosts.filter((host) => !busy.has(host.hostname));
+  const { rollout, working, busy, pendingAny } = snapshot;
+  const idle = working.filter((host) => !busy.has(host.hostname));
   const names = (list: readonly RunHostView[]) => list.map((host) => host.hostname);
   // Failed hosts are always rolled back, whatever the rollout is doing; so are rollbacks a dead runner left half done.
   const toRollBack = idle.filter((host) => host.state.status === 'failed' || host.state.status === 'rolling-back');
@@ -68,16 +140,15 @@ export function decideRun(snapshot: RunSnapshot): RunAction[] {
       // In-flight hosts finish their playbook; nothing new starts.
       return [...autoRollback, ...carryOn, { kind: 'wait', why: `paused${rollout.reason ? `: ${rollout.reason}` : ''}` }];
     case 'halted': {
-      const unsettled = hosts.some((host) => busy.has(host.hostname) || inFlight(host.state) || host.state.status === 'failed' || host.state.status === 'rolling-back');
+      const unsettled = working.some((host) => busy.has(host.hostname) || inFlight(host.state) || host.state.status === 'failed' || host.state.status === 'rolling-back');
       if (unsettled) return [...autoRollback, ...carryOn, { kind: 'wait', why: 'halted: settling hosts in flight' }];
       return [{ kind: 'halted' }];
     }
     case 'aborted': {
       const inFlightIdle = idle.filter((host) => inFlight(host.state) || host.state.status === 'failed' || host.state.status === 'rolling-back');
-      const pending = hosts.filter((host) => host.state.status === 'pending');
       const actions: RunAction[] = [];
       if (inFlightIdle.length > 0) actions.push({ kind: 'rollback', hostnames: names(inFlightIdle), reason: `rollout aborted${rollout.reason ? `: ${rollout.reason}` : ''}` });
-      if (pending.length > 0) actions.push({ kind: 'skip', hostnames: names(pending), reason: 'rollout aborted before this host' });
+      if (pendingAny.length > 0) actions.push({ kind: 'skip', hostnames: names(pendingAny), reason: 'rollout aborted before this host' });
       if (actions.length > 0) return actions;
       return busy.size > 0 ? [{ kind: 'wait', why: 'aborting: waiting for hosts in flight to stop' }] : [{ kind: 'done' }];
     }
@@ -88,43 +159,84 @@ export function decideRun(snapshot: RunSnapshot): RunAction[] {
   }
 }
 
-function decideRollback({ rollout, hosts, busy }: RunSnapshot): RunAction[] {
-  const scope = hosts.filter((host) => rollout.rollbackWave === null || host.wave === rollout.rollbackWave);
+function decideRollback({ rollout, busy, pendingAny, rollbackBatch }: RunSnapshot): RunAction[] {
   const actions: RunAction[] = [];
-  const pending = rollout.rollbackWave === null ? hosts.filter((host) => host.state.status === 'pending') : [];
-  if (pending.length > 0) actions.push({ kind: 'skip', hostnames: pending.map((host) => host.hostname), reason: 'rollout rolled back before this host' });
+  if (rollout.rollbackWave === null && pendingAny.length > 0) actions.push({ kind: 'skip', hostnames: pendingAny.map((host) => host.hostname), reason: 'rollout rolled back before this host' });
   // One batch at a time, newest wave first, so the spread limits hold on the way back too.
   if (busy.size > 0) return [...actions, { kind: 'wait', why: 'rolling back: a batch is in progress' }];
-  const targets = scope.filter((host) => needsRollback(host.state));
-  if (targets.length === 0) return [...actions, { kind: 'rollback-finished' }];
-  const newest = targets.reduce((top, host) => (host.wave > top.wave || (host.wave === top.wave && host.batch > top.batch) ? host : top));
-  const batch = targets.filter((host) => host.wave === newest.wave && host.batch === newest.batch);
-  return [...actions, { kind: 'rollback', hostnames: batch.map((host) => host.hostname), reason: rollout.reason ?? 'rollout rolled back' }];
+  if (rollbackBatch.length === 0) return [...actions, { kind: 'rollback-finished' }];
+  return [...actions, { kind: 'rollback', hostnames: rollbackBatch.map((host) => host.hostname), reason: rollout.reason ?? 'rollout rolled back' }];
 }
 
-function decideRunning({ rollout, spec, hosts, busy, frozen, now }: RunSnapshot): RunAction[] {
-  const waveHosts = hosts.filter((host) => host.wave === rollout.wave);
-  const lastWave = Math.max(0, ...hosts.map((host) => host.wave));
-  const unacknowledged = (host: RunHostView) => !host.acknowledged && countsAsFailure(host.state);
+function decideRunning({ rollout, spec, tallies, working, nextBatch, busy, frozen, now }: RunSnapshot): RunAction[] {
+  const inWave = (tally: RunTally) => tally.wave === rollout.wave;
+  const lastWave = tallies.reduce((top, tally) => Math.max(top, tally.wave), 0);
   const budget = judgeFailureBudget(spec.failureBudget, {
-    waveHosts: waveHosts.length,
-    waveFailed: waveHosts.filter(unacknowledged).length,
-    plannedHosts: hosts.length,
-    totalFailed: hosts.filter(unacknowledged).length,
+    waveHosts: sumTallies(tallies, inWave),
+    waveFailed: sumTallies(tallies, inWave, 'unacknowledgedFailures'),
+    plannedHosts: sumTallies(tallies, () => true),
+    totalFailed: sumTallies(tallies, () => true, 'unacknowledgedFailures'),
   });
   if (budget.spent) return [{ kind: 'budget-spent', wave: rollout.wave, detail: budget.detail }];
 
   // Hosts of one batch at a time (the spread limits), and never more than spec.parallel of them.
-  const active = waveHosts.filter((host) => busy.has(host.hostname) || !(SETTLED.has(host.state.status) || host.state.status === 'pending'));
-  const pending = waveHosts.filter((host) => host.state.status === 'pending');
-  const batch = active.length > 0 ? Math.min(...active.map((host) => host.batch)) : pending.length > 0 ? Math.min(...pending.map((host) => host.batch)) : null;
-  const ready = pending.filter((host) => host.batch === batch).slice(0, Math.max(0, spec.parallel - active.length));
+  const active = working.filter((host) => host.wave === rollout.wave && (busy.has(host.hostname) || !(SETTLED.has(host.state.status) || host.state.status === 'pending')));
+  const pendingInWave = sumTallies(tallies, (tally) => inWave(tally) && tally.status === 'pending');
+  const lowestActive = active.reduce<number | null>((low, host) => (low === null ? host.batch : Math.min(low, host.batch)), null);
+  const batch = lowestActive ?? nextBatch[0]?.batch ?? null;
+  const ready = nextBatch.filter((host) => host.batch === batch).slice(0, Math.max(0, spec.parallel - active.length));
   if (ready.length > 0 && batch !== null) {
     if (frozen !== null) return [{ kind: 'wait', why: `fleet frozen: ${frozen}` }];
     if (!inMaintenanceWindow(spec.maintenanceWindows, now)) return [{ kind: 'wait', why: 'outside every maintenance window' }];
     return [{ kind: 'dispatch', wave: rollout.wave, batch, hostnames: ready.map((host) => host.hostname) }];
   }
-  if (active.length > 0 || pending.length > 0) return [{ kind: 'wait', why: `wave ${rollout.wave}: hosts in flight` }];
+  if (active.length > 0 || pendingInWave > 0) return [{ kind: 'wait', why: `wave ${rollout.wave}: hosts in flight` }];
   const startedAt = rollout.soakStartedAt;
   return [{ kind: 'soak', wave: rollout.wave, startedAt, endsAt: startedAt === null ? null : new Date(Date.parse(startedAt) + spec.soak * 1000), last: rollout.wave >= lastWave }];
+}
+
+/** One reading of a soaking wave: each succeeded host's checks, and the wave gates. */
+export interface SoakReading {
+  wave: number;
+  /** The soak's time is up: a healthy reading now completes the wave. */
+  final: boolean;
+  /** The rollout's last wave. */
+  last: boolean;
+  hosts: ReadonlyArray<{ hostname: string; healthy: boolean; detail: string }>;
+  gates: readonly GateReading[];
+  /** Whether the spec has gates at all (a reading of none says nothing about them). */
+  gated: boolean;
+}
+
+export interface SoakVerdict {
+  healthy: boolean;
+  detail: string;
+  /** Hosts whose checks failed: each is failed (then rolled back), whatever happens to the wave. */
+  unhealthyHosts: Array<{ hostname: string; reason: string }>;
+  /** What happens to the rollout: a failed gate stops the wave; a final healthy reading completes it. */
+  event: { type: 'GateFailed'; wave: number; reason: string } | { type: 'WaveCompleted'; wave: number; last: boolean } | null;
+}
+
+/**
+ * The verdict of one soak reading. Unhealthy hosts fail one by one (the failure budget judges how
+ * many a wave may lose); a failed gate fails the wave; only a final reading with every host and
+ * every gate healthy completes it. Gates fail closed: a gate that could not be read is unhealthy.
+ */
+export function judgeSoak(reading: SoakReading): SoakVerdict {
+  const unhealthy = reading.hosts.filter((host) => !host.healthy);
+  const gates = judgeGates(reading.gates);
+  const healthy = unhealthy.length === 0 && gates.healthy;
+  const detail = [
+    `${reading.hosts.length - unhealthy.length}/${reading.hosts.length} hosts pass their checks`,
+    reading.gated ? gates.detail : null,
+    ...unhealthy.map((host) => `${host.hostname}: ${host.detail}`),
+  ]
+    .filter(Boolean)
+    .join('; ');
+  const event: SoakVerdict['event'] = !gates.healthy
+    ? { type: 'GateFailed', wave: reading.wave, reason: `health gate failed: ${gates.detail}` }
+    : reading.final && unhealthy.length === 0
+      ? { type: 'WaveCompleted', wave: reading.wave, last: reading.last }
+      : null;
+  return { healthy, detail, unhealthyHosts: unhealthy.map((host) => ({ hostname: host.hostname, reason: `during the soak: ${host.detail}` })), event };
 }

@@ -7,7 +7,8 @@ import type { Actor, EventDraft } from '../audit/event.js';
 import { FleetwaveError } from '../errors.js';
 import type { Host, InventoryHost } from '../fleet/host.js';
 import { planImport, type FieldChange, type ImportPlan } from '../fleet/import-plan.js';
-import { formatProblem, parseInventory } from '../inventory/parse-inventory.js';
+import { parseInventory } from '../inventory/parse-inventory.js';
+import { formatProblem } from '../documents/problem.js';
 import type { InventoryFormat } from '../inventory/source.js';
 
 export interface ImportInventoryRequest {

@@ -2,12 +2,12 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { FleetwaveError } from '../errors.js';
-import { formatProblem } from '../inventory/parse-inventory.js';
+import { formatProblem } from '../documents/problem.js';
 import { parseConfig, type ConfigValues } from '../kernel/config-fragment.js';
 import { parseDep3 } from '../kernel/dep3.js';
 import { SeriesSchema, type Series } from '../kernel/series.js';
 import { KERNEL_PATCHES_DIR } from '../paths.js';
-import { loadDocument } from '../rollout/load-spec.js';
+import { loadDocument } from '../documents/load-document.js';
 
 export interface LoadedSeries {
   dir: string;

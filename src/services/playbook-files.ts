@@ -2,9 +2,9 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { FleetwaveError } from '../errors.js';
-import { formatProblem } from '../inventory/parse-inventory.js';
+import { formatProblem } from '../documents/problem.js';
 import { BUNDLED_PLAYBOOKS_DIR } from '../paths.js';
-import { loadDocument } from '../rollout/load-spec.js';
+import { loadDocument } from '../documents/load-document.js';
 import { PlaybookSchema, type Playbook } from '../rollout/playbook.js';
 import { checkPlaybookReferences } from '../rollout/playbook-references.js';
 

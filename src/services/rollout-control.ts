@@ -1,3 +1,5 @@
+import { thisMachine } from '../adapters/system/process-probe.js';
+import { judgeLease } from '../rollout/lease.js';
 import path from 'node:path';
 import { currentActor } from '../adapters/actor.js';
 import type { Clock } from '../adapters/clock.js';
@@ -50,7 +52,7 @@ export async function controlRollout(request: { dbPath: string; name: string; ev
         });
       }
       const lease = store.ledger.lease(rollout.name);
-      const runnerActive = lease !== null && request.clock.now().getTime() - Date.parse(lease.heartbeatAt) <= lease.ttlMs;
+      const runnerActive = lease !== null && judgeLease(lease, request.clock.now(), thisMachine).alive;
       return { ...applied, runnerActive };
     });
     const { spec, specPath, playbookPath } = store.rollouts.definition(request.name)!;

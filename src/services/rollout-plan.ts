@@ -7,7 +7,7 @@ import type { StoredRollout } from '../adapters/store/rollout-repository.js';
 import { withStore, type Store } from '../adapters/store/store.js';
 import { FleetwaveError } from '../errors.js';
 import { compileSelector } from '../fleet/selector.js';
-import { formatProblem } from '../inventory/parse-inventory.js';
+import { formatProblem } from '../documents/problem.js';
 import { loadRolloutSpec } from '../rollout/load-spec.js';
 import { planRollout, type RolloutPlan } from '../rollout/planner.js';
 import type { RolloutSpec } from '../rollout/spec.js';

@@ -8,6 +8,7 @@ import type { ConnectionSettings, JumpHost } from '../../ssh/connection-settings
 import type { CommandResult, RemoteError, RemoteErrorKind } from '../../ssh/command-result.js';
 import { shellQuote } from '../../rollout/template.js';
 import { sha256File } from '../system/sha256-file.js';
+import type { HostTransport } from '../transport.js';
 import { TailBuffer } from './tail-buffer.js';
 
 export interface UploadResult {
@@ -48,7 +49,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * reconnects); a global concurrency limit; at most one operation per host at a time. Connection
  * failures are retried with backoff; a command that may have run is never retried.
  */
-export class SshExecutor {
+export class SshExecutor implements HostTransport {
+  readonly kind = 'ssh';
   private readonly queue: PQueue;
   private readonly connections = new Map<string, Promise<Client>>();
   private readonly hostLocks = new Map<string, Promise<unknown>>();

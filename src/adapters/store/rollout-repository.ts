@@ -1,6 +1,7 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { ProbeFacts } from '../../probe/probe-facts.js';
 import type { HostState } from '../../rollout/host-machine.js';
+import { ROLLBACK_STATUSES, SKIP_CHUNK, WORKING_STATUSES, type RunHostView, type RunTally, type RunView } from '../../rollout/run-decision.js';
 import type { RolloutPlan } from '../../rollout/planner.js';
 import type { RolloutState, RolloutStatus } from '../../rollout/rollout-machine.js';
 import type { RolloutSpec } from '../../rollout/spec.js';
@@ -54,7 +55,7 @@ export interface PlaybookSnapshot {
 
 const ROLLOUT_COLUMNS = `r.name, r.kind, r.target, r.spec_sha256 AS specSha256, r.status, r.wave, r.reason, r.rollback_wave AS rollbackWave,
   r.soak_started_at AS soakStartedAt, r.created_at AS createdAt, r.updated_at AS updatedAt,
-  (SELECT count(*) FROM rollout_hosts h WHERE h.rollout = r.name) AS hosts`;
+  (SELECT coalesce(sum(t.hosts), 0) FROM rollout_tallies t WHERE t.rollout = r.name) AS hosts`;
 
 interface HostRow {
   hostname: string;
@@ -66,6 +67,17 @@ interface HostRow {
   registered: string;
   baseline: string | null;
   updatedAt: string;
+}
+
+const VIEW_COLUMNS = 'hostname, wave, batch, position, state, acknowledged';
+type ViewRow = Pick<HostRow, 'hostname' | 'wave' | 'batch' | 'position' | 'state' | 'acknowledged'>;
+
+function inPlanOrder(rows: ViewRow[]): ViewRow[] {
+  return rows.sort((a, b) => a.wave - b.wave || a.batch - b.batch || a.position - b.position || a.hostname.localeCompare(b.hostname));
+}
+
+function toViewHost(row: ViewRow): RunHostView {
+  return { hostname: row.hostname, wave: row.wave, batch: row.batch, state: JSON.parse(row.state) as HostState, acknowledged: row.acknowledged === 1 };
 }
 
 function toRolloutHost(row: HostRow): RolloutHost {
@@ -97,6 +109,19 @@ export class RolloutRepository {
   private readonly selectLock: Statement<[string], { rollout: string }>;
   private readonly acknowledge: Statement<[string]>;
   private readonly deleteLocks: Statement<[string]>;
+  private readonly selectTallies: Statement<[string], RunTally>;
+  private readonly selectNamesIn: Statement<[string, string, number], { hostname: string }>;
+  private readonly selectWithStatus: Statement<[string, string], HostRow>;
+  private readonly selectPage: Statement<[string, number, number], HostRow>;
+  private readonly selectFailed: Statement<[string], HostRow>;
+  private readonly selectPageWithStatus: Statement<[string, string, number, number], HostRow>;
+  private readonly skipAllPending: Statement<{ rollout: string; state: string; at: string }>;
+  private readonly selectWorking: Statement<[string, string], ViewRow>;
+  private readonly selectNamed: Statement<[string, string], ViewRow>;
+  private readonly selectNextBatch: Statement<{ rollout: string; wave: number; limit: number }, ViewRow>;
+  private readonly selectPending: Statement<[string, number], ViewRow>;
+  private readonly selectNewestToUndo: Statement<{ rollout: string; status: string; low: number; high: number }, { wave: number; batch: number }>;
+  private readonly selectBatchToUndo: Statement<{ rollout: string; statuses: string; wave: number; batch: number }, ViewRow>;
 
   constructor(db: Database) {
     this.selectOne = db.prepare(`SELECT ${ROLLOUT_COLUMNS} FROM rollouts r WHERE r.name = ?`);
@@ -124,6 +149,84 @@ export class RolloutRepository {
     this.acknowledge = db.prepare(`UPDATE rollout_hosts SET acknowledged = 1 WHERE rollout = ? AND acknowledged = 0
       AND (json_extract(state, '$.status') = 'failed' OR json_extract(state, '$.hostFailed') = 1)`);
     this.deleteLocks = db.prepare('DELETE FROM host_locks WHERE rollout = ?');
+    // The runner's bounded view (see RunSnapshot): every query below is an index range
+    // (rollout_hosts_status) or the small tally table, whatever the rollout's size.
+    this.selectTallies = db.prepare(`SELECT wave, status, hosts, unacknowledged_failures AS unacknowledgedFailures
+      FROM rollout_tallies WHERE rollout = ? AND hosts > 0 ORDER BY wave, status`);
+    this.selectWorking = db.prepare(`SELECT ${VIEW_COLUMNS} FROM rollout_hosts WHERE rollout = ? AND status IN (SELECT value FROM json_each(?))`);
+    this.selectNamed = db.prepare(`SELECT ${VIEW_COLUMNS} FROM rollout_hosts WHERE rollout = ? AND hostname IN (SELECT value FROM json_each(?))`);
+    this.selectWithStatus = db.prepare(`SELECT hostname, wave, batch, position, state, acknowledged, registered, baseline, updated_at AS updatedAt
+      FROM rollout_hosts WHERE rollout = ? AND status IN (SELECT value FROM json_each(?)) ORDER BY wave, batch, position`);
+    this.selectPage = db.prepare(`SELECT hostname, wave, batch, position, state, acknowledged, registered, baseline, updated_at AS updatedAt
+      FROM rollout_hosts WHERE rollout = ? ORDER BY wave, batch, position LIMIT ? OFFSET ?`);
+    // Ordered as the status index is (by status, then plan order), so a page of a million succeeded hosts needs no sort.
+    this.selectPageWithStatus = db.prepare(`SELECT hostname, wave, batch, position, state, acknowledged, registered, baseline, updated_at AS updatedAt
+      FROM rollout_hosts WHERE rollout = ? AND status IN (SELECT value FROM json_each(?)) ORDER BY status, wave, batch, position LIMIT ? OFFSET ?`);
+    this.selectFailed = db.prepare(`SELECT hostname, wave, batch, position, state, acknowledged, registered, baseline, updated_at AS updatedAt
+      FROM rollout_hosts WHERE rollout = ? AND status IN ('failed', 'rolling-back', 'rolled-back', 'rollback-failed') AND (host_failed = 1 OR status = 'rollback-failed')
+      ORDER BY wave, batch, position`);
+    this.skipAllPending = db.prepare("UPDATE rollout_hosts SET state = :state, updated_at = :at WHERE rollout = :rollout AND status = 'pending'");
+    this.selectNamesIn = db.prepare('SELECT hostname FROM rollout_hosts WHERE rollout = ? AND status = ? AND wave = ? ORDER BY batch, position');
+    this.selectNextBatch = db.prepare(`SELECT ${VIEW_COLUMNS} FROM rollout_hosts
+      WHERE rollout = :rollout AND status = 'pending' AND wave = :wave
+        AND batch = (SELECT min(batch) FROM rollout_hosts WHERE rollout = :rollout AND status = 'pending' AND wave = :wave)
+      ORDER BY position, hostname LIMIT :limit`);
+    this.selectPending = db.prepare(`SELECT ${VIEW_COLUMNS} FROM rollout_hosts WHERE rollout = ? AND status = 'pending'
+      ORDER BY wave, batch, position, hostname LIMIT ?`);
+    this.selectNewestToUndo = db.prepare(`SELECT wave, batch FROM rollout_hosts
+      WHERE rollout = :rollout AND status = :status AND wave BETWEEN :low AND :high ORDER BY wave DESC, batch DESC LIMIT 1`);
+    this.selectBatchToUndo = db.prepare(`SELECT ${VIEW_COLUMNS} FROM rollout_hosts
+      WHERE rollout = :rollout AND status IN (SELECT value FROM json_each(:statuses)) AND wave = :wave AND batch = :batch
+      ORDER BY position, hostname`);
+  }
+
+  /** The hosts in the given statuses, through the status index: bounded by them, not by the rollout. */
+  hostsWithStatus(name: string, statuses: ReadonlyArray<HostState['status']>): RolloutHost[] {
+    return this.selectWithStatus.all(name, JSON.stringify(statuses)).map(toRolloutHost);
+  }
+
+  /** One page of a rollout's hosts, in plan order; with statuses, those only (grouped by status). Limit -1: no limit. */
+  hostPage(name: string, page: { statuses: ReadonlyArray<HostState['status']> | null; limit: number; offset: number }): RolloutHost[] {
+    const rows = page.statuses === null ? this.selectPage.all(name, page.limit, page.offset) : this.selectPageWithStatus.all(name, JSON.stringify(page.statuses), page.limit, page.offset);
+    return rows.map(toRolloutHost);
+  }
+
+  /** Hosts that failed themselves, and hosts whose rollback failed: what a run reports as failed. */
+  failedHosts(name: string): RolloutHost[] {
+    return this.selectFailed.all(name).map(toRolloutHost);
+  }
+
+  /** How many hosts of each wave are in each status, kept by triggers (migration 009). */
+  tallies(name: string): RunTally[] {
+    return this.selectTallies.all(name);
+  }
+
+  /** Moves every pending host to `skipped` in one statement (an abort); returns how many. */
+  skipPending(name: string, state: Extract<HostState, { status: 'skipped' }>, at: string): number {
+    return this.skipAllPending.run({ rollout: name, state: JSON.stringify(state), at }).changes;
+  }
+
+  /** The hosts of one wave in one status (the soak checks its succeeded hosts), through the status index. */
+  hostnamesIn(name: string, wave: number, status: HostState['status']): string[] {
+    return this.selectNamesIn.all(name, status, wave).map((row) => row.hostname);
+  }
+
+  /**
+   * What one runner tick decides over, read without touching the rest of the rollout: the tallies,
+   * the hosts in flight (and those this runner's workers hold), the next pending batch of the
+   * current wave, a chunk of pending hosts, and the newest batch a rollback must visit.
+   */
+  runView(name: string, at: { wave: number; rollbackWave: number | null; parallel: number; busy: ReadonlySet<string> }): RunView {
+    const newest = [...ROLLBACK_STATUSES]
+      .map((status) => this.selectNewestToUndo.get({ rollout: name, status, low: at.rollbackWave ?? 0, high: at.rollbackWave ?? Number.MAX_SAFE_INTEGER }))
+      .reduce<{ wave: number; batch: number } | undefined>((top, found) => (found && (!top || found.wave > top.wave || (found.wave === top.wave && found.batch > top.batch)) ? found : top), undefined);
+    return {
+      tallies: this.selectTallies.all(name),
+      working: inPlanOrder([...new Map([...this.selectWorking.all(name, JSON.stringify([...WORKING_STATUSES])), ...this.selectNamed.all(name, JSON.stringify([...at.busy]))].map((row) => [row.hostname, row])).values()]).map(toViewHost),
+      nextBatch: this.selectNextBatch.all({ rollout: name, wave: at.wave, limit: at.parallel }).map(toViewHost),
+      pendingAny: this.selectPending.all(name, SKIP_CHUNK).map(toViewHost),
+      rollbackBatch: newest ? this.selectBatchToUndo.all({ rollout: name, statuses: JSON.stringify([...ROLLBACK_STATUSES]), ...newest }).map(toViewHost) : [],
+    };
   }
 
   saveState(name: string, state: RolloutState, now: string): void {

@@ -116,6 +116,10 @@ export function renderRolloutStatus(result: RolloutStatusResult, options: { allH
     ]));
     if (shown.length < interesting.length) lines.push(`(${interesting.length - shown.length} more; --all-hosts shows every host)`);
   }
+  const page = result.hostPage;
+  if (page.matching > page.offset + result.hosts.length) {
+    lines.push(`(hosts ${page.offset + 1}-${page.offset + result.hosts.length} of ${page.matching}${page.states ? ` ${page.states.join('/')}` : ''} read; --offset ${page.offset + result.hosts.length} reads on)`);
+  }
   if (result.events.length > 0) {
     lines.push('', 'Latest events:', ...result.events.map((event) => `  ${event.at} ${event.action}${event.host ? ` ${event.host}` : ''} by ${event.actorUser}${event.reason ? ` (${event.reason})` : ''}`));
   }

@@ -9,7 +9,7 @@ import { QUARANTINE_LABEL } from '../../rollout/planner.js';
 import { stepLabel } from '../../rollout/playbook.js';
 import { describeNotUndone, judgeRestored, judgeStepsRun, planRollback, type RollbackPlan, type StepRecord } from '../../rollout/rollback-scope.js';
 import { probedEvent, probedHost } from '../fleet-probe.js';
-import { audit, commit, hostRow, nowIso, type RunContext } from './run-context.js';
+import { audit, commit, commitSoon, hostRow, nowIso, type RunContext } from './run-context.js';
 import { effectIdOf, recordStep, runStep, stepEvent, type StepOutcome } from './step-runner.js';
 
 const PROBE_TIMEOUT_MS = 60_000;
@@ -39,9 +39,14 @@ function applyHostEvent(context: RunContext, row: RolloutHost, event: HostEvent,
   return next.state;
 }
 
-/** Moves a host by one event in its own transaction, reading its state fresh inside it. */
+/** Moves a host by one event in its own transaction, reading its state fresh inside it (the runner's own moves). */
 export function moveHost(context: RunContext, hostname: string, event: HostEvent): HostState {
   return commit(context, () => applyHostEvent(context, hostRow(context, hostname), event));
+}
+
+/** The same from a host worker: committed with the other workers' writes, resolved once durable. */
+function moveHostSoon(context: RunContext, hostname: string, event: HostEvent): Promise<HostState> {
+  return commitSoon(context, () => applyHostEvent(context, hostRow(context, hostname), event));
 }
 
 function reportStep(context: RunContext, hostname: string, label: string, outcome: StepOutcome): void {
@@ -62,7 +67,7 @@ async function probeHost(context: RunContext, host: Host, purpose: string): Prom
     if (!(error instanceof ProbeParseError)) throw error;
     return { error: error.message };
   }
-  commit(context, () => {
+  await commitSoon(context, () => {
     context.store.hosts.recordProbe(host.hostname, facts, nowIso(context));
     audit(context, [probedEvent(probedHost(host, facts), { rollout: context.name, purpose })]);
   });
@@ -98,7 +103,7 @@ async function cleanupHost(context: RunContext, hostname: string): Promise<void>
   for (const [index, step] of context.playbook.cleanup.entries()) {
     const outcome = await runStep(context, host, hostRow(context, hostname), 'cleanup', index, step);
     reportStep(context, hostname, `cleanup: ${stepLabel(step, index)}`, outcome);
-    commit(context, () => audit(context, [stepEvent(context, hostname, 'cleanup', index, step, outcome)]));
+    await commitSoon(context, () => audit(context, [stepEvent(context, hostname, 'cleanup', index, step, outcome)]));
   }
 }
 
@@ -109,7 +114,7 @@ async function cleanupHost(context: RunContext, hostname: string): Promise<void>
  */
 async function recordBaseline(context: RunContext, host: Host, row: RolloutHost): Promise<void> {
   const seen = await probeHost(context, host, 'baseline');
-  commit(context, () => {
+  await commitSoon(context, () => {
     if ('facts' in seen) {
       context.store.rollouts.saveBaseline(context.name, host.hostname, seen.facts);
       return;
@@ -137,7 +142,7 @@ export async function driveHost(context: RunContext, hostname: string): Promise<
       const step = context.playbook.steps[index]!;
       const outcome = host ? await runStep(context, host, row, 'step', index, step) : notInFleet(hostname);
       reportStep(context, hostname, stepLabel(step, index), outcome);
-      commit(context, () => {
+      await commitSoon(context, () => {
         recordStep(context, hostname, 'step', index, step, outcome);
         if (outcome.registered) context.store.rollouts.saveRegistered(context.name, hostname, { ...row.registered, [outcome.registered.name]: outcome.registered.value });
         audit(context, [stepEvent(context, hostname, 'step', index, step, outcome)]);
@@ -145,7 +150,7 @@ export async function driveHost(context: RunContext, hostname: string): Promise<
       });
     } else if (row.state.status === 'verifying') {
       const verdict = await checkHost(context, hostname);
-      moveHost(context, hostname, verdict.healthy ? { type: 'VerifyPassed' } : { type: 'VerifyFailed', reason: verdict.detail });
+      await moveHostSoon(context, hostname, verdict.healthy ? { type: 'VerifyPassed' } : { type: 'VerifyFailed', reason: verdict.detail });
       if (verdict.healthy) {
         // What the host now is (kernel: running and default kernel; cni: its datapath mode), as
         // `fleet probe` reads it, so the inventory shows the change without another probe.
@@ -188,7 +193,7 @@ async function verifyRestored(context: RunContext, hostname: string): Promise<{ 
 export async function rollbackHost(context: RunContext, hostname: string, reason: string): Promise<void> {
   let row = hostRow(context, hostname);
   if (row.state.status === 'running' || row.state.status === 'verifying' || row.state.status === 'succeeded' || row.state.status === 'failed') {
-    moveHost(context, hostname, { type: 'RollbackRequested', reason });
+    await moveHostSoon(context, hostname, { type: 'RollbackRequested', reason });
     row = hostRow(context, hostname);
   }
   if (row.state.status !== 'rolling-back') return;
@@ -205,7 +210,7 @@ export async function rollbackHost(context: RunContext, hostname: string, reason
     if (context.store.ledger.effect(context.name, effectIdOf(context, hostname, 'rollback', item.index, attempt))?.status === 'done') continue;
     const outcome = !item.run ? notRun(item.why) : host ? await runStep(context, host, hostRow(context, hostname), 'rollback', item.index, step, attempt) : notInFleet(hostname);
     reportStep(context, hostname, `rollback: ${stepLabel(step, item.index)}`, outcome);
-    const failed = commit(context, () => {
+    const failed = await commitSoon(context, () => {
       recordStep(context, hostname, 'rollback', item.index, step, outcome, attempt);
       audit(context, [stepEvent(context, hostname, 'rollback', item.index, step, outcome)]);
       if (outcome.ok) return false;
@@ -217,7 +222,7 @@ export async function rollbackHost(context: RunContext, hostname: string, reason
   }
   const verdict = plan.touched.length > 0 ? await verifyRestored(context, hostname) : { ok: true, detail: 'nothing to undo: no step changed the host', differences: [] };
   context.report({ type: 'step', hostname, label: 'rollback: verify the host is back', outcome: verdict.ok ? 'ok' : 'failed', detail: verdict.detail, durationMs: 0 });
-  commit(context, () => {
+  await commitSoon(context, () => {
     audit(context, [{ subject: `rollout:${context.name}`, host: hostname, action: 'rollout.host.rollback-verified', details: { restored: verdict.ok, detail: verdict.detail, differences: verdict.differences, attempt } }]);
     if (!verdict.ok) {
       fail(verdict.detail, { attempt, differences: verdict.differences });

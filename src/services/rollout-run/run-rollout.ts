@@ -1,28 +1,29 @@
 import { FLEETWAVE_ENTRY } from '../../paths.js';
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { hostname as machineName } from 'node:os';
 import path from 'node:path';
 import { currentActor } from '../../adapters/actor.js';
+import { thisMachine } from '../../adapters/system/process-probe.js';
 import type { Clock } from '../../adapters/clock.js';
 import { loadSshConfig, localEnvironment } from '../../adapters/ssh/ssh-config-files.js';
-import type { RolloutHost } from '../../adapters/store/rollout-repository.js';
+import type { HostTransport } from '../../adapters/transport.js';
 import type { RunnerLease } from '../../adapters/store/run-ledger-repository.js';
 import { openStore, type Store } from '../../adapters/store/store.js';
 import { FleetwaveError } from '../../errors.js';
+import { judgeLease } from '../../rollout/lease.js';
 import { loadRolloutSpec } from '../../rollout/load-spec.js';
-import { countByStatus, type HostState } from '../../rollout/host-machine.js';
+import type { HostState } from '../../rollout/host-machine.js';
 import type { RolloutStatus } from '../../rollout/rollout-machine.js';
 import { resolveConnection } from '../../ssh/connection-settings.js';
 import { openExecutor, type SshRunOptions } from '../fleet-exec.js';
 import { changedArtifacts } from '../artifacts.js';
 import { parsePlaybook, sha256Of } from '../playbook-files.js';
 import { specSha256 } from '../rollout-plan.js';
-import type { RunContext } from './run-context.js';
+import { groupCommitFor, type RunContext } from './run-context.js';
 import type { RunProgress } from './run-progress.js';
 import { RolloutRunner } from './runner.js';
 
-export interface RunRolloutRequest extends SshRunOptions {
+interface RunRolloutBase {
   dbPath: string;
   name: string;
   reason?: string;
@@ -33,6 +34,9 @@ export interface RunRolloutRequest extends SshRunOptions {
   /** Aborted when an operator interrupts the runner (Ctrl-C): it leaves at the next step boundary. */
   stop?: AbortSignal;
 }
+
+/** Hosts are reached over SSH (with its options), or through a given transport: the simulated fleet of the scale benchmark and runner tests. */
+export type RunRolloutRequest = RunRolloutBase & ({ transport: HostTransport } | (SshRunOptions & { transport?: undefined }));
 
 export interface RunRolloutResult {
   name: string;
@@ -45,21 +49,9 @@ export interface RunRolloutResult {
   tookOverFrom: string | null;
 }
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** A lease is live while its heartbeat is fresh, unless its process is provably gone from this machine. */
-function liveHolder(lease: RunnerLease | null, now: number): RunnerLease | null {
-  if (!lease) return null;
-  if (now - Date.parse(lease.heartbeatAt) > lease.ttlMs) return null;
-  if (lease.machine === machineName() && !pidAlive(lease.pid)) return null;
-  return lease;
+/** The lease's holder while it is alive (see judgeLease), or null when it may be taken over. */
+function liveHolder(lease: RunnerLease | null, now: Date): RunnerLease | null {
+  return lease && judgeLease(lease, now, thisMachine).alive ? lease : null;
 }
 
 /** The spec and playbook files, if they still exist, must be what was planned. */
@@ -96,10 +88,10 @@ function refuseChangedFiles(store: Store, name: string): string[] {
   return warnings;
 }
 
-function acquireLease(store: Store, name: string, owner: string, ttlMs: number, now: () => Date, reason: string | undefined): string | null {
+function acquireLease(store: Store, name: string, owner: string, ttlMs: number, now: () => Date, reason: string | undefined, transport: HostTransport['kind']): string | null {
   return store.write(() => {
     const existing = store.ledger.lease(name);
-    const holder = liveHolder(existing, now().getTime());
+    const holder = liveHolder(existing, now());
     if (holder && holder.owner !== owner) {
       const age = Math.round((now().getTime() - Date.parse(holder.heartbeatAt)) / 1000);
       throw new FleetwaveError('ROLLOUT_RUNNING', `rollout ${name} is already being run by pid ${holder.pid} on ${holder.machine} (heartbeat ${age}s ago)`, {
@@ -107,20 +99,18 @@ function acquireLease(store: Store, name: string, owner: string, ttlMs: number, 
       });
     }
     const at = now().toISOString();
-    store.ledger.takeLease({ rollout: name, owner, pid: process.pid, machine: machineName(), acquiredAt: at, heartbeatAt: at, ttlMs });
+    store.ledger.takeLease({ rollout: name, owner, pid: process.pid, machine: thisMachine.machine, acquiredAt: at, heartbeatAt: at, ttlMs });
     const tookOverFrom = existing ? `pid ${existing.pid} on ${existing.machine}` : null;
-    store.events.append([{ subject: `rollout:${name}`, action: 'rollout.runner-started', details: { pid: process.pid, tookOverFrom } }], currentActor(reason), at);
+    store.events.append([{ subject: `rollout:${name}`, action: 'rollout.runner-started', details: { pid: process.pid, tookOverFrom, transport } }], currentActor(reason), at);
     return tookOverFrom;
   });
 }
 
-function summarize(name: string, status: RolloutStatus, reason: string | null, stoppedBecause: RunRolloutResult['stoppedBecause'], hosts: readonly RolloutHost[], tookOverFrom: string | null): RunRolloutResult {
-  const failed = hosts.flatMap((host) =>
-    host.state.status === 'failed' || host.state.status === 'rollback-failed' || ((host.state.status === 'rolled-back' || host.state.status === 'rolling-back') && host.state.hostFailed)
-      ? [{ hostname: host.hostname, status: host.state.status, reason: host.state.reason }]
-      : [],
-  );
-  return { name, status, stoppedBecause, reason, hosts: countByStatus(hosts.map((host) => host.state)), failed, tookOverFrom };
+function summarize(store: Store, name: string, status: RolloutStatus, reason: string | null, stoppedBecause: RunRolloutResult['stoppedBecause'], tookOverFrom: string | null): RunRolloutResult {
+  const failed = store.rollouts.failedHosts(name).map((host) => ({ hostname: host.hostname, status: host.state.status, reason: 'reason' in host.state ? host.state.reason : '' }));
+  const hosts: RunRolloutResult['hosts'] = {};
+  for (const tally of store.rollouts.tallies(name)) hosts[tally.status] = (hosts[tally.status] ?? 0) + tally.hosts;
+  return { name, status, stoppedBecause, reason, hosts, failed, tookOverFrom };
 }
 
 /**
@@ -139,13 +129,15 @@ export async function runRollout(request: RunRolloutRequest): Promise<RunRollout
     }
     const warnings = refuseChangedFiles(store, request.name);
     const playbook = parsePlaybook(definition.playbookPath, definition.playbook, definition.spec.vars);
-    const tookOverFrom = acquireLease(store, request.name, owner, request.leaseTtlMs, () => request.clock.now(), request.reason);
+    const tookOverFrom = acquireLease(store, request.name, owner, request.leaseTtlMs, () => request.clock.now(), request.reason, request.transport?.kind ?? 'ssh');
     const env = localEnvironment();
-    const lookup = loadSshConfig(request.sshConfig, env);
+    const sshConfig = request.transport === undefined ? request.sshConfig : undefined;
+    const lookup = loadSshConfig(sshConfig, env);
     const actor = currentActor(request.reason);
-    const executor = openExecutor({ store, actor, now: () => request.clock.now().toISOString() }, request);
+    const executor = request.transport === undefined ? openExecutor({ store, actor, now: () => request.clock.now().toISOString() }, request) : request.transport;
     let runner: RolloutRunner | null = null;
     const context: RunContext = {
+      writes: groupCommitFor({ store, name: request.name, owner }),
       store,
       name: request.name,
       spec: definition.spec,
@@ -157,7 +149,7 @@ export async function runRollout(request: RunRolloutRequest): Promise<RunRollout
       executor,
       owner,
       connectionOf: (host) => resolveConnection(host, lookup, env),
-      localEnv: { FLEETWAVE_CLI: `${process.execPath} ${FLEETWAVE_ENTRY}`, FLEETWAVE_DB: path.resolve(request.dbPath), ...(request.sshConfig ? { FLEETWAVE_SSH_CONFIG: request.sshConfig } : {}) },
+      localEnv: { FLEETWAVE_CLI: `${process.execPath} ${FLEETWAVE_ENTRY}`, FLEETWAVE_DB: path.resolve(request.dbPath), ...(sshConfig ? { FLEETWAVE_SSH_CONFIG: sshConfig } : {}) },
       stopping: () => runner?.isStopping() ?? false,
       report: (progress) => request.onProgress?.(progress),
     };
@@ -168,7 +160,7 @@ export async function runRollout(request: RunRolloutRequest): Promise<RunRollout
     try {
       const exit = await runner.run();
       const final = store.rollouts.find(request.name)!;
-      const summary = summarize(request.name, final.status, final.reason, exit.stoppedBecause, store.rollouts.hosts(request.name), tookOverFrom);
+      const summary = summarize(store, request.name, final.status, final.reason, exit.stoppedBecause, tookOverFrom);
       // A rollout resumed after failures completes with those hosts rolled back: not a plain success.
       if (final.status === 'completed' && summary.failed.length > 0) {
         warnings.push(`rollout ${request.name} completed, but ${summary.failed.length} hosts are not on ${definition.spec.target}: they failed and were ${summary.failed.every((host) => host.status === 'rolled-back') ? 'rolled back' : 'not all rolled back'} (see the hosts that failed)`);

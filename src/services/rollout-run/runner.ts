@@ -1,7 +1,6 @@
 import { FleetwaveError } from '../../errors.js';
-import { judgeGates } from '../../rollout/gates.js';
-import { countByStatus, InvalidTransitionError, transitionHost, type HostState } from '../../rollout/host-machine.js';
-import { decideRun, type RunAction } from '../../rollout/run-decision.js';
+import { InvalidTransitionError, transitionHost, type HostState } from '../../rollout/host-machine.js';
+import { decideRun, judgeSoak, type RunAction, type RunTally } from '../../rollout/run-decision.js';
 import type { RolloutEvent, RolloutState, RolloutStatus } from '../../rollout/rollout-machine.js';
 import { announceRolloutChange, applyRolloutEvent } from '../rollout-transition.js';
 import { readGate } from '../gate-kinds/index.js';
@@ -67,15 +66,16 @@ export class RolloutRunner {
         }
         const rollout = context.store.rollouts.find(context.name)!;
         this.observe(rollout);
+        const busy = new Set(this.workers.keys());
         const snapshot = {
           rollout: { status: rollout.status, wave: rollout.wave, reason: rollout.reason, rollbackWave: rollout.rollbackWave, soakStartedAt: rollout.soakStartedAt },
           spec: context.spec,
-          hosts: context.store.rollouts.hosts(context.name),
+          ...context.store.rollouts.runView(context.name, { wave: rollout.wave, rollbackWave: rollout.rollbackWave, parallel: context.spec.parallel, busy }),
           frozen: context.store.freeze.current()?.reason ?? null,
           now: context.clock.now(),
-          busy: new Set(this.workers.keys()),
+          busy,
         };
-        this.reportCounts(snapshot.hosts, rollout.wave);
+        this.reportCounts(snapshot.tallies, rollout.wave);
         for (const action of decideRun(snapshot)) {
           const exit = this.act(action, snapshot.rollout);
           if (exit) {
@@ -176,36 +176,29 @@ export class RolloutRunner {
   /** Per-host checks on the wave's succeeded hosts, and the wave gates; all fail closed. */
   private async readHealth(wave: number, final: boolean, last: boolean, rollout: RolloutState): Promise<void> {
     const { context } = this;
-    const hosts = context.store.rollouts.hosts(context.name).filter((host) => host.wave === wave && host.state.status === 'succeeded');
+    const hosts = context.store.rollouts.hostnamesIn(context.name, wave, 'succeeded').map((hostname) => ({ hostname }));
     const [hostVerdicts, gates] = await Promise.all([
       Promise.all(hosts.map(async (host) => ({ hostname: host.hostname, ...(await checkHost(context, host.hostname)) }))),
       Promise.all(context.spec.gates.map((gate) => readGate(gate, { baseDir: context.specDir, localEnv: context.localEnv }))),
     ]);
-    const unhealthyHosts = hostVerdicts.filter((verdict) => !verdict.healthy);
-    const gateVerdict = judgeGates(gates);
-    const healthy = unhealthyHosts.length === 0 && gateVerdict.healthy;
-    const detail = [
-      `${hosts.length - unhealthyHosts.length}/${hosts.length} hosts pass their checks`,
-      context.spec.gates.length > 0 ? gateVerdict.detail : null,
-      ...unhealthyHosts.map((verdict) => `${verdict.hostname}: ${verdict.detail}`),
-    ].filter(Boolean).join('; ');
+    const verdict = judgeSoak({ wave, final, last, hosts: hostVerdicts, gates, gated: context.spec.gates.length > 0 });
     commit(context, () =>
-      audit(context, [{ subject: `rollout:${context.name}`, action: 'rollout.health-read', details: { wave, final, healthy, hostsChecked: hosts.length, unhealthyHosts: unhealthyHosts.length, gates } }]),
+      audit(context, [{ subject: `rollout:${context.name}`, action: 'rollout.health-read', details: { wave, final, healthy: verdict.healthy, hostsChecked: hosts.length, unhealthyHosts: verdict.unhealthyHosts.length, gates } }]),
     );
-    context.report({ type: 'health', wave, healthy, detail });
-    for (const verdict of unhealthyHosts) {
+    context.report({ type: 'health', wave, healthy: verdict.healthy, detail: verdict.detail });
+    for (const host of verdict.unhealthyHosts) {
       try {
-        moveHost(context, verdict.hostname, { type: 'HealthFailed', reason: `during the soak: ${verdict.detail}` });
+        moveHost(context, host.hostname, { type: 'HealthFailed', reason: host.reason });
       } catch (error) {
         // A host that changed state while the checks ran (rolled back by an abort) is left as it is.
         if (!(error instanceof InvalidTransitionError)) throw error;
       }
     }
     // The rollout may have been paused or aborted while the gates were read: apply only if still current.
-    if (!gateVerdict.healthy) {
-      this.transition({ type: 'GateFailed', wave, reason: `health gate failed: ${gateVerdict.detail}`, onSpent: context.spec.failureBudget.onSpent }, { ifStillAt: rollout });
-    } else if (final && unhealthyHosts.length === 0) {
-      this.transition({ type: 'WaveCompleted', wave, last }, { ifStillAt: rollout });
+    if (verdict.event?.type === 'GateFailed') {
+      this.transition({ ...verdict.event, onSpent: context.spec.failureBudget.onSpent }, { ifStillAt: rollout });
+    } else if (verdict.event) {
+      this.transition(verdict.event, { ifStillAt: rollout });
     }
   }
 
@@ -285,8 +278,10 @@ export class RolloutRunner {
     }
   }
 
-  private reportCounts(hosts: readonly { wave: number; state: HostState }[], wave: number): void {
-    this.context.report({ type: 'counts', wave, waves: Math.max(0, ...hosts.map((host) => host.wave)) + 1, byStatus: countByStatus(hosts.map((host) => host.state)) });
+  private reportCounts(tallies: readonly RunTally[], wave: number): void {
+    const byStatus: Partial<Record<HostState['status'], number>> = {};
+    for (const tally of tallies) byStatus[tally.status] = (byStatus[tally.status] ?? 0) + tally.hosts;
+    this.context.report({ type: 'counts', wave, waves: tallies.reduce((top, tally) => Math.max(top, tally.wave), 0) + 1, byStatus });
   }
 }
 

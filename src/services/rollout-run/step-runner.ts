@@ -3,13 +3,14 @@ import type { RolloutHost } from '../../adapters/store/rollout-repository.js';
 import { runProcess } from '../../adapters/system/run-command.js';
 import { sha256File } from '../../adapters/system/sha256-file.js';
 import type { Host } from '../../fleet/host.js';
+import { BOOT_ID_COMMAND } from '../../probe/probe-script.js';
 import { stepEffectId } from '../../rollout/effect-ids.js';
 import { stepAction, stepEnabled, stepLabel, type PlaybookStep, type StepAction } from '../../rollout/playbook.js';
 import { renderCommand, scopeFor, shellQuote, TemplateError, type TemplateScope } from '../../rollout/template.js';
 import type { CommandResult } from '../../ssh/command-result.js';
 import type { ConnectionSettings } from '../../ssh/connection-settings.js';
 import { resolveUploadDestination, resolveUploadSource } from '../artifacts.js';
-import { commit, nowIso, type RunContext } from './run-context.js';
+import { commitSoon, nowIso, type RunContext } from './run-context.js';
 
 /** step and rollback change hosts and are ledgered; check and cleanup are not. */
 export type StepSection = 'step' | 'rollback' | 'check' | 'cleanup';
@@ -28,7 +29,6 @@ export interface StepOutcome {
 type Performed = { ok: boolean; detail: string; exitCode: number | null; stdout: string; attempted: boolean };
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const BOOT_ID_COMMAND = 'cat /proc/sys/kernel/random/boot_id';
 /** Errors after which the command certainly never started on the host. */
 const NEVER_STARTED = new Set(['unreachable', 'host-key', 'auth']);
 
@@ -217,7 +217,7 @@ export async function runStep(context: RunContext, host: Host, row: RolloutHost,
       if (bootId === null) return done({ ok: false, skipped: false, detail: 'cannot read the boot id before rebooting: the host is unreachable', exitCode: null, attempted: false });
       before.bootId = bootId;
     }
-    if (effectId) commit(context, () => context.store.ledger.start(context.name, { effectId, hostname: host.hostname, kind: action.kind, before }, nowIso(context)));
+    if (effectId) await commitSoon(context, () => context.store.ledger.start(context.name, { effectId, hostname: host.hostname, kind: action.kind, before }, nowIso(context)));
     const result = await perform(context, settings, step, action, scope, before, context.clock.now().getTime());
     return done({ ...result, skipped: false });
   } catch (error) {

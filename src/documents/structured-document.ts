@@ -1,6 +1,6 @@
 import { CORE_SCHEMA, load as loadYaml, type YAMLException } from 'js-yaml';
 import { isMap, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
-import type { FieldPath, InventoryProblem } from './source.js';
+import type { DocumentProblem, FieldPath } from './problem.js';
 
 /** A parsed JSON or YAML file that can say on which line any value sits. */
 export interface StructuredDocument {
@@ -8,7 +8,7 @@ export interface StructuredDocument {
   lineOf(path: FieldPath): number;
 }
 
-export type StructuredResult = { document: StructuredDocument; problems: [] } | { document: null; problems: InventoryProblem[] };
+export type StructuredResult = { document: StructuredDocument; problems: [] } | { document: null; problems: DocumentProblem[] };
 
 function yamlDocument(text: string): { doc: Document.Parsed; lines: LineCounter } {
   const lines = new LineCounter();
@@ -29,7 +29,7 @@ function lineFinder(doc: Document.Parsed, lines: LineCounter): (path: FieldPath)
   };
 }
 
-type FastParse = { value: unknown } | { problem: InventoryProblem };
+type FastParse = { value: unknown } | { problem: DocumentProblem };
 
 function fastParseJson(text: string): FastParse {
   try {

@@ -1,0 +1,111 @@
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { describe, test } from 'node:test';
+import { openStore } from '../src/adapters/store/store.js';
+import type { HostState } from '../src/rollout/host-machine.js';
+import { countByStatus } from '../src/rollout/host-machine.js';
+import { decideRun, SKIP_CHUNK, viewOfHosts } from '../src/rollout/run-decision.js';
+import { rolloutStatus } from '../src/services/rollout-status.js';
+import { RolloutSpecSchema } from '../src/rollout/spec.js';
+import { tempDir } from './support/temp.js';
+
+/** A small deterministic generator (mulberry32), so a failing case can be replayed. */
+function random(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+  };
+}
+
+const STATES: HostState[] = [
+  { status: 'pending' },
+  { status: 'running', step: 1 },
+  { status: 'verifying' },
+  { status: 'succeeded' },
+  { status: 'failed', reason: 'x' },
+  { status: 'rolling-back', reason: 'x', hostFailed: true },
+  { status: 'rolling-back', reason: 'x', hostFailed: false },
+  { status: 'rolled-back', reason: 'x', hostFailed: true },
+  { status: 'rolled-back', reason: 'x', hostFailed: false },
+  { status: 'rollback-failed', reason: 'x', hostFailed: true },
+  { status: 'skipped', reason: 'x' },
+];
+
+function plannedRollout(name: string, waves: number[][]) {
+  const dbPath = path.join(tempDir('fleetwave-run-view-'), 'fleet.db');
+  const store = openStore({ path: dbPath, create: true });
+  const spec = RolloutSpecSchema.parse({ name, kind: 'kernel', target: '6.12.0', playbook: 'p', parallel: 7 });
+  let counter = 0;
+  const plan = {
+    waves: waves.map((sizes, index) => ({ index, canary: index === 0, batches: sizes.map((size) => Array.from({ length: size }, () => `h${String(counter++).padStart(6, '0')}`)) })),
+    excluded: [],
+    problems: [],
+    hostCount: 0,
+  };
+  store.write(() => store.rollouts.create(spec, 'sha', null, plan, '2026-12-01T00:00:00Z'));
+  return { store, spec, dbPath, hostnames: plan.waves.flatMap((wave) => wave.batches.flat()) };
+}
+
+describe('the runner reads a bounded view of a rollout', () => {
+  test('the view read with SQL (tallies kept by triggers) equals the view computed from every host', () => {
+    const { store, hostnames } = plannedRollout('r', [[1], [9, 9, 9], [20, 20], [40]]);
+    const next = random(20261201);
+    for (let round = 0; round < 12; round += 1) {
+      store.write(() => {
+        for (const hostname of hostnames) if (next() < 0.3) store.rollouts.saveHostState('r', hostname, STATES[Math.floor(next() * STATES.length)]!, '2026-12-01T00:00:01Z');
+        if (round % 4 === 3) store.rollouts.acknowledgeFailures('r');
+      });
+      const all = store.rollouts.hosts('r');
+      for (const wave of [0, 1, 2, 3]) {
+        for (const rollbackWave of [null, wave]) {
+          const busy = new Set(hostnames.filter(() => next() < 0.05));
+          const at = { wave, rollbackWave, parallel: 7, busy };
+          assert.deepEqual(store.rollouts.runView('r', at), viewOfHosts(all, at), `round ${round}, wave ${wave}, rollback wave ${rollbackWave}`);
+        }
+      }
+      assert.equal(store.rollouts.find('r')!.hosts, hostnames.length, 'the host count comes from the tallies');
+    }
+  });
+
+  test('an abort of a big rollout skips pending hosts a chunk per tick; running decisions never see the whole rollout', () => {
+    const { store, spec } = plannedRollout('big', [[1], [5000], [20_000]]);
+    const busy = new Set<string>();
+    const view = store.rollouts.runView('big', { wave: 1, rollbackWave: null, parallel: spec.parallel, busy });
+    assert.equal(view.pendingAny.length, SKIP_CHUNK);
+    assert.equal(view.nextBatch.length, spec.parallel, 'the next batch is read up to parallel hosts');
+    assert.deepEqual(view.working, []);
+    const snapshot = { rollout: { status: 'aborted' as const, wave: 1, reason: null, rollbackWave: null, soakStartedAt: null }, spec, ...view, frozen: null, now: new Date(), busy };
+    const [skip] = decideRun(snapshot);
+    assert.equal(skip!.kind, 'skip');
+    assert.equal((skip as { hostnames: string[] }).hostnames.length, SKIP_CHUNK);
+    const running = decideRun({ ...snapshot, rollout: { ...snapshot.rollout, status: 'running' } });
+    assert.deepEqual(running, [{ kind: 'dispatch', wave: 1, batch: 0, hostnames: view.nextBatch.map((host) => host.hostname) }]);
+  });
+
+  test('rollout status answers from the tallies and pages the host list, also by state', () => {
+    const { store, dbPath, hostnames } = plannedRollout('paged', [[1], [30, 30], [60]]);
+    const failed = hostnames.filter((_, index) => index % 7 === 3);
+    store.write(() => {
+      for (const hostname of hostnames.slice(0, 61)) store.rollouts.saveHostState('paged', hostname, { status: 'succeeded' }, '2026-12-01T00:00:02Z');
+      for (const hostname of failed) store.rollouts.saveHostState('paged', hostname, { status: 'failed', reason: 'x' }, '2026-12-01T00:00:03Z');
+    });
+    const all = store.rollouts.hosts('paged');
+    const status = (hosts: Parameters<typeof rolloutStatus>[0]['hosts']) => rolloutStatus({ dbPath, name: 'paged', events: 0, now: new Date(), ...(hosts ? { hosts } : {}) });
+    const whole = status(undefined);
+    assert.deepEqual(
+      whole.waves.map((wave) => [wave.wave, wave.hosts, wave.byStatus]),
+      [0, 1, 2].map((wave) => [wave, all.filter((host) => host.wave === wave).length, countByStatus(all.filter((host) => host.wave === wave).map((host) => host.state))]),
+    );
+    assert.equal(whole.hosts.length, hostnames.length, 'the default page holds a rollout this small whole');
+    const page = status({ states: ['failed'], limit: 5, offset: 5 });
+    assert.deepEqual(page.hostPage, { states: ['failed'], matching: failed.length, offset: 5, limit: 5 });
+    assert.deepEqual(page.hosts.map((host) => host.hostname), failed.slice(5, 10), 'failed hosts, in plan order, the second page');
+    const two = status({ states: ['failed', 'pending'], limit: 0, offset: 0 });
+    assert.equal(two.hosts.length, two.hostPage.matching);
+    assert.deepEqual(new Set(two.hosts.map((host) => host.state.status)), new Set(['failed', 'pending']));
+  });
+});

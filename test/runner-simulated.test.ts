@@ -1,0 +1,92 @@
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { describe, test } from 'node:test';
+import { systemClock } from '../src/adapters/clock.js';
+import { openStore } from '../src/adapters/store/store.js';
+import type { RunProgress } from '../src/services/rollout-run/run-progress.js';
+import { controlRollout } from '../src/services/rollout-control.js';
+import { verifyAuditTrail } from '../src/services/audit-trail.js';
+import { prepareSimulatedRollout, runSimulatedRollout, simulatedHostname } from '../src/services/simulation/simulated-rollout.js';
+import { tempDir } from './support/temp.js';
+
+/**
+ * Runner decisions on the SIMULATED FLEET (hosts that answer in memory): the real planner, runner,
+ * SQLite store and audit trail, without SSH. Everything that touches real SSH keeps its
+ * end-to-end test on the lab (rollout-run.test.ts and the VM tests).
+ */
+describe('the runner on a simulated fleet', () => {
+  test('a rollout completes: every host changed and rebooted once, the run recorded as simulated, the audit chain intact', async () => {
+    const prepared = prepareSimulatedRollout({ dir: tempDir('fleetwave-sim-'), hosts: 60, clock: systemClock, spec: { waves: [1, 10, '100%'], canary: 1, parallel: 8, spread: { rack: 1 } } });
+    const { result, fleet } = await runSimulatedRollout(prepared, { clock: systemClock, pollMs: 20 });
+    assert.equal(result.status, 'completed');
+    assert.deepEqual(result.hosts, { succeeded: 60 });
+    assert.equal(fleet.stats.reboots, 60, 'each host rebooted exactly once');
+    const store = openStore({ path: prepared.dbPath, create: false });
+    try {
+      const started = store.events.query({ action: 'rollout.runner-started', limit: 0 }).events;
+      assert.deepEqual(started.map((event) => (event.details as { transport: string }).transport), ['simulated fleet']);
+      const installs = store.events.query({ action: 'rollout.host.step', limit: 0 }).events.filter((event) => (event.details as { name?: string }).name === 'install the kernel');
+      assert.equal(new Set(installs.map((event) => event.host)).size, 60, 'every host has its install step in the audit trail');
+      assert.equal(installs.length, 60, 'and only one');
+    } finally {
+      store.close();
+    }
+    assert.equal(verifyAuditTrail({ dbPath: prepared.dbPath }).ok, true);
+  });
+
+  test('a host whose change fails is rolled back and verified, the budget halts the rollout, and no later batch starts', async () => {
+    const broken = simulatedHostname(3);
+    const prepared = prepareSimulatedRollout({ dir: tempDir('fleetwave-sim-'), hosts: 30, clock: systemClock, spec: { waves: [1, '100%'], canary: 1, parallel: 5, failureBudget: { perWave: 0, overall: 0 } } });
+    const dispatched: string[] = [];
+    const { result, fleet } = await runSimulatedRollout(prepared, {
+      clock: systemClock,
+      pollMs: 20,
+      fleet: { fails: (hostname, command) => hostname === broken && command.trim() === 'true install-kernel' },
+      onProgress: (progress) => {
+        if (progress.type === 'host' && progress.status === 'running') dispatched.push(progress.hostname);
+      },
+    });
+    assert.equal(result.status, 'halted');
+    assert.deepEqual(result.failed.map((host) => [host.hostname, host.status]), [[broken, 'rolled-back']]);
+    assert.match(result.failed[0]!.reason, /install the kernel/);
+    assert.equal(fleet.stats.failures, 1);
+    const batchOf = new Map<string, number>();
+    const store = openStore({ path: prepared.dbPath, create: false });
+    try {
+      for (const host of store.rollouts.hosts('simulated')) batchOf.set(host.hostname, host.wave * 1000 + host.batch);
+    } finally {
+      store.close();
+    }
+    const brokenBatch = batchOf.get(broken)!;
+    assert.ok(dispatched.every((hostname) => batchOf.get(hostname)! <= brokenBatch), `nothing after the failing host's batch was dispatched: ${dispatched.join(' ')}`);
+  });
+
+  test('paused: hosts in flight finish, nothing is dispatched over many ticks, and resume carries on to the end', async () => {
+    const prepared = prepareSimulatedRollout({ dir: tempDir('fleetwave-sim-'), hosts: 40, clock: systemClock, spec: { waves: [1, '100%'], canary: 1, parallel: 4 } });
+    const dispatched: string[] = [];
+    let pausedAt: number | null = null;
+    let ticksWhilePaused = 0;
+    let resumed: Promise<unknown> | null = null;
+    let pausing: Promise<unknown> | null = null;
+    const onProgress = (progress: RunProgress) => {
+      if (progress.type === 'host' && progress.status === 'running') {
+        dispatched.push(progress.hostname);
+        // The first host of the second wave: an operator pauses from another terminal.
+        if (dispatched.length === 2) pausing = controlRollout({ dbPath: prepared.dbPath, name: 'simulated', event: { type: 'PauseRequested', reason: 'look at the canary' }, clock: systemClock });
+      }
+      if (progress.type === 'wait' && progress.why.startsWith('paused') && pausedAt === null) pausedAt = dispatched.length;
+      // Each tick while paused reports the counts: twenty ticks with nothing dispatched, then resume.
+      if (progress.type === 'counts' && pausedAt !== null && resumed === null && (ticksWhilePaused += 1) === 20) {
+        assert.equal(dispatched.length, pausedAt, 'no host was dispatched while paused');
+        resumed = controlRollout({ dbPath: prepared.dbPath, name: 'simulated', event: { type: 'ResumeRequested' }, reason: 'canary is fine', clock: systemClock });
+      }
+    };
+    const { result } = await runSimulatedRollout(prepared, { clock: systemClock, pollMs: 10, onProgress });
+    await pausing;
+    await resumed;
+    assert.notEqual(pausedAt, null, 'the runner saw the pause');
+    assert.equal(ticksWhilePaused >= 20, true);
+    assert.equal(result.status, 'completed');
+    assert.equal(new Set(dispatched).size, 40, 'every host dispatched once, after the resume');
+  });
+});
