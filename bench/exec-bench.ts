@@ -1,7 +1,8 @@
 /**
  * Fan-out over real SSH: `fleet exec -- true` on 100 and 500 lab hosts (real sshd processes in
- * network namespaces), side by side in the same run with Ansible (`ansible -m raw -a true`) and
- * parallel-ssh, all at the same concurrency and the same keys, known_hosts and ssh config.
+ * network namespaces), side by side in the same run with Ansible (`-m raw` and `-m command`),
+ * parallel-ssh and the floor (a bare ssh2 + p-queue loop, bench/floor-exec.ts), all at the same
+ * concurrency and the same keys, known_hosts and ssh config.
  * Ansible keeps its default ControlPersist and every tool gets a warm-up run, so Ansible is
  * measured at its best. Needs root (the lab). Run: npm run bench:exec
  */
@@ -17,6 +18,7 @@ const OUT = path.join(BENCH_OUT, 'exec');
 const LAB_DIR = path.join(OUT, 'lab');
 const DB = path.join(OUT, 'exec.db');
 const SSH_CONFIG = path.join(LAB_DIR, 'ssh_config');
+const FLOOR = path.join(path.dirname(CLI), '..', 'dist', 'bench', 'floor-exec.js');
 
 function fleetwave(args: string[]): string {
   return execFileSync('node', [CLI, ...args, '--db', DB], { encoding: 'utf8', env: { ...process.env, FLEETWAVE_SSH_CONFIG: SSH_CONFIG } });
@@ -47,10 +49,14 @@ function main(): void {
       const scenarios: Scenario[] = [
         { name: `fleetwave fleet exec -- true (${size} hosts)`, command: `FLEETWAVE_SSH_CONFIG=${SSH_CONFIG} node ${CLI} fleet exec '${selector}' --db ${DB} --concurrency ${CONCURRENCY} -- true > /dev/null`, warmup: 1, comparable: true },
         { name: `peer: ansible -m raw -a true (${size} hosts)`, command: `${ansibleEnv} ansible all -i ${inventory} -m raw -a true -f ${CONCURRENCY} -o > /dev/null`, warmup: 1, comparable: true },
+        { name: `peer: ansible -m command -a true (${size} hosts)`, command: `${ansibleEnv} ansible all -i ${inventory} -m command -a true -f ${CONCURRENCY} -o > /dev/null`, warmup: 1, comparable: true },
         { name: `parallel-ssh true (${size} hosts)`, command: `parallel-ssh -h ${hostsFile} -p ${CONCURRENCY} -x '-F ${SSH_CONFIG}' true > /dev/null`, warmup: 1, comparable: true },
+        { name: `floor: bare ssh2 + p-queue loop (${size} hosts)`, command: `node ${FLOOR} ${SSH_CONFIG} ${CONCURRENCY} ${hosts.map((host) => host.hostname).join(' ')}`, warmup: 1, comparable: true },
       ];
       const results = scenarios.map((scenario) => measure(scenario, OUT, RUNS));
       printTable(`Fan-out of "true" to ${size} lab hosts, concurrency ${CONCURRENCY}, ${RUNS} runs after 1 warm-up`, scenarios, results, results[1]!);
+      const floor = results.at(-1)!;
+      console.log(`fleetwave takes ${(results[0]!.meanSeconds / floor.meanSeconds).toFixed(2)}x the floor's time (goal: within 1.1x, start-up included)`);
       allResults.push(...results.map((result) => `${result.name}: ${result.meanSeconds.toFixed(2)} s`));
     }
     console.log(`\nlab up --hosts ${largest}: ${labSeconds.toFixed(1)} s (not part of the comparison)`);

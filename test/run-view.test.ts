@@ -71,8 +71,9 @@ describe('the runner reads a bounded view of a rollout', () => {
     }
   });
 
-  test('an abort of a big rollout skips pending hosts a chunk per tick; running decisions never see the whole rollout', () => {
-    const { store, spec } = plannedRollout('big', [[1], [5000], [20_000]]);
+  test('a tick over a 200,000-host rollout: an abort skips pending hosts a chunk per tick; running decisions never see the whole rollout', () => {
+    // 200,000 hosts made `rollout run` die at once before the view was bounded (an argument spread over every host).
+    const { store, spec } = plannedRollout('big', [[1], [5000], [195_000]]);
     const busy = new Set<string>();
     const view = store.rollouts.runView('big', { wave: 1, rollbackWave: null, parallel: spec.parallel, busy });
     assert.equal(view.pendingAny.length, SKIP_CHUNK);

@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import { countsAsFailure, inFlight, InvalidTransitionError, needsRollback, transitionHost, type HostEvent, type HostState } from '../src/rollout/host-machine.js';
 import { transitionRollout, type RolloutEvent, type RolloutState, type RolloutStatus } from '../src/rollout/rollout-machine.js';
 
-const context = { rollout: 'r1', hostname: 'h1', stepCount: 3 };
+const playbook = { stepCount: 3 };
 
 const hostStates: Record<HostState['status'], HostState> = {
   pending: { status: 'pending' },
@@ -50,66 +50,58 @@ describe('host state machine: every state x every event', () => {
       const expected = HOST_TABLE[status as HostState['status']][type as HostEvent['type']];
       test(`${status} + ${type} -> ${expected ?? 'refused'}`, () => {
         if (!expected) {
-          assert.throws(() => transitionHost(context, state, event), InvalidTransitionError);
+          assert.throws(() => transitionHost(state, event, playbook), InvalidTransitionError);
           return;
         }
-        assert.equal(transitionHost(context, state, event).state.status, expected);
+        assert.equal(transitionHost(state, event, playbook).status, expected);
       });
     }
   }
 });
 
-describe('host state machine: steps and effects', () => {
-  test('a clean run walks every step, then verifies; effect ids are deterministic', () => {
+describe('host state machine: steps', () => {
+  test('a clean run walks every step, then verifies', () => {
     let state: HostState = { status: 'pending' };
-    const effects: string[] = [];
-    const apply = (event: HostEvent) => {
-      const result = transitionHost(context, state, event);
-      state = result.state;
-      effects.push(...result.effects.map((effect) => effect.id));
-    };
-    apply({ type: 'Dispatched' });
-    apply({ type: 'StepSucceeded', step: 0 });
-    apply({ type: 'StepSucceeded', step: 1 });
-    apply({ type: 'StepSucceeded', step: 2 });
-    apply({ type: 'VerifyPassed' });
-    assert.deepEqual(state, { status: 'succeeded' });
-    assert.deepEqual(effects, ['r1:h1:step:0', 'r1:h1:step:1', 'r1:h1:step:2', 'r1:h1:verify']);
+    const seen: string[] = [];
+    for (const event of [{ type: 'Dispatched' }, { type: 'StepSucceeded', step: 0 }, { type: 'StepSucceeded', step: 1 }, { type: 'StepSucceeded', step: 2 }, { type: 'VerifyPassed' }] as HostEvent[]) {
+      state = transitionHost(state, event, playbook);
+      seen.push(state.status === 'running' ? `running ${state.step}` : state.status);
+    }
+    assert.deepEqual(seen, ['running 0', 'running 1', 'running 2', 'verifying', 'succeeded']);
   });
 
   test('a stale step result is refused, not applied', () => {
-    assert.throws(() => transitionHost(context, { status: 'running', step: 2 }, { type: 'StepSucceeded', step: 1 }), InvalidTransitionError);
-    assert.throws(() => transitionHost(context, { status: 'running', step: 2 }, { type: 'StepFailed', step: 0, reason: 'x' }), InvalidTransitionError);
+    assert.throws(() => transitionHost({ status: 'running', step: 2 }, { type: 'StepSucceeded', step: 1 }, playbook), InvalidTransitionError);
+    assert.throws(() => transitionHost({ status: 'running', step: 2 }, { type: 'StepFailed', step: 0, reason: 'x' }, playbook), InvalidTransitionError);
   });
 
   test('a playbook without steps goes straight to verification', () => {
-    assert.deepEqual(transitionHost({ ...context, stepCount: 0 }, { status: 'pending' }, { type: 'Dispatched' }).effects.map((effect) => effect.kind), ['verify']);
+    assert.deepEqual(transitionHost({ status: 'pending' }, { type: 'Dispatched' }, { stepCount: 0 }), { status: 'verifying' });
   });
 
   test('a failed rollback keeps both reasons', () => {
-    const result = transitionHost(context, { status: 'rolling-back', reason: 'verify failed', hostFailed: true }, { type: 'RollbackFailed', reason: 'host never came back' });
-    assert.deepEqual(result.state, { status: 'rollback-failed', reason: 'verify failed; rollback failed: host never came back', hostFailed: true, attempt: 1, cause: 'verify failed' });
+    const state = transitionHost({ status: 'rolling-back', reason: 'verify failed', hostFailed: true }, { type: 'RollbackFailed', reason: 'host never came back' }, playbook);
+    assert.deepEqual(state, { status: 'rollback-failed', reason: 'verify failed; rollback failed: host never came back', hostFailed: true, attempt: 1, cause: 'verify failed' });
   });
 
-  test('a retried rollback is the next attempt, for the original cause, with an effect id of its own', () => {
+  test('a retried rollback is the next attempt, for the original cause (its steps are ledgered under that attempt)', () => {
     const failed: HostState = { status: 'rollback-failed', reason: 'verify failed; rollback failed: host never came back', hostFailed: true, attempt: 1, cause: 'verify failed' };
-    const retry = transitionHost(context, failed, { type: 'RollbackRequested', reason: 'host repaired, INC-9' });
-    assert.deepEqual(retry.state, { status: 'rolling-back', reason: 'verify failed', hostFailed: true, attempt: 2 });
-    assert.deepEqual(retry.effects.map((effect) => effect.id), ['r1:h1:rollback:2']);
-    const again = transitionHost(context, transitionHost(context, retry.state, { type: 'RollbackFailed', reason: 'still down' }).state, { type: 'RollbackRequested', reason: 'x' });
-    assert.equal((again.state as { attempt: number }).attempt, 3);
+    const retry = transitionHost(failed, { type: 'RollbackRequested', reason: 'host repaired, INC-9' }, playbook);
+    assert.deepEqual(retry, { status: 'rolling-back', reason: 'verify failed', hostFailed: true, attempt: 2 });
+    const again = transitionHost(transitionHost(retry, { type: 'RollbackFailed', reason: 'still down' }, playbook), { type: 'RollbackRequested', reason: 'x' }, playbook);
+    assert.equal((again as { attempt: number }).attempt, 3);
     assert.equal(needsRollback(failed), false, 'a failed rollback is never retried without an operator');
   });
 
   test('a host that failed counts against the budget through its rollback; a healthy host rolled back with its wave does not', () => {
-    const failed = transitionHost(context, { status: 'failed', reason: 'kernel did not boot' }, { type: 'RollbackRequested', reason: 'automatic' }).state;
+    const failed = transitionHost({ status: 'failed', reason: 'kernel did not boot' }, { type: 'RollbackRequested', reason: 'automatic' }, playbook);
     assert.deepEqual(failed, { status: 'rolling-back', reason: 'kernel did not boot', hostFailed: true });
     assert.equal(countsAsFailure(failed), true);
-    assert.equal(countsAsFailure(transitionHost(context, failed, { type: 'RollbackSucceeded' }).state), true);
-    const healthy = transitionHost(context, { status: 'succeeded' }, { type: 'RollbackRequested', reason: 'wave 2 rolled back' }).state;
+    assert.equal(countsAsFailure(transitionHost(failed, { type: 'RollbackSucceeded' }, playbook)), true);
+    const healthy = transitionHost({ status: 'succeeded' }, { type: 'RollbackRequested', reason: 'wave 2 rolled back' }, playbook);
     assert.equal(countsAsFailure(healthy), false);
-    assert.equal(countsAsFailure(transitionHost(context, healthy, { type: 'RollbackSucceeded' }).state), false);
-    const soakFailure = transitionHost(context, { status: 'succeeded' }, { type: 'HealthFailed', reason: 'health check failed during soak' }).state;
+    assert.equal(countsAsFailure(transitionHost(healthy, { type: 'RollbackSucceeded' }, playbook)), false);
+    const soakFailure = transitionHost({ status: 'succeeded' }, { type: 'HealthFailed', reason: 'health check failed during soak' }, playbook);
     assert.equal(countsAsFailure(soakFailure), true);
   });
 
@@ -117,10 +109,6 @@ describe('host state machine: steps and effects', () => {
     const statuses = Object.values(hostStates);
     assert.deepEqual(statuses.filter(inFlight).map((state) => state.status), ['running', 'verifying']);
     assert.deepEqual(statuses.filter(needsRollback).map((state) => state.status), ['running', 'verifying', 'succeeded', 'failed', 'rolling-back']);
-  });
-
-  test('rolling back emits the rollback effect once, keyed by host', () => {
-    assert.deepEqual(transitionHost(context, { status: 'failed', reason: 'x' }, { type: 'RollbackRequested', reason: 'x' }).effects, [{ id: 'r1:h1:rollback', kind: 'rollback', hostname: 'h1' }]);
   });
 });
 
@@ -155,55 +143,49 @@ describe('rollout state machine: every state x every event', () => {
       test(`${status} + ${type} -> ${expected ?? 'refused'}`, () => {
         const state: RolloutState = { status, wave: 2, reason: null, rollbackWave: null };
         if (!expected) {
-          assert.throws(() => transitionRollout('r1', state, event), InvalidTransitionError);
+          assert.throws(() => transitionRollout(state, event), InvalidTransitionError);
           return;
         }
-        assert.equal(transitionRollout('r1', state, event).state.status, expected);
+        assert.equal(transitionRollout(state, event).status, expected);
       });
     }
   }
 });
 
-describe('rollout state machine: policies and effects', () => {
+describe('rollout state machine: policies', () => {
   const running: RolloutState = { status: 'running', wave: 2, reason: null, rollbackWave: null };
-  const gate = (onSpent: 'pause' | 'rollback-wave' | 'rollback-all') => transitionRollout('r1', running, { type: 'GateFailed', wave: 2, reason: 'budget spent', onSpent });
+  const gate = (onSpent: 'pause' | 'rollback-wave' | 'rollback-all') => transitionRollout(running, { type: 'GateFailed', wave: 2, reason: 'budget spent', onSpent });
 
-  test('a spent budget acts on its policy: pause halts, rollback-wave halts and rolls the wave back, rollback-all rolls back everything', () => {
-    assert.deepEqual([gate('pause').state.status, gate('pause').effects.map((effect) => effect.kind)], ['halted', ['notify']]);
-    assert.deepEqual(
-      [gate('rollback-wave').state.status, gate('rollback-wave').state.rollbackWave, gate('rollback-wave').effects.map((effect) => effect.id)],
-      ['rolling-back', 2, ['r1:wave:2:rollback', 'r1:notify:rolling-back:2']],
-    );
-    assert.deepEqual([gate('rollback-all').state.status, gate('rollback-all').effects.map((effect) => effect.kind)], ['rolling-back', ['rollback-all', 'notify']]);
+  test('a spent budget acts on its policy: pause halts, rollback-wave rolls the wave back, rollback-all rolls back everything', () => {
+    assert.deepEqual(gate('pause'), { status: 'halted', wave: 2, reason: 'budget spent', rollbackWave: null });
+    assert.deepEqual(gate('rollback-wave'), { status: 'rolling-back', wave: 2, reason: 'budget spent', rollbackWave: 2 });
+    assert.deepEqual(gate('rollback-all'), { status: 'rolling-back', wave: 2, reason: 'budget spent', rollbackWave: null });
   });
 
   test('waves advance one by one, the last one completes the rollout', () => {
-    const next = transitionRollout('r1', running, { type: 'WaveCompleted', wave: 2, last: false });
-    assert.deepEqual([next.state.wave, next.effects.map((effect) => effect.id)], [3, ['r1:wave:3:dispatch']]);
-    assert.equal(transitionRollout('r1', running, { type: 'WaveCompleted', wave: 2, last: true }).state.status, 'completed');
-    assert.throws(() => transitionRollout('r1', running, { type: 'WaveCompleted', wave: 1, last: false }), InvalidTransitionError, 'a stale wave is refused');
+    assert.equal(transitionRollout(running, { type: 'WaveCompleted', wave: 2, last: false }).wave, 3);
+    assert.equal(transitionRollout(running, { type: 'WaveCompleted', wave: 2, last: true }).status, 'completed');
+    assert.throws(() => transitionRollout(running, { type: 'WaveCompleted', wave: 1, last: false }), InvalidTransitionError, 'a stale wave is refused');
   });
 
-  test('resume re-dispatches the current wave (dispatch is idempotent by its id); abort rolls back what is in flight', () => {
-    const resumed = transitionRollout('r1', { status: 'paused', wave: 4, reason: 'x', rollbackWave: null }, { type: 'ResumeRequested' });
-    assert.deepEqual(resumed.effects.map((effect) => effect.id), ['r1:wave:4:dispatch', 'r1:notify:running:4']);
-    const aborted = transitionRollout('r1', running, { type: 'AbortRequested', reason: 'incident' });
-    assert.deepEqual([aborted.state.reason, aborted.effects.map((effect) => effect.kind)], ['incident', ['rollback-in-flight', 'notify']]);
+  test('resume carries on with the current wave and clears the reason; abort keeps its reason', () => {
+    assert.deepEqual(transitionRollout({ status: 'paused', wave: 4, reason: 'x', rollbackWave: null }, { type: 'ResumeRequested' }), { status: 'running', wave: 4, reason: null, rollbackWave: null });
+    assert.equal(transitionRollout(running, { type: 'AbortRequested', reason: 'incident' }).reason, 'incident');
   });
 
   test('a wave rolled back leaves the rollout halted; an operator may widen it to a full rollback; a full one ends it', () => {
-    const waveRollback = gate('rollback-wave').state;
-    const finished = transitionRollout('r1', waveRollback, { type: 'RollbackFinished' });
-    assert.deepEqual([finished.state.status, finished.state.rollbackWave], ['halted', null]);
-    const widened = transitionRollout('r1', waveRollback, { type: 'RollbackRequested', reason: 'roll back everything' });
-    assert.deepEqual([widened.state.status, widened.state.rollbackWave, widened.effects.map((effect) => effect.kind)], ['rolling-back', null, ['rollback-all']]);
-    assert.equal(transitionRollout('r1', widened.state, { type: 'RollbackFinished' }).state.status, 'rolled-back');
+    const waveRollback = gate('rollback-wave');
+    const finished = transitionRollout(waveRollback, { type: 'RollbackFinished' });
+    assert.deepEqual([finished.status, finished.rollbackWave], ['halted', null]);
+    const widened = transitionRollout(waveRollback, { type: 'RollbackRequested', reason: 'roll back everything' });
+    assert.deepEqual([widened.status, widened.rollbackWave], ['rolling-back', null]);
+    assert.equal(transitionRollout(widened, { type: 'RollbackFinished' }).status, 'rolled-back');
   });
 
   test('a rolled-back rollout rolls back again only when some host\'s rollback failed', () => {
     const rolledBack: RolloutState = { status: 'rolled-back', wave: 1, reason: 'regression', rollbackWave: null };
-    assert.throws(() => transitionRollout('r1', rolledBack, { type: 'RollbackRequested', reason: 'again', failedRollbacks: 0 }), InvalidTransitionError);
-    const retry = transitionRollout('r1', rolledBack, { type: 'RollbackRequested', reason: 'host repaired', failedRollbacks: 2 });
-    assert.deepEqual([retry.state.status, retry.state.reason], ['rolling-back', 'host repaired']);
+    assert.throws(() => transitionRollout(rolledBack, { type: 'RollbackRequested', reason: 'again', failedRollbacks: 0 }), InvalidTransitionError);
+    const retry = transitionRollout(rolledBack, { type: 'RollbackRequested', reason: 'host repaired', failedRollbacks: 2 });
+    assert.deepEqual([retry.status, retry.reason], ['rolling-back', 'host repaired']);
   });
 });

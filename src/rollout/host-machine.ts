@@ -1,9 +1,7 @@
-import { stepEffectId } from './effect-ids.js';
-
 /**
- * One host's life in a rollout, as a pure transition function (XState-style): the runner stores
- * the new state with its audit event in one transaction, then performs the effects. Effect ids
- * are deterministic (`rollout:host:step:N`), so they double as idempotency keys after a crash.
+ * One host's life in a rollout, as a pure transition function: the runner stores the new state
+ * with its audit event in one transaction, then does what the state asks for (decideRun reads the
+ * states; the step runner keys each remote step in the ledger by its effect id, effect-ids.ts).
  */
 export type HostState =
   | { status: 'pending' }
@@ -33,17 +31,6 @@ export type HostEvent =
   | { type: 'RollbackFailed'; reason: string }
   | { type: 'SkipRequested'; reason: string };
 
-export type HostEffect =
-  | { id: string; kind: 'run-step'; hostname: string; step: number }
-  | { id: string; kind: 'verify'; hostname: string }
-  | { id: string; kind: 'rollback'; hostname: string };
-
-export interface HostContext {
-  rollout: string;
-  hostname: string;
-  stepCount: number;
-}
-
 export class InvalidTransitionError extends Error {
   constructor(readonly from: string, readonly event: string) {
     super(`no transition from ${from} on ${event}`);
@@ -56,59 +43,46 @@ export const HOST_STATUSES = ['pending', 'running', 'verifying', 'succeeded', 'f
 
 export const HOST_TERMINAL: ReadonlySet<HostState['status']> = new Set(['rolled-back', 'rollback-failed', 'skipped']);
 
-export function transitionHost(context: HostContext, state: HostState, event: HostEvent): { state: HostState; effects: HostEffect[] } {
-  const { rollout, hostname, stepCount } = context;
-  const runStep = (step: number): HostEffect => ({ id: stepEffectId(rollout, hostname, 'step', step), kind: 'run-step', hostname, step });
-  const verify: HostEffect = { id: `${rollout}:${hostname}:verify`, kind: 'verify', hostname };
-  const rollback: HostEffect = { id: `${rollout}:${hostname}:rollback`, kind: 'rollback', hostname };
+export function transitionHost(state: HostState, event: HostEvent, playbook: { stepCount: number }): HostState {
   const invalid = () => new InvalidTransitionError(state.status, event.type);
 
   switch (event.type) {
     case 'Dispatched':
       if (state.status !== 'pending') throw invalid();
-      return stepCount > 0 ? { state: { status: 'running', step: 0 }, effects: [runStep(0)] } : { state: { status: 'verifying' }, effects: [verify] };
+      return playbook.stepCount > 0 ? { status: 'running', step: 0 } : { status: 'verifying' };
     case 'StepSucceeded': {
       // A stale or out-of-order step result is a runner bug, never silently accepted.
       if (state.status !== 'running' || state.step !== event.step) throw invalid();
       const next = event.step + 1;
-      return next < stepCount ? { state: { status: 'running', step: next }, effects: [runStep(next)] } : { state: { status: 'verifying' }, effects: [verify] };
+      return next < playbook.stepCount ? { status: 'running', step: next } : { status: 'verifying' };
     }
     case 'StepFailed':
       if (state.status !== 'running' || state.step !== event.step) throw invalid();
-      return { state: { status: 'failed', reason: event.reason }, effects: [] };
+      return { status: 'failed', reason: event.reason };
     case 'VerifyPassed':
       if (state.status !== 'verifying') throw invalid();
-      return { state: { status: 'succeeded' }, effects: [] };
+      return { status: 'succeeded' };
     case 'VerifyFailed':
       if (state.status !== 'verifying') throw invalid();
-      return { state: { status: 'failed', reason: event.reason }, effects: [] };
+      return { status: 'failed', reason: event.reason };
     case 'RollbackRequested':
       // A failed rollback is retried only when an operator asks for a rollback again.
-      if (state.status === 'rollback-failed') {
-        const attempt = (state.attempt ?? 1) + 1;
-        return { state: { status: 'rolling-back', reason: state.cause ?? state.reason, hostFailed: state.hostFailed, attempt }, effects: [{ ...rollback, id: `${rollback.id}:${attempt}` }] };
-      }
+      if (state.status === 'rollback-failed') return { status: 'rolling-back', reason: state.cause ?? state.reason, hostFailed: state.hostFailed, attempt: (state.attempt ?? 1) + 1 };
       // In flight (abort), failed (always rolled back), or done (a wave or rollout rollback).
       if (state.status !== 'running' && state.status !== 'verifying' && state.status !== 'failed' && state.status !== 'succeeded') throw invalid();
-      return {
-        state: { status: 'rolling-back', reason: state.status === 'failed' ? state.reason : event.reason, hostFailed: state.status === 'failed' },
-        effects: [rollback],
-      };
+      return { status: 'rolling-back', reason: state.status === 'failed' ? state.reason : event.reason, hostFailed: state.status === 'failed' };
     case 'HealthFailed':
       if (state.status !== 'succeeded') throw invalid();
-      return { state: { status: 'rolling-back', reason: event.reason, hostFailed: true }, effects: [rollback] };
+      return { status: 'rolling-back', reason: event.reason, hostFailed: true };
     case 'RollbackSucceeded':
       if (state.status !== 'rolling-back') throw invalid();
-      return { state: { status: 'rolled-back', reason: state.reason, hostFailed: state.hostFailed }, effects: [] };
+      return { status: 'rolled-back', reason: state.reason, hostFailed: state.hostFailed };
     case 'RollbackFailed':
       if (state.status !== 'rolling-back') throw invalid();
-      return {
-        state: { status: 'rollback-failed', reason: `${state.reason}; rollback failed: ${event.reason}`, hostFailed: state.hostFailed, attempt: state.attempt ?? 1, cause: state.reason },
-        effects: [],
-      };
+      return { status: 'rollback-failed', reason: `${state.reason}; rollback failed: ${event.reason}`, hostFailed: state.hostFailed, attempt: state.attempt ?? 1, cause: state.reason };
     case 'SkipRequested':
       if (state.status !== 'pending') throw invalid();
-      return { state: { status: 'skipped', reason: event.reason }, effects: [] };
+      return { status: 'skipped', reason: event.reason };
   }
 }
 

@@ -1,6 +1,6 @@
 import { InvalidTransitionError } from './host-machine.js';
 
-/** The rollout as a whole, as a pure transition function with deterministic effect ids. */
+/** The rollout as a whole, as a pure transition function. */
 export type RolloutStatus = 'planned' | 'running' | 'paused' | 'halted' | 'rolling-back' | 'rolled-back' | 'completed' | 'aborted';
 
 export interface RolloutState {
@@ -23,59 +23,46 @@ export type RolloutEvent =
   | { type: 'GateFailed'; wave: number; reason: string; onSpent: 'pause' | 'rollback-wave' | 'rollback-all' }
   | { type: 'RollbackFinished' };
 
-export type RolloutEffect =
-  | { id: string; kind: 'dispatch-wave'; wave: number }
-  | { id: string; kind: 'rollback-in-flight' }
-  | { id: string; kind: 'rollback-wave'; wave: number }
-  | { id: string; kind: 'rollback-all' }
-  | { id: string; kind: 'notify'; status: RolloutStatus };
-
 export const ROLLOUT_TERMINAL: ReadonlySet<RolloutStatus> = new Set(['rolled-back', 'completed', 'aborted']);
 
-export function transitionRollout(rollout: string, state: RolloutState, event: RolloutEvent): { state: RolloutState; effects: RolloutEffect[] } {
+export function transitionRollout(state: RolloutState, event: RolloutEvent): RolloutState {
   const invalid = () => new InvalidTransitionError(state.status, event.type);
-  const to = (status: RolloutStatus, changes: Partial<RolloutState>, effects: RolloutEffect[]) => {
-    const next = { ...state, ...changes, status };
-    // Every change of status is announced (webhook, terminal); same-status steps are not.
-    const notify: RolloutEffect[] = status !== state.status ? [{ id: `${rollout}:notify:${status}:${next.wave}`, kind: 'notify', status }] : [];
-    return { state: next, effects: [...effects, ...notify] };
-  };
-  const dispatch = (wave: number): RolloutEffect => ({ id: `${rollout}:wave:${wave}:dispatch`, kind: 'dispatch-wave', wave });
+  const to = (status: RolloutStatus, changes: Partial<RolloutState>): RolloutState => ({ ...state, ...changes, status });
 
   switch (event.type) {
     case 'Started':
       if (state.status !== 'planned') throw invalid();
-      return to('running', { wave: 0, reason: null }, [dispatch(0)]);
+      return to('running', { wave: 0, reason: null });
     case 'PauseRequested':
       if (state.status !== 'running') throw invalid();
-      return to('paused', { reason: event.reason }, []);
+      return to('paused', { reason: event.reason });
     case 'ResumeRequested':
       // Halted rollouts resume too, once an operator has looked at why the gate failed.
       if (state.status !== 'paused' && state.status !== 'halted') throw invalid();
-      return to('running', { reason: null }, [dispatch(state.wave)]);
+      return to('running', { reason: null });
     case 'AbortRequested':
       // A planned rollout that never started is simply cancelled: nothing is in flight.
-      if (state.status === 'planned') return to('aborted', { reason: event.reason }, []);
+      if (state.status === 'planned') return to('aborted', { reason: event.reason });
       if (state.status !== 'running' && state.status !== 'paused' && state.status !== 'halted') throw invalid();
-      return to('aborted', { reason: event.reason }, [{ id: `${rollout}:abort:rollback-in-flight`, kind: 'rollback-in-flight' }]);
+      return to('aborted', { reason: event.reason });
     case 'RollbackRequested':
       // Rolling back one wave may be widened to everything; a rolled-back rollout rolls back again
       // only to retry hosts whose rollback failed; nothing else re-enters rolling-back.
       if (state.status === 'planned' || (state.status === 'rolled-back' && !(event.failedRollbacks && event.failedRollbacks > 0)) || (state.status === 'rolling-back' && state.rollbackWave === null)) throw invalid();
-      return to('rolling-back', { reason: event.reason, rollbackWave: null }, [{ id: `${rollout}:rollback-all`, kind: 'rollback-all' }]);
+      return to('rolling-back', { reason: event.reason, rollbackWave: null });
     case 'WaveCompleted':
       if (state.status !== 'running' || event.wave !== state.wave) throw invalid();
-      return event.last ? to('completed', {}, []) : to('running', { wave: event.wave + 1 }, [dispatch(event.wave + 1)]);
+      return event.last ? to('completed', {}) : to('running', { wave: event.wave + 1 });
     case 'GateFailed':
       if (state.status !== 'running' || event.wave !== state.wave) throw invalid();
-      if (event.onSpent === 'rollback-all') return to('rolling-back', { reason: event.reason, rollbackWave: null }, [{ id: `${rollout}:rollback-all`, kind: 'rollback-all' }]);
+      if (event.onSpent === 'rollback-all') return to('rolling-back', { reason: event.reason, rollbackWave: null });
       if (event.onSpent === 'rollback-wave') {
-        return to('rolling-back', { reason: event.reason, rollbackWave: event.wave }, [{ id: `${rollout}:wave:${event.wave}:rollback`, kind: 'rollback-wave', wave: event.wave }]);
+        return to('rolling-back', { reason: event.reason, rollbackWave: event.wave });
       }
-      return to('halted', { reason: event.reason }, []);
+      return to('halted', { reason: event.reason });
     case 'RollbackFinished':
       if (state.status !== 'rolling-back') throw invalid();
       // A rolled-back wave leaves the rollout halted for an operator to look at; a full rollback ends it.
-      return state.rollbackWave !== null ? to('halted', { rollbackWave: null }, []) : to('rolled-back', {}, []);
+      return state.rollbackWave !== null ? to('halted', { rollbackWave: null }) : to('rolled-back', {});
   }
 }

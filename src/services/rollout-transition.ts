@@ -35,7 +35,7 @@ export function applyRolloutEvent(store: Store, rollout: StoredRollout, given: R
   // Only the hosts this needs, through the status index: an event costs the same on a million hosts.
   const failedRollbacks = store.rollouts.hostsWithStatus(rollout.name, ['rollback-failed']);
   const event: RolloutEvent = given.type === 'RollbackRequested' ? { ...given, failedRollbacks: failedRollbacks.length } : given;
-  const to = transitionRollout(rollout.name, from, event).state;
+  const to = transitionRollout(from, event);
   store.rollouts.saveState(rollout.name, to, at);
   if (to.wave !== from.wave || to.status !== 'running') store.rollouts.setSoakStarted(rollout.name, null);
   const failuresAcknowledged = event.type === 'ResumeRequested' && from.status === 'halted' ? store.rollouts.acknowledgeFailures(rollout.name) : 0;
@@ -48,8 +48,8 @@ export function applyRolloutEvent(store: Store, rollout: StoredRollout, given: R
         retryRefused.push(host.hostname);
         continue;
       }
-      const retry = transitionHost({ rollout: rollout.name, hostname: host.hostname, stepCount: 0 }, host.state, { type: 'RollbackRequested', reason: event.reason });
-      store.rollouts.saveHostState(rollout.name, host.hostname, retry.state, at);
+      const retry = transitionHost(host.state, { type: 'RollbackRequested', reason: event.reason }, { stepCount: 0 });
+      store.rollouts.saveHostState(rollout.name, host.hostname, retry, at);
       retried.add(host.hostname);
     }
   }

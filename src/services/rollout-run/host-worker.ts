@@ -28,15 +28,15 @@ function quarantineValue(context: RunContext): string {
 
 /** Applies a host event and stores it with its audit event; runs inside the caller's transaction. */
 function applyHostEvent(context: RunContext, row: RolloutHost, event: HostEvent, details: Record<string, unknown> = {}): HostState {
-  const next = transitionHost({ rollout: context.name, hostname: row.hostname, stepCount: context.playbook.steps.length }, row.state, event);
-  context.store.rollouts.saveHostState(context.name, row.hostname, next.state, nowIso(context));
+  const next = transitionHost(row.state, event, { stepCount: context.playbook.steps.length });
+  context.store.rollouts.saveHostState(context.name, row.hostname, next, nowIso(context));
   // Step to step (running -> running) is recorded by the step's own event; a change of status gets one too.
-  if (next.state.status !== row.state.status) {
-    const detail = 'reason' in next.state ? next.state.reason : null;
-    audit(context, [{ subject: `rollout:${context.name}`, host: row.hostname, action: `rollout.host.${next.state.status}`, details: { from: row.state.status, event: event.type, wave: row.wave, reason: detail, ...details } }]);
-    context.report({ type: 'host', hostname: row.hostname, wave: row.wave, status: next.state.status, detail });
+  if (next.status !== row.state.status) {
+    const detail = 'reason' in next ? next.reason : null;
+    audit(context, [{ subject: `rollout:${context.name}`, host: row.hostname, action: `rollout.host.${next.status}`, details: { from: row.state.status, event: event.type, wave: row.wave, reason: detail, ...details } }]);
+    context.report({ type: 'host', hostname: row.hostname, wave: row.wave, status: next.status, detail });
   }
-  return next.state;
+  return next;
 }
 
 /** Moves a host by one event in its own transaction, reading its state fresh inside it (the runner's own moves). */

@@ -105,8 +105,8 @@ export class RolloutRunner {
         commit(context, () => {
           for (const hostname of action.hostnames) {
             const row = hostRow(context, hostname);
-            const next = transitionHost({ rollout: context.name, hostname, stepCount: context.playbook.steps.length }, row.state, { type: 'Dispatched' });
-            context.store.rollouts.saveHostState(context.name, hostname, next.state, nowIso(context));
+            const next = transitionHost(row.state, { type: 'Dispatched' }, { stepCount: context.playbook.steps.length });
+            context.store.rollouts.saveHostState(context.name, hostname, next, nowIso(context));
           }
           audit(context, action.hostnames.map((hostname) => ({ subject: `rollout:${context.name}`, host: hostname, action: 'rollout.host.dispatched', details: { wave: action.wave, batch: action.batch } })));
         });
