@@ -141,9 +141,10 @@ async function auditVerifies(): Promise<void> {
   assert.equal(verify.code, 0, verify.stdout);
 }
 
-async function events(action: string) {
-  const log = await cli<{ events: { action: string; host: string | null; details: Record<string, unknown>; reason: string | null }[] }>(['audit', 'log', '--action', action, '--limit', '0']);
-  return log.json.result.events;
+/** Audit events by action; with a rollout, only that rollout's (tests share one database). */
+async function events(action: string, rollout?: string) {
+  const log = await cli<{ events: { action: string; host: string | null; subject: string; details: Record<string, unknown>; reason: string | null }[] }>(['audit', 'log', '--action', action, '--limit', '0']);
+  return log.json.result.events.filter((event) => rollout === undefined || event.subject === `rollout:${rollout}`);
 }
 
 describe('rollout run on the lab fleet', { concurrency: false }, () => {
@@ -389,8 +390,9 @@ describe('rollout run on the lab fleet', { concurrency: false }, () => {
     const loser = first.code === 5 ? first : second;
     assert.equal(loser.json!.error!.code, 'ROLLOUT_RUNNING');
     assert.match(loser.json!.error!.message, /already being run by pid \d+/);
-    const starts = await events('rollout.runner-started');
-    assert.equal(starts.filter((event) => event.details.pid !== undefined).length >= 1, true);
+    // Only the winner took the lease: one start for this rollout, by a live pid over SSH.
+    const starts = await events('rollout.runner-started', 'racing');
+    assert.deepEqual(starts.map((event) => [typeof event.details.pid, event.details.transport]), [['number', 'ssh']]);
   });
 
   test('kill -9 of the runner at several points, then run again: every host changed once, rebooted once, nothing lost', async () => {
@@ -423,7 +425,7 @@ describe('rollout run on the lab fleet', { concurrency: false }, () => {
       assert.deepEqual([kernelOf(hostname), defaultOf(hostname)], ['5.15.0-209-netkit', '5.15.0-209-netkit'], hostname);
       assert.equal(rebootsOf(hostname) - before[hostname]!, 1, `${hostname} rebooted exactly once across ${takeovers + 1} runners`);
     }
-    const verified = (await events('rollout.host.step')).filter((event) => /the reboot a previous runner issued/.test(String(event.details.detail)));
+    const verified = (await events('rollout.host.step', 'killed')).filter((event) => /the reboot a previous runner issued/.test(String(event.details.detail)));
     assert.ok(verified.length >= 1, 'a reboot left in flight by a killed runner was verified by boot id, not repeated');
     assert.match([...progress, end.stderr].join('\n'), /a previous runner issued this reboot, or died just before: waiting for a new boot id, at most \d+s more while the old boot id answers/, 'the runner says what it waits for, and how long');
     await auditVerifies();

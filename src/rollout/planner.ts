@@ -32,6 +32,14 @@ function exclusionReason(spec: RolloutSpec, host: Host, context: PlanContext): s
   return rolloutKind(spec.kind).exclusion(spec.target, host);
 }
 
+/** One from each group in turn, then the second of each, and so on. */
+function roundRobin<T>(groups: ReadonlyArray<readonly T[]>): T[] {
+  const total = groups.reduce((sum, group) => sum + group.length, 0);
+  const result: T[] = [];
+  for (let round = 0; result.length < total; round += 1) for (const group of groups) if (round < group.length) result.push(group[round]!);
+  return result;
+}
+
 /** Round-robin across groups in key order, so neighbours in the result come from different groups. */
 function interleave<T>(items: readonly T[], keyOf: (item: T) => string): T[] {
   const groups = new Map<string, T[]>();
@@ -41,10 +49,7 @@ function interleave<T>(items: readonly T[], keyOf: (item: T) => string): T[] {
     if (!group) groups.set(key, (group = []));
     group.push(item);
   }
-  const ordered = [...groups.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, group]) => group);
-  const result: T[] = [];
-  for (let round = 0; result.length < items.length; round += 1) for (const group of ordered) if (round < group.length) result.push(group[round]!);
-  return result;
+  return roundRobin([...groups.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, group]) => group));
 }
 
 /** Zones alternate, and within a zone racks alternate: any prefix of the order is spread out. */
@@ -57,11 +62,8 @@ function spreadOrder(hosts: readonly Host[]): Host[] {
     if (members) members.push(host);
     else byZone.set(zone, [host]);
   }
-  const zoneOrdered = [...byZone.values()].map((members) => interleave(members, (host) => host.rack ?? ''));
-  return interleave(
-    zoneOrdered.flatMap((members, zoneIndex) => members.map((host, position) => ({ host, zoneIndex, position }))),
-    (entry) => String(entry.zoneIndex).padStart(8, '0'),
-  ).map((entry) => entry.host);
+  // Zones in order of their first host by name, each with its racks interleaved.
+  return roundRobin([...byZone.values()].map((members) => interleave(members, (host) => host.rack ?? '')));
 }
 
 /** In-flight limit for one failure-domain value, e.g. rack "r07", or undefined when unlimited. */
@@ -72,22 +74,34 @@ type LimitOf = (domain: FailureDomain, value: string) => number | undefined;
  * each host goes into the earliest batch where every one of its domains still has room.
  */
 function batchWave(hosts: readonly Host[], limitOf: LimitOf): string[][] {
+  // One slot per limited domain value ("rack r07"): its limit, hosts placed so far, and hosts per batch.
+  interface Slot {
+    limit: number;
+    seen: number;
+    used: number[];
+  }
+  const slots = FAILURE_DOMAINS.map(() => new Map<string, Slot | null>());
   const batches: string[][] = [];
-  const used = new Map<string, number[]>();
-  const seen = new Map<string, number>();
   for (const host of hosts) {
-    const domains = FAILURE_DOMAINS.flatMap((domain) => {
-      const limit = limitOf(domain, host[domain] ?? '');
-      return limit === undefined ? [] : [{ key: `${domain}:${host[domain] ?? ''}`, limit }];
-    });
+    const mine: Slot[] = [];
     // No batch before rank/limit can have room, so the search starts there.
-    let batch = Math.max(0, ...domains.map(({ key, limit }) => Math.floor((seen.get(key) ?? 0) / limit)));
-    while (domains.some(({ key, limit }) => (used.get(key)?.[batch] ?? 0) >= limit)) batch += 1;
-    for (const { key } of domains) {
-      const counts = used.get(key) ?? [];
-      counts[batch] = (counts[batch] ?? 0) + 1;
-      used.set(key, counts);
-      seen.set(key, (seen.get(key) ?? 0) + 1);
+    let batch = 0;
+    FAILURE_DOMAINS.forEach((domain, index) => {
+      const value = host[domain] ?? '';
+      let slot = slots[index]!.get(value);
+      if (slot === undefined) {
+        const limit = limitOf(domain, value);
+        slot = limit === undefined ? null : { limit, seen: 0, used: [] };
+        slots[index]!.set(value, slot);
+      }
+      if (slot === null) return;
+      mine.push(slot);
+      batch = Math.max(batch, Math.floor(slot.seen / slot.limit));
+    });
+    while (mine.some((slot) => (slot.used[batch] ?? 0) >= slot.limit)) batch += 1;
+    for (const slot of mine) {
+      slot.used[batch] = (slot.used[batch] ?? 0) + 1;
+      slot.seen += 1;
     }
     (batches[batch] ??= []).push(host.hostname);
   }
