@@ -90,10 +90,10 @@ describe('a CNI rollout on real netkit (VM lab)', { concurrency: false }, () => 
     assert.equal(mode['cnilab-h001'], 'netkit');
     assert.equal(mode['cnilab-h003'], 'none', 'the rollback removed the mode file it had created');
     if (states['cnilab-h002'] === 'succeeded') assert.equal(mode['cnilab-h002'], 'netkit');
-    const programs = await cli<{ results: { hostname: string; stdout: string }[] }>(['fleet', 'exec', 'lab=cnilab', '--', 'test -e /sys/fs/bpf/fleetwave/acl/prog && echo loaded || echo unloaded; test -e /sys/fs/bpf/fleetwave/links && echo links-pin-kept || true']);
+    const programs = await cli<{ results: { hostname: string; stdout: string }[] }>(['fleet', 'exec', 'lab=cnilab', '--', 'test -e /sys/fs/bpf/fleetwave/acl/prog && echo loaded || echo unloaded; if [ -e /sys/fs/bpf/fleetwave/links ] && [ ! -d /sys/fs/bpf/fleetwave/links ]; then echo stale-pin-kept; fi']);
     const program = Object.fromEntries(programs.json.result.results.map((result) => [result.hostname, result.stdout.trim().split('\n')]));
     assert.deepEqual(program['cnilab-h001'], ['loaded'], 'a migrated node keeps its ACL program');
-    assert.deepEqual(program['cnilab-h003'], ['unloaded', 'links-pin-kept'], 'the rollback unloaded the program it had loaded, and left the pin fleetwave did not make');
+    assert.deepEqual(program['cnilab-h003'], ['unloaded', 'stale-pin-kept'], 'the rollback unloaded the program it had loaded, and left the pin fleetwave did not make');
 
     const shown = await cli<{ host: { cniMode: string | null } }>(['fleet', 'show', 'cnilab-h001']);
     assert.equal(shown.json.result.host.cniMode, 'netkit', 'a host that succeeded records its datapath mode');

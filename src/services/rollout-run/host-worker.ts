@@ -85,8 +85,8 @@ function forwardRecords(context: RunContext, hostname: string): StepRecord[] {
 }
 
 /** Runs the playbook's checks once; the first failing one names the problem. */
-export async function checkHost(context: RunContext, hostname: string): Promise<{ healthy: boolean; detail: string }> {
-  const host = fleetHost(context, hostname);
+export async function checkHost(context: RunContext, hostname: string, known?: Host | null): Promise<{ healthy: boolean; detail: string }> {
+  const host = known === undefined ? fleetHost(context, hostname) : known;
   if (!host) return { healthy: false, detail: `${hostname} is no longer in the fleet` };
   const row = hostRow(context, hostname);
   for (const [index, step] of context.playbook.checks.entries()) {
@@ -98,8 +98,9 @@ export async function checkHost(context: RunContext, hostname: string): Promise<
 
 /** The playbook's cleanup steps, once a host is settled. Best effort: a failure is reported, never changes the host's state. */
 async function cleanupHost(context: RunContext, hostname: string): Promise<void> {
+  if (context.playbook.cleanup.length === 0) return;
   const host = fleetHost(context, hostname);
-  if (!host || context.playbook.cleanup.length === 0) return;
+  if (!host) return;
   for (const [index, step] of context.playbook.cleanup.entries()) {
     const outcome = await runStep(context, host, hostRow(context, hostname), 'cleanup', index, step);
     reportStep(context, hostname, `cleanup: ${stepLabel(step, index)}`, outcome);
@@ -129,10 +130,12 @@ async function recordBaseline(context: RunContext, host: Host, row: RolloutHost)
  * succeeds or fails, or the rollout stops dispatching work (abort, rollback, lost lease).
  */
 export async function driveHost(context: RunContext, hostname: string): Promise<void> {
+  // Read once: a host this rollout holds cannot leave the fleet meanwhile (import --prune and lab
+  // down refuse locked hosts), and labels are read fresh where they matter (quarantine).
+  const host = fleetHost(context, hostname);
   for (;;) {
     if (context.stopping()) return;
     const row = hostRow(context, hostname);
-    const host = fleetHost(context, hostname);
     if (row.state.status === 'running') {
       if (host && row.baseline === null && forwardRecords(context, hostname).length === 0) {
         await recordBaseline(context, host, row);
@@ -149,13 +152,12 @@ export async function driveHost(context: RunContext, hostname: string): Promise<
         applyHostEvent(context, hostRow(context, hostname), outcome.ok ? { type: 'StepSucceeded', step: index } : { type: 'StepFailed', step: index, reason: `${stepLabel(step, index)}: ${outcome.detail}` });
       });
     } else if (row.state.status === 'verifying') {
-      const verdict = await checkHost(context, hostname);
+      const verdict = await checkHost(context, hostname, host);
       await moveHostSoon(context, hostname, verdict.healthy ? { type: 'VerifyPassed' } : { type: 'VerifyFailed', reason: verdict.detail });
       if (verdict.healthy) {
         // What the host now is (kernel: running and default kernel; cni: its datapath mode), as
         // `fleet probe` reads it, so the inventory shows the change without another probe.
-        const done = fleetHost(context, hostname);
-        if (done) await probeHost(context, done, 'succeeded');
+        if (host) await probeHost(context, host, 'succeeded');
         await cleanupHost(context, hostname);
       }
     } else {
