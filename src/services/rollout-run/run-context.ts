@@ -115,9 +115,11 @@ export class GroupCommit {
 
 /** The group commit of a run: lease-checked transactions, each write in a savepoint. */
 export function groupCommitFor(context: Pick<RunContext, 'store' | 'name' | 'owner'>): GroupCommit {
+  // One transaction function, reused: called inside the open transaction it runs as a savepoint.
+  const inSavepoint = context.store.db.transaction((work: () => unknown) => work());
   return new GroupCommit(
     (work) => commit(context, work),
-    (work) => context.store.db.transaction(work)(),
+    <T>(work: () => T) => inSavepoint(work) as T,
   );
 }
 
