@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
+import { cpSync, mkdirSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
+import { openDatabase } from '../src/adapters/store/database.js';
 import { openStore } from '../src/adapters/store/store.js';
+import { MIGRATIONS_DIR } from '../src/paths.js';
 import type { HostState } from '../src/rollout/host-machine.js';
 import { countByStatus } from '../src/rollout/host-machine.js';
 import { decideRun, SKIP_CHUNK, viewOfHosts } from '../src/rollout/run-decision.js';
@@ -108,5 +111,29 @@ describe('the runner reads a bounded view of a rollout', () => {
     const two = status({ states: ['failed', 'pending'], limit: 0, offset: 0 });
     assert.equal(two.hosts.length, two.hostPage.matching);
     assert.deepEqual(new Set(two.hosts.map((host) => host.state.status)), new Set(['failed', 'pending']));
+  });
+
+  test('a database with rollouts under way before the tallies existed gets them counted when it is opened', () => {
+    // Schema 8 (before migration 009), with a rollout whose hosts are in several states.
+    const dir = tempDir('fleetwave-run-view-');
+    const older = path.join(dir, 'migrations-8');
+    mkdirSync(older);
+    for (const file of readdirSync(MIGRATIONS_DIR).filter((name) => Number(name.slice(0, 3)) <= 8)) cpSync(path.join(MIGRATIONS_DIR, file), path.join(older, file));
+    const dbPath = path.join(dir, 'fleet.db');
+    const db = openDatabase({ path: dbPath, create: true, migrationsDir: older });
+    const at = '2026-11-30T00:00:00Z';
+    db.prepare("INSERT INTO rollouts (name, kind, target, spec, spec_sha256, status, created_at, updated_at) VALUES ('old', 'kernel', '6.12.0', '{}', 'sha', 'running', ?, ?)").run(at, at);
+    const states = [{ status: 'succeeded' }, { status: 'failed', reason: 'x' }, { status: 'rolled-back', reason: 'x', hostFailed: true }, { status: 'running', step: 1 }, { status: 'pending' }, { status: 'pending' }];
+    states.forEach((state, index) => db.prepare('INSERT INTO rollout_hosts (rollout, hostname, wave, batch, position, state, updated_at) VALUES (?, ?, ?, 0, ?, ?, ?)').run('old', `h${index}`, index < 4 ? 0 : 1, index, JSON.stringify(state), at));
+    db.close();
+    const store = openStore({ path: dbPath, create: false });
+    const view = store.rollouts.runView('old', { wave: 0, rollbackWave: null, parallel: 10, busy: new Set() });
+    assert.deepEqual(view, viewOfHosts(store.rollouts.hosts('old'), { wave: 0, rollbackWave: null, parallel: 10, busy: new Set() }));
+    assert.deepEqual(
+      view.tallies.map((tally) => [tally.wave, tally.status, tally.hosts, tally.unacknowledgedFailures]),
+      [[0, 'failed', 1, 1], [0, 'rolled-back', 1, 1], [0, 'running', 1, 0], [0, 'succeeded', 1, 0], [1, 'pending', 2, 0]],
+    );
+    assert.equal(store.rollouts.find('old')!.hosts, 6);
+    store.close();
   });
 });
