@@ -14,6 +14,14 @@ import { tempDir } from './support/temp.js';
  * SQLite store and audit trail, without SSH. Everything that touches real SSH keeps its
  * end-to-end test on the lab (rollout-run.test.ts and the VM tests).
  */
+/**
+ * An operator's command, issued from a progress callback but run outside the runner's turn: some
+ * progress is reported from inside the runner's transactions, where another terminal never is.
+ */
+function outside<T>(command: () => Promise<T>): Promise<T> {
+  return new Promise((resolve, reject) => setImmediate(() => command().then(resolve, reject)));
+}
+
 describe('the runner on a simulated fleet', () => {
   test('a rollout completes: every host changed and rebooted once, the run recorded as simulated, the audit chain intact', async () => {
     const prepared = prepareSimulatedRollout({ dir: tempDir('fleetwave-sim-'), hosts: 60, clock: systemClock, spec: { waves: [1, 10, '100%'], canary: 1, parallel: 8, spread: { rack: 1 } } });
@@ -72,13 +80,13 @@ describe('the runner on a simulated fleet', () => {
       if (progress.type === 'host' && progress.status === 'running') {
         dispatched.push(progress.hostname);
         // The first host of the second wave: an operator pauses from another terminal.
-        if (dispatched.length === 2) pausing = controlRollout({ dbPath: prepared.dbPath, name: 'simulated', event: { type: 'PauseRequested', reason: 'look at the canary' }, clock: systemClock });
+        if (dispatched.length === 2) pausing = outside(() => controlRollout({ dbPath: prepared.dbPath, name: 'simulated', event: { type: 'PauseRequested', reason: 'look at the canary' }, clock: systemClock }));
       }
       if (progress.type === 'wait' && progress.why.startsWith('paused') && pausedAt === null) pausedAt = dispatched.length;
       // Each tick while paused reports the counts: twenty ticks with nothing dispatched, then resume.
       if (progress.type === 'counts' && pausedAt !== null && resumed === null && (ticksWhilePaused += 1) === 20) {
         assert.equal(dispatched.length, pausedAt, 'no host was dispatched while paused');
-        resumed = controlRollout({ dbPath: prepared.dbPath, name: 'simulated', event: { type: 'ResumeRequested' }, reason: 'canary is fine', clock: systemClock });
+        resumed = outside(() => controlRollout({ dbPath: prepared.dbPath, name: 'simulated', event: { type: 'ResumeRequested' }, reason: 'canary is fine', clock: systemClock }));
       }
     };
     const { result } = await runSimulatedRollout(prepared, { clock: systemClock, pollMs: 10, onProgress });
@@ -88,5 +96,35 @@ describe('the runner on a simulated fleet', () => {
     assert.equal(ticksWhilePaused >= 20, true);
     assert.equal(result.status, 'completed');
     assert.equal(new Set(dispatched).size, 40, 'every host dispatched once, after the resume');
+  });
+
+  test('an operator\'s rollback mid-run: pending hosts are skipped, changed hosts are undone newest wave first, each verified', async () => {
+    const prepared = prepareSimulatedRollout({ dir: tempDir('fleetwave-sim-'), hosts: 40, clock: systemClock, spec: { waves: [1, 10, '100%'], canary: 1, parallel: 4 } });
+    const rollingBack: number[] = [];
+    let requested: Promise<unknown> | null = null;
+    let succeeded = 0;
+    const onProgress = (progress: RunProgress) => {
+      if (progress.type === 'host' && progress.status === 'succeeded' && (succeeded += 1) === 12 && requested === null) {
+        requested = outside(() => controlRollout({ dbPath: prepared.dbPath, name: 'simulated', event: { type: 'RollbackRequested', reason: 'regression seen in wave 2' }, clock: systemClock }));
+      }
+      if (progress.type === 'host' && progress.status === 'rolling-back') rollingBack.push(progress.wave);
+    };
+    const { result, fleet } = await runSimulatedRollout(prepared, { clock: systemClock, pollMs: 10, onProgress });
+    await requested;
+    assert.equal(result.status, 'rolled-back');
+    const undone = result.hosts['rolled-back'] ?? 0;
+    assert.equal(undone + (result.hosts.skipped ?? 0), 40, JSON.stringify(result.hosts));
+    assert.ok(undone >= 12, `every host that had changed was rolled back: ${JSON.stringify(result.hosts)}`);
+    assert.deepEqual(rollingBack, [...rollingBack].sort((a, b) => b - a), 'newest wave first');
+    assert.equal(rollingBack.at(-1), 0, 'the canary last');
+    const store = openStore({ path: prepared.dbPath, create: false });
+    try {
+      const verified = store.events.query({ action: 'rollout.host.rollback-verified', limit: 0 }).events;
+      assert.equal(verified.length, undone, 'each rolled-back host verified against its baseline');
+      assert.ok(verified.every((event) => (event.details as { restored: boolean }).restored));
+    } finally {
+      store.close();
+    }
+    assert.equal(fleet.stats.failures, 0);
   });
 });

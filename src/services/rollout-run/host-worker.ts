@@ -44,6 +44,13 @@ export function moveHost(context: RunContext, hostname: string, event: HostEvent
   return commit(context, () => applyHostEvent(context, hostRow(context, hostname), event));
 }
 
+/** Moves many hosts by the same event in one transaction (skipping a chunk of pending hosts). */
+export function moveHosts(context: RunContext, hostnames: readonly string[], event: HostEvent): void {
+  commit(context, () => {
+    for (const hostname of hostnames) applyHostEvent(context, hostRow(context, hostname), event);
+  });
+}
+
 /** The same from a host worker: committed with the other workers' writes, resolved once durable. */
 function moveHostSoon(context: RunContext, hostname: string, event: HostEvent): Promise<HostState> {
   return commitSoon(context, () => applyHostEvent(context, hostRow(context, hostname), event));

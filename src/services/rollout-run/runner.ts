@@ -4,7 +4,7 @@ import { decideRun, judgeSoak, type RunAction, type RunTally } from '../../rollo
 import type { RolloutEvent, RolloutState, RolloutStatus } from '../../rollout/rollout-machine.js';
 import { announceRolloutChange, applyRolloutEvent } from '../rollout-transition.js';
 import { readGate } from '../gate-kinds/index.js';
-import { checkHost, driveHost, moveHost, rollbackHost } from './host-worker.js';
+import { checkHost, driveHost, moveHost, moveHosts, rollbackHost } from './host-worker.js';
 import { audit, commit, hostRow, nowIso, type RunContext } from './run-context.js';
 
 export interface RunnerTiming {
@@ -119,7 +119,7 @@ export class RolloutRunner {
         for (const hostname of action.hostnames) this.launch(hostname, () => rollbackHost(context, hostname, action.reason));
         return null;
       case 'skip':
-        for (const hostname of action.hostnames) moveHost(context, hostname, { type: 'SkipRequested', reason: action.reason });
+        moveHosts(context, action.hostnames, { type: 'SkipRequested', reason: action.reason });
         return null;
       case 'budget-spent':
         this.transition({ type: 'GateFailed', wave: action.wave, reason: `failure budget spent: ${action.detail}`, onSpent: context.spec.failureBudget.onSpent });
