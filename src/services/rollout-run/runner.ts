@@ -1,3 +1,4 @@
+import PQueue from 'p-queue';
 import { FleetwaveError } from '../../errors.js';
 import { InvalidTransitionError, transitionHost, type HostState } from '../../rollout/host-machine.js';
 import { decideRun, judgeSoak, type RunAction, type RunTally } from '../../rollout/run-decision.js';
@@ -177,8 +178,10 @@ export class RolloutRunner {
   private async readHealth(wave: number, final: boolean, last: boolean, rollout: RolloutState): Promise<void> {
     const { context } = this;
     const hosts = context.store.rollouts.hostnamesIn(context.name, wave, 'succeeded').map((hostname) => ({ hostname }));
+    // At most `parallel` hosts checked at once: a wave of 500,000 hosts is read in bounded memory.
+    const checks = new PQueue({ concurrency: context.spec.parallel });
     const [hostVerdicts, gates] = await Promise.all([
-      Promise.all(hosts.map(async (host) => ({ hostname: host.hostname, ...(await checkHost(context, host.hostname)) }))),
+      Promise.all(hosts.map((host) => checks.add(async () => ({ hostname: host.hostname, ...(await checkHost(context, host.hostname)) })))),
       Promise.all(context.spec.gates.map((gate) => readGate(gate, { baseDir: context.specDir, localEnv: context.localEnv }))),
     ]);
     const verdict = judgeSoak({ wave, final, last, hosts: hostVerdicts, gates, gated: context.spec.gates.length > 0 });
