@@ -63,7 +63,7 @@ export function rolloutStatus(request: { dbPath: string; name: string; events: n
         hostPage: { states, matching, offset: page.offset, limit: page.limit },
         runner: lease ? { ...lease, alive: judgeLease(lease, request.now, thisMachine).alive } : null,
         frozen: store.freeze.current(),
-        events: request.events === 0 ? [] : store.events.query({ subject: `rollout:${request.name}`, limit: request.events }).events,
+        events: request.events === 0 ? [] : store.events.query({ subject: `rollout:${request.name}`, limit: request.events, count: false }).events,
       };
     })(),
   );
