@@ -33,6 +33,18 @@ export interface SimulatedFleetOptions {
   now?: () => number;
 }
 
+/** mulberry32: a small seeded generator, so a simulated failure pattern (or a test's data) can be replayed. */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+  };
+}
+
 interface SimulatedHost {
   boot: number;
   upAt: number;
@@ -43,10 +55,10 @@ export class SimulatedFleet implements HostTransport {
   readonly stats = { commands: 0, uploads: 0, reboots: 0, failures: 0 };
   private readonly hosts = new Map<string, SimulatedHost>();
   private readonly digests = new Map<string, string>();
-  private randomState: number;
+  private readonly random: () => number;
 
   constructor(private readonly options: SimulatedFleetOptions = {}) {
-    this.randomState = (options.seed ?? 1) >>> 0;
+    this.random = seededRandom(options.seed ?? 1);
   }
 
   async run(settings: ConnectionSettings, command: string): Promise<CommandResult> {
@@ -125,15 +137,6 @@ export class SimulatedFleet implements HostTransport {
       'probe=done',
       '',
     ].join('\n');
-  }
-
-  /** mulberry32: reproducible failures for a given seed. */
-  private random(): number {
-    this.randomState = (this.randomState + 0x6d2b79f5) >>> 0;
-    let t = this.randomState;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
   }
 
   private result(hostname: string, status: CommandResult['status'], exitCode: number | null, stdout: string, error: CommandResult['error'] = null, stderr = ''): CommandResult {

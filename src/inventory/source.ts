@@ -1,7 +1,7 @@
+import type { DocumentProblem, FieldPath } from '../documents/problem.js';
+
 export const INVENTORY_FORMATS = ['csv', 'json', 'yaml', 'ansible-ini', 'ansible-yaml', 'kubectl'] as const;
 export type InventoryFormat = (typeof INVENTORY_FORMATS)[number];
-
-import type { DocumentProblem, FieldPath } from '../documents/problem.js';
 
 /** One host-shaped record lifted from a file, before validation; knows where it came from. */
 export interface SourceRecord {

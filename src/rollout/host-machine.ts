@@ -93,8 +93,10 @@ export function countsAsFailure(state: HostState): boolean {
 }
 
 /** Changed, or possibly changed, by this rollout and not yet undone: what a rollback must visit. */
+export const ROLLBACK_STATUSES: ReadonlySet<HostState['status']> = new Set(['running', 'verifying', 'succeeded', 'failed', 'rolling-back']);
+
 export function needsRollback(state: HostState): boolean {
-  return state.status === 'running' || state.status === 'verifying' || state.status === 'succeeded' || state.status === 'failed' || state.status === 'rolling-back';
+  return ROLLBACK_STATUSES.has(state.status);
 }
 
 /** Work in progress: a runner is (or was, before it died) driving this host. */
@@ -102,9 +104,5 @@ export function inFlight(state: HostState): boolean {
   return state.status === 'running' || state.status === 'verifying';
 }
 
-/** How many hosts are in each status, for progress lines, run results and status screens. */
-export function countByStatus(states: Iterable<HostState>): Partial<Record<HostState['status'], number>> {
-  const counts: Partial<Record<HostState['status'], number>> = {};
-  for (const state of states) counts[state.status] = (counts[state.status] ?? 0) + 1;
-  return counts;
-}
+/** Not settled: in flight, failed, or rolling back. A runner acts on these whatever the rollout is doing. */
+export const WORKING_STATUSES: ReadonlySet<HostState['status']> = new Set(['running', 'verifying', 'failed', 'rolling-back']);

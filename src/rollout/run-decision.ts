@@ -1,4 +1,4 @@
-import { countsAsFailure, inFlight, type HostState } from './host-machine.js';
+import { countsAsFailure, inFlight, ROLLBACK_STATUSES, WORKING_STATUSES, type HostState } from './host-machine.js';
 import { judgeGates, type GateReading } from './gates.js';
 import { judgeFailureBudget, inMaintenanceWindow } from './policies.js';
 import type { RolloutState } from './rollout-machine.js';
@@ -47,11 +47,6 @@ export interface RunSnapshot {
 
 /** Pending hosts skipped per tick: an abort of a million-host rollout proceeds in bounded steps. */
 export const SKIP_CHUNK = 1000;
-
-/** The statuses of hosts a runner acts on whatever the rollout is doing. */
-export const WORKING_STATUSES: ReadonlySet<HostState['status']> = new Set(['running', 'verifying', 'failed', 'rolling-back']);
-/** What a rollback must visit (needsRollback in host-machine.ts). */
-export const ROLLBACK_STATUSES: ReadonlySet<HostState['status']> = new Set(['running', 'verifying', 'succeeded', 'failed', 'rolling-back']);
 
 export type RunView = Pick<RunSnapshot, 'tallies' | 'working' | 'nextBatch' | 'pendingAny' | 'rollbackBatch'>;
 
@@ -108,6 +103,18 @@ export type RunAction =
   | { kind: 'done' };
 
 const SETTLED: ReadonlySet<HostState['status']> = new Set(['succeeded', 'rolled-back', 'rollback-failed', 'skipped']);
+
+/** How many hosts are in each status (of one wave, when given), for progress lines, run results and status screens. */
+export function countTallies(tallies: readonly RunTally[], wave?: number): Partial<Record<HostState['status'], number>> {
+  const counts: Partial<Record<HostState['status'], number>> = {};
+  for (const tally of tallies) if (wave === undefined || tally.wave === wave) counts[tally.status] = (counts[tally.status] ?? 0) + tally.hosts;
+  return counts;
+}
+
+/** The rollout's last wave: the highest one that has hosts. */
+export function lastWaveOf(tallies: readonly RunTally[]): number {
+  return tallies.reduce((top, tally) => Math.max(top, tally.wave), 0);
+}
 
 function sumTallies(tallies: readonly RunTally[], keep: (tally: RunTally) => boolean, field: 'hosts' | 'unacknowledgedFailures' = 'hosts'): number {
   let sum = 0;
@@ -170,7 +177,7 @@ function decideRollback({ rollout, busy, pendingAny, rollbackBatch }: RunSnapsho
 
 function decideRunning({ rollout, spec, tallies, working, nextBatch, busy, frozen, now }: RunSnapshot): RunAction[] {
   const inWave = (tally: RunTally) => tally.wave === rollout.wave;
-  const lastWave = tallies.reduce((top, tally) => Math.max(top, tally.wave), 0);
+  const lastWave = lastWaveOf(tallies);
   const budget = judgeFailureBudget(spec.failureBudget, {
     waveHosts: sumTallies(tallies, inWave),
     waveFailed: sumTallies(tallies, inWave, 'unacknowledgedFailures'),

@@ -1,11 +1,11 @@
-import { thisMachine } from '../adapters/system/process-probe.js';
-import { judgeLease } from '../rollout/lease.js';
 import path from 'node:path';
 import { currentActor } from '../adapters/actor.js';
 import type { Clock } from '../adapters/clock.js';
 import { openStore } from '../adapters/store/store.js';
+import { thisMachine } from '../adapters/system/process-probe.js';
 import { FleetwaveError } from '../errors.js';
 import { InvalidTransitionError } from '../rollout/host-machine.js';
+import { judgeLease } from '../rollout/lease.js';
 import type { RolloutEvent, RolloutStatus } from '../rollout/rollout-machine.js';
 import { announceRolloutChange, applyRolloutEvent, type AppliedRolloutEvent } from './rollout-transition.js';
 

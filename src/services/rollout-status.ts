@@ -1,12 +1,13 @@
-import { thisMachine } from '../adapters/system/process-probe.js';
-import { judgeLease } from '../rollout/lease.js';
 import type { FleetFreeze } from '../adapters/store/freeze-repository.js';
 import type { RolloutHost, StoredRollout } from '../adapters/store/rollout-repository.js';
 import type { RunnerLease } from '../adapters/store/run-ledger-repository.js';
 import { withStore } from '../adapters/store/store.js';
+import { thisMachine } from '../adapters/system/process-probe.js';
 import type { AuditEvent } from '../audit/event.js';
 import { FleetwaveError } from '../errors.js';
 import type { HostState } from '../rollout/host-machine.js';
+import { judgeLease } from '../rollout/lease.js';
+import { countTallies } from '../rollout/run-decision.js';
 
 export interface WaveProgress {
   wave: number;
@@ -45,14 +46,11 @@ export function rolloutStatus(request: { dbPath: string; name: string; events: n
     store.db.transaction(() => {
       const rollout = store.rollouts.find(request.name);
       if (!rollout) throw new FleetwaveError('ROLLOUT_NOT_FOUND', `no rollout named ${request.name}`, { suggestions: ['See them with: fleetwave rollout list'] });
-      const byWave = new Map<number, WaveProgress>();
-      for (const tally of store.rollouts.tallies(request.name)) {
-        const wave = byWave.get(tally.wave) ?? { wave: tally.wave, hosts: 0, byStatus: {} };
-        wave.hosts += tally.hosts;
-        wave.byStatus[tally.status] = (wave.byStatus[tally.status] ?? 0) + tally.hosts;
-        byWave.set(tally.wave, wave);
-      }
-      const waves = [...byWave.values()].sort((a, b) => a.wave - b.wave);
+      const tallies = store.rollouts.tallies(request.name);
+      const waves = [...new Set(tallies.map((tally) => tally.wave))].map((wave) => {
+        const byStatus = countTallies(tallies, wave);
+        return { wave, hosts: Object.values(byStatus).reduce((sum, count) => sum + count, 0), byStatus };
+      });
       const states = page.states && page.states.length > 0 ? [...new Set(page.states)] : null;
       const matching = waves.reduce((sum, wave) => sum + (states ? states.reduce((count, status) => count + (wave.byStatus[status] ?? 0), 0) : wave.hosts), 0);
       const lease = store.ledger.lease(request.name);

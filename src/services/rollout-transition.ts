@@ -1,7 +1,7 @@
 import type { Actor } from '../audit/event.js';
 import type { StoredRollout } from '../adapters/store/rollout-repository.js';
 import type { Store } from '../adapters/store/store.js';
-import { inFlight, transitionHost } from '../rollout/host-machine.js';
+import { inFlight, transitionHost, WORKING_STATUSES } from '../rollout/host-machine.js';
 import { ROLLOUT_TERMINAL, transitionRollout, type RolloutEvent, type RolloutState } from '../rollout/rollout-machine.js';
 import type { RolloutSpec } from '../rollout/spec.js';
 import { changeMessage, deliverWebhook } from './rollout-run/notify.js';
@@ -53,10 +53,13 @@ export function applyRolloutEvent(store: Store, rollout: StoredRollout, given: R
       retried.add(host.hostname);
     }
   }
-  // An abort skips every host never started, in one statement (the transition a SkipRequested makes).
-  if (to.status === 'aborted') store.rollouts.skipPending(rollout.name, { status: 'skipped', reason: 'rollout aborted before this host' }, at);
+  // An abort skips every host never started, in one statement: the state a SkipRequested gives a pending host.
+  if (to.status === 'aborted') {
+    const skipped = transitionHost({ status: 'pending' }, { type: 'SkipRequested', reason: 'rollout aborted before this host' }, { stepCount: 0 });
+    store.rollouts.skipPending(rollout.name, skipped, at);
+  }
   // Read after the retries: a retried host is rolling back again.
-  const unsettled = store.rollouts.hostsWithStatus(rollout.name, ['running', 'verifying', 'failed', 'rolling-back']);
+  const unsettled = store.rollouts.hostsWithStatus(rollout.name, [...WORKING_STATUSES]);
   const unsettledHosts = unsettled.length;
   const locksReleased = ROLLOUT_TERMINAL.has(to.status) && unsettledHosts === 0 ? store.rollouts.releaseLocks(rollout.name) : 0;
   store.events.append(

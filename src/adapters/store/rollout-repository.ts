@@ -1,7 +1,7 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { ProbeFacts } from '../../probe/probe-facts.js';
-import type { HostState } from '../../rollout/host-machine.js';
-import { ROLLBACK_STATUSES, SKIP_CHUNK, WORKING_STATUSES, type RunHostView, type RunTally, type RunView } from '../../rollout/run-decision.js';
+import { ROLLBACK_STATUSES, WORKING_STATUSES, type HostState } from '../../rollout/host-machine.js';
+import { SKIP_CHUNK, type RunHostView, type RunTally, type RunView } from '../../rollout/run-decision.js';
 import type { RolloutPlan } from '../../rollout/planner.js';
 import type { RolloutState, RolloutStatus } from '../../rollout/rollout-machine.js';
 import type { RolloutSpec } from '../../rollout/spec.js';
@@ -69,6 +69,7 @@ interface HostRow {
   updatedAt: string;
 }
 
+const HOST_COLUMNS = 'hostname, wave, batch, position, state, acknowledged, registered, baseline, updated_at AS updatedAt';
 const VIEW_COLUMNS = 'hostname, wave, batch, position, state, acknowledged';
 type ViewRow = Pick<HostRow, 'hostname' | 'wave' | 'batch' | 'position' | 'state' | 'acknowledged'>;
 
@@ -129,9 +130,9 @@ export class RolloutRepository {
     this.selectDefinition = db.prepare(
       'SELECT spec, spec_path AS specPath, playbook_path AS playbookPath, playbook, playbook_sha256 AS playbookSha256, artifacts FROM rollouts WHERE name = ?',
     );
-    this.selectHosts = db.prepare(`SELECT hostname, wave, batch, position, state, acknowledged, registered, baseline, updated_at AS updatedAt
+    this.selectHosts = db.prepare(`SELECT ${HOST_COLUMNS}
       FROM rollout_hosts WHERE rollout = ? ORDER BY wave, batch, position`);
-    this.selectHost = db.prepare(`SELECT hostname, wave, batch, position, state, acknowledged, registered, baseline, updated_at AS updatedAt
+    this.selectHost = db.prepare(`SELECT ${HOST_COLUMNS}
       FROM rollout_hosts WHERE rollout = ? AND hostname = ?`);
     this.selectLocks = db.prepare('SELECT hostname, rollout FROM host_locks');
     this.insertRollout = db.prepare(`INSERT INTO rollouts (name, kind, target, spec, spec_sha256, status, spec_path, playbook_path, playbook, playbook_sha256, artifacts, created_at, updated_at)
@@ -155,14 +156,14 @@ export class RolloutRepository {
       FROM rollout_tallies WHERE rollout = ? AND hosts > 0 ORDER BY wave, status`);
     this.selectWorking = db.prepare(`SELECT ${VIEW_COLUMNS} FROM rollout_hosts WHERE rollout = ? AND status IN (SELECT value FROM json_each(?))`);
     this.selectNamed = db.prepare(`SELECT ${VIEW_COLUMNS} FROM rollout_hosts WHERE rollout = ? AND hostname IN (SELECT value FROM json_each(?))`);
-    this.selectWithStatus = db.prepare(`SELECT hostname, wave, batch, position, state, acknowledged, registered, baseline, updated_at AS updatedAt
+    this.selectWithStatus = db.prepare(`SELECT ${HOST_COLUMNS}
       FROM rollout_hosts WHERE rollout = ? AND status IN (SELECT value FROM json_each(?)) ORDER BY wave, batch, position`);
-    this.selectPage = db.prepare(`SELECT hostname, wave, batch, position, state, acknowledged, registered, baseline, updated_at AS updatedAt
+    this.selectPage = db.prepare(`SELECT ${HOST_COLUMNS}
       FROM rollout_hosts WHERE rollout = ? ORDER BY wave, batch, position LIMIT ? OFFSET ?`);
     // Ordered as the status index is (by status, then plan order), so a page of a million succeeded hosts needs no sort.
-    this.selectPageWithStatus = db.prepare(`SELECT hostname, wave, batch, position, state, acknowledged, registered, baseline, updated_at AS updatedAt
+    this.selectPageWithStatus = db.prepare(`SELECT ${HOST_COLUMNS}
       FROM rollout_hosts WHERE rollout = ? AND status IN (SELECT value FROM json_each(?)) ORDER BY status, wave, batch, position LIMIT ? OFFSET ?`);
-    this.selectFailed = db.prepare(`SELECT hostname, wave, batch, position, state, acknowledged, registered, baseline, updated_at AS updatedAt
+    this.selectFailed = db.prepare(`SELECT ${HOST_COLUMNS}
       FROM rollout_hosts WHERE rollout = ? AND status IN ('failed', 'rolling-back', 'rolled-back', 'rollback-failed') AND (host_failed = 1 OR status = 'rollback-failed')
       ORDER BY wave, batch, position`);
     this.skipAllPending = db.prepare("UPDATE rollout_hosts SET state = :state, updated_at = :at WHERE rollout = :rollout AND status = 'pending'");
@@ -201,9 +202,9 @@ export class RolloutRepository {
     return this.selectTallies.all(name);
   }
 
-  /** Moves every pending host to `skipped` in one statement (an abort); returns how many. */
-  skipPending(name: string, state: Extract<HostState, { status: 'skipped' }>, at: string): number {
-    return this.skipAllPending.run({ rollout: name, state: JSON.stringify(state), at }).changes;
+  /** Moves every pending host to `skipped` (the state given) in one statement (an abort); returns how many. */
+  skipPending(name: string, skipped: HostState, at: string): number {
+    return this.skipAllPending.run({ rollout: name, state: JSON.stringify(skipped), at }).changes;
   }
 
   /** The hosts of one wave in one status (the soak checks its succeeded hosts), through the status index. */
@@ -220,9 +221,13 @@ export class RolloutRepository {
     const newest = [...ROLLBACK_STATUSES]
       .map((status) => this.selectNewestToUndo.get({ rollout: name, status, low: at.rollbackWave ?? 0, high: at.rollbackWave ?? Number.MAX_SAFE_INTEGER }))
       .reduce<{ wave: number; batch: number } | undefined>((top, found) => (found && (!top || found.wave > top.wave || (found.wave === top.wave && found.batch > top.batch)) ? found : top), undefined);
+    // In flight by status, and the hosts this runner's workers hold (whatever their status), once each.
+    const working = new Map<string, ViewRow>();
+    for (const row of this.selectWorking.all(name, JSON.stringify([...WORKING_STATUSES]))) working.set(row.hostname, row);
+    for (const row of this.selectNamed.all(name, JSON.stringify([...at.busy]))) working.set(row.hostname, row);
     return {
       tallies: this.selectTallies.all(name),
-      working: inPlanOrder([...new Map([...this.selectWorking.all(name, JSON.stringify([...WORKING_STATUSES])), ...this.selectNamed.all(name, JSON.stringify([...at.busy]))].map((row) => [row.hostname, row])).values()]).map(toViewHost),
+      working: inPlanOrder([...working.values()]).map(toViewHost),
       nextBatch: this.selectNextBatch.all({ rollout: name, wave: at.wave, limit: at.parallel }).map(toViewHost),
       pendingAny: this.selectPending.all(name, SKIP_CHUNK).map(toViewHost),
       rollbackBatch: newest ? this.selectBatchToUndo.all({ rollout: name, statuses: JSON.stringify([...ROLLBACK_STATUSES]), ...newest }).map(toViewHost) : [],

@@ -203,17 +203,19 @@ export function judgeCounters(
   for (const verdict of verdicts) if (verdict.observed !== null && verdict.ruleId !== null) probesByRule.set(verdict.ruleId, (probesByRule.get(verdict.ruleId) ?? 0) + 1);
   const actionOf = (ruleId: number): 'allow' | 'deny' => ((ruleId === 0 ? acl.defaultDeny : acl.entries.find((entry) => entry.ruleId === ruleId)?.deny) ? 'deny' : 'allow');
   const name = (ruleId: number) => (ruleId === 0 ? 'the ACL default' : `ACL rule ${ruleId}`);
+  // Whether the two readings can be compared at all holds for every rule alike.
+  const problem = 'problem' in before ? before.problem : 'problem' in after ? after.problem : null;
+  const replaced = problem === null && ((before as CounterReading).generationInForce !== generation || (after as CounterReading).generationInForce !== generation);
   return [...probesByRule.entries()]
     .sort(([a], [b]) => a - b)
     .map(([ruleId, probes]): CounterCheck => {
       const base = { ruleId, action: actionOf(ruleId), probes };
-      const problem = 'problem' in before ? before.problem : 'problem' in after ? after.problem : null;
       if (problem !== null) return { ...base, packets: null, status: 'failed', detail: `the counters of ${name(ruleId)} could not be read: ${problem}` };
-      const reading = [before, after] as CounterReading[];
-      if (reading.some((read) => read.generationInForce !== generation)) {
-        return { ...base, packets: null, status: 'untestable', detail: `the rule set was replaced during the run (generation ${generation} became ${reading[1]!.generationInForce}): its counters started again` };
+      const [first, second] = [before, after] as CounterReading[];
+      if (replaced) {
+        return { ...base, packets: null, status: 'untestable', detail: `the rule set was replaced during the run (generation ${generation} became ${second!.generationInForce}): its counters started again` };
       }
-      const packets = (reading[1]!.packets.get(ruleId) ?? 0) - (reading[0]!.packets.get(ruleId) ?? 0);
+      const packets = (second!.packets.get(ruleId) ?? 0) - (first!.packets.get(ruleId) ?? 0);
       const ok = packets >= probes;
       const what = `${name(ruleId)} (${base.action}) counted ${packets} packet${packets === 1 ? '' : 's'} for ${probes} probe${probes === 1 ? '' : 's'}`;
       return { ...base, packets, status: ok ? 'ok' : 'failed', detail: ok ? what : `${what}: the program did not see every probe it should have judged` };

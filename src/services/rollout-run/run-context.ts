@@ -68,7 +68,7 @@ export function commit<T>(context: Pick<RunContext, 'store' | 'name' | 'owner'>,
 export class GroupCommit {
   private pending: Array<{ work: () => unknown; resolve: (value: unknown) => void; reject: (error: unknown) => void }> = [];
   private scheduled = false;
-  /** Transactions committed, and writes carried by them (for the benchmark). */
+  /** Transactions committed, and writes carried by them (tests check the batching with them). */
   readonly stats = { commits: 0, writes: 0 };
 
   constructor(private readonly commitAll: (work: () => void) => void, private readonly savepoint: <T>(work: () => T) => T) {}

@@ -14,6 +14,7 @@ import { judgeLease } from '../../rollout/lease.js';
 import { loadRolloutSpec } from '../../rollout/load-spec.js';
 import type { HostState } from '../../rollout/host-machine.js';
 import type { RolloutStatus } from '../../rollout/rollout-machine.js';
+import { countTallies } from '../../rollout/run-decision.js';
 import { resolveConnection } from '../../ssh/connection-settings.js';
 import { openExecutor, type SshRunOptions } from '../fleet-exec.js';
 import { changedArtifacts } from '../artifacts.js';
@@ -108,9 +109,7 @@ function acquireLease(store: Store, name: string, owner: string, ttlMs: number, 
 
 function summarize(store: Store, name: string, status: RolloutStatus, reason: string | null, stoppedBecause: RunRolloutResult['stoppedBecause'], tookOverFrom: string | null): RunRolloutResult {
   const failed = store.rollouts.failedHosts(name).map((host) => ({ hostname: host.hostname, status: host.state.status, reason: 'reason' in host.state ? host.state.reason : '' }));
-  const hosts: RunRolloutResult['hosts'] = {};
-  for (const tally of store.rollouts.tallies(name)) hosts[tally.status] = (hosts[tally.status] ?? 0) + tally.hosts;
-  return { name, status, stoppedBecause, reason, hosts, failed, tookOverFrom };
+  return { name, status, stoppedBecause, reason, hosts: countTallies(store.rollouts.tallies(name)), failed, tookOverFrom };
 }
 
 /**

@@ -1,7 +1,7 @@
 import PQueue from 'p-queue';
 import { FleetwaveError } from '../../errors.js';
 import { InvalidTransitionError, transitionHost, type HostState } from '../../rollout/host-machine.js';
-import { decideRun, judgeSoak, type RunAction, type RunTally } from '../../rollout/run-decision.js';
+import { countTallies, decideRun, judgeSoak, lastWaveOf, type RunAction, type RunTally } from '../../rollout/run-decision.js';
 import type { RolloutEvent, RolloutState, RolloutStatus } from '../../rollout/rollout-machine.js';
 import { announceRolloutChange, applyRolloutEvent } from '../rollout-transition.js';
 import { readGate } from '../gate-kinds/index.js';
@@ -282,9 +282,7 @@ export class RolloutRunner {
   }
 
   private reportCounts(tallies: readonly RunTally[], wave: number): void {
-    const byStatus: Partial<Record<HostState['status'], number>> = {};
-    for (const tally of tallies) byStatus[tally.status] = (byStatus[tally.status] ?? 0) + tally.hosts;
-    this.context.report({ type: 'counts', wave, waves: tallies.reduce((top, tally) => Math.max(top, tally.wave), 0) + 1, byStatus });
+    this.context.report({ type: 'counts', wave, waves: lastWaveOf(tallies) + 1, byStatus: countTallies(tallies) });
   }
 }
 
