@@ -36,6 +36,11 @@ describe('the runner on a simulated fleet', () => {
       const installs = store.events.query({ action: 'rollout.host.step', limit: 0 }).events.filter((event) => (event.details as { name?: string }).name === 'install the kernel');
       assert.equal(new Set(installs.map((event) => event.host)).size, 60, 'every host has its install step in the audit trail');
       assert.equal(installs.length, 60, 'and only one');
+      // Each probe's "what changed" is judged against the inventory as the previous probe left it.
+      const probes = store.events.query({ host: simulatedHostname(7), action: 'host.probed', limit: 0 }).events.map((event) => event.details as { purpose: string; rebooted: boolean; changed: string[] });
+      assert.deepEqual(probes.map((probe) => probe.purpose), ['baseline', 'succeeded']);
+      assert.equal(probes[0]!.rebooted, false, 'never probed before: no boot to compare with');
+      assert.deepEqual([probes[1]!.rebooted, probes[1]!.changed], [true, ['bootId']], 'after the reboot only the boot id differs from the baseline (the simulated kernel does not change)');
     } finally {
       store.close();
     }

@@ -75,8 +75,11 @@ async function probeHost(context: RunContext, host: Host, purpose: string): Prom
     return { error: error.message };
   }
   await commitSoon(context, () => {
+    // What changed is judged against the inventory as it is now, not the worker's copy: an earlier
+    // probe of this run (the baseline) has moved it on since.
+    const before = fleetHost(context, host.hostname) ?? host;
     context.store.hosts.recordProbe(host.hostname, facts, nowIso(context));
-    audit(context, [probedEvent(probedHost(host, facts), { rollout: context.name, purpose })]);
+    audit(context, [probedEvent(probedHost(before, facts), { rollout: context.name, purpose })]);
   });
   return { facts };
 }
