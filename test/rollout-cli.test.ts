@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { before, describe, test } from 'node:test';
 import { runCli, runCliJson, runCliJsonAsync } from './support/cli.js';
@@ -8,12 +8,31 @@ import { tempDir } from './support/temp.js';
 
 describe('rollout plan and rollout schema, end to end', () => {
   const dir = tempDir();
-  const db = path.join(dir, 'fleet.db');
+  // The imported sample fleet; each test works on a copy of its own, so none sees another's rollouts.
+  const template = path.join(dir, 'template.db');
+  let copies = 0;
+  const freshDb = () => {
+    const db = path.join(dir, `fleet-${(copies += 1)}.db`);
+    copyFileSync(template, db);
+    return db;
+  };
+  /** A fresh copy with the shipped example planned and saved (reason CHG-1): its 12 hosts locked. */
+  const plannedDb = () => {
+    const db = freshDb();
+    assert.equal(runCliJson(['rollout', 'plan', copy, '--db', db, '--reason', 'CHG-1']).code, 0);
+    return db;
+  };
+  /** Another kernel rollout over zone eu-1a, four of the example's hosts. */
+  const otherSpec = () => {
+    const other = path.join(dir, 'other.yaml');
+    writeFileSync(other, 'name: other-kernel\nkind: kernel\ntarget: 5.15.0-300\nplaybook: p\nselector: zone=eu-1a\n');
+    return other;
+  };
   const example = path.join(REPO_ROOT, 'playbooks', 'rollouts', 'kernel-5.15-netkit.yaml');
   const copy = path.join(dir, 'kernels', 'example.yaml');
 
   before(() => {
-    assert.equal(runCliJson(['fleet', 'import', path.join(REPO_ROOT, 'playbooks', 'inventory', 'sample-fleet.yaml'), '--db', db]).code, 0);
+    assert.equal(runCliJson(['fleet', 'import', path.join(REPO_ROOT, 'playbooks', 'inventory', 'sample-fleet.yaml'), '--db', template]).code, 0);
     // `playbook: p` in the specs below is found next to them.
     writeFileSync(path.join(dir, 'p.yaml'), 'name: p\nsteps:\n  - run: "true"\n');
     // The example's package is pinned when it is saved, so it must exist: a copy next to a stand-in file.
@@ -23,6 +42,7 @@ describe('rollout plan and rollout schema, end to end', () => {
   });
 
   test('--dry-run shows the plan and saves nothing', () => {
+    const db = freshDb();
     const run = runCliJson<{ saved: boolean; plan: { hostCount: number } }>(['rollout', 'plan', example, '--dry-run', '--db', db]);
     assert.equal(run.code, 0, run.stdout);
     assert.deepEqual([run.json.result.saved, run.json.result.plan.hostCount], [false, 12]);
@@ -31,6 +51,7 @@ describe('rollout plan and rollout schema, end to end', () => {
   });
 
   test('the shipped example plans the selected cluster, canaries first, one host per rack in flight, and is saved with its hosts locked', () => {
+    const db = freshDb();
     const run = runCliJson<{ saved: boolean; selected: number; plan: { hostCount: number; waves: { canary: boolean; batches: string[][] }[] } }>(['rollout', 'plan', copy, '--db', db, '--reason', 'CHG-1']);
     assert.equal(run.code, 0, run.stdout);
     const { plan } = run.json.result;
@@ -52,6 +73,7 @@ describe('rollout plan and rollout schema, end to end', () => {
   });
 
   test('a saved rollout is never replaced: the same spec again, or a changed spec under its name, exits 5', () => {
+    const db = plannedDb();
     const again = runCliJson(['rollout', 'plan', copy, '--db', db]);
     assert.equal(again.code, 5);
     assert.match(again.json.error!.message, /already planned/);
@@ -63,8 +85,8 @@ describe('rollout plan and rollout schema, end to end', () => {
   });
 
   test('hosts locked by one rollout are excluded from another, with the reason', () => {
-    const other = path.join(dir, 'other.yaml');
-    writeFileSync(other, 'name: other-kernel\nkind: kernel\ntarget: 5.15.0-300\nplaybook: p\nselector: zone=eu-1a\n');
+    const db = plannedDb();
+    const other = otherSpec();
     const dry = runCliJson<{ plan: { excluded: { hostname: string; reason: string }[] } }>(['rollout', 'plan', other, '--dry-run', '--db', db]);
     assert.equal(dry.json.result.plan.excluded.length, 4);
     assert.ok(dry.json.result.plan.excluded.every((entry) => entry.reason === 'locked by rollout kernel-515-netkit'));
@@ -74,6 +96,7 @@ describe('rollout plan and rollout schema, end to end', () => {
   });
 
   test('abort cancels a planned rollout, is audited with its reason, and frees its hosts for another rollout', () => {
+    const db = plannedDb();
     const noReason = runCli(['rollout', 'abort', 'kernel-515-netkit', '--db', db]);
     assert.equal(noReason.code, 2, 'a reason is required');
     const aborted = runCliJson<{ from: string; to: string; locksReleased: number }>(['rollout', 'abort', 'kernel-515-netkit', '--reason', 'wrong target', '--db', db]);
@@ -85,7 +108,7 @@ describe('rollout plan and rollout schema, end to end', () => {
     assert.equal(runCliJson(['rollout', 'abort', 'no-such-rollout', '--reason', 'x', '--db', db]).code, 4);
     const events = runCliJson<{ events: { action: string; reason: string }[] }>(['audit', 'log', '--action', 'rollout.aborted', '--db', db]);
     assert.deepEqual(events.json.result.events.map((event) => event.reason), ['wrong target']);
-    const other = path.join(dir, 'other.yaml');
+    const other = otherSpec();
     const replanned = runCliJson<{ saved: boolean; plan: { hostCount: number } }>(['rollout', 'plan', other, '--db', db]);
     assert.deepEqual([replanned.code, replanned.json.result.saved, replanned.json.result.plan.hostCount], [0, true, 4]);
   });
@@ -106,6 +129,7 @@ describe('rollout plan and rollout schema, end to end', () => {
   });
 
   test('an invalid spec lists every problem with its line and exits 3', () => {
+    const db = freshDb();
     const bad = path.join(dir, 'bad.yaml');
     writeFileSync(bad, 'name: Bad_Name\nkind: kernel\ntarget: x\nplaybook: p\nwaves: [0]\nsoak: 10 minutes\nextra: 1\n');
     const run = runCliJson(['rollout', 'plan', bad, '--db', db]);
@@ -116,6 +140,7 @@ describe('rollout plan and rollout schema, end to end', () => {
   });
 
   test('a canary the plan cannot use makes the run exit 3 with the reason', () => {
+    const db = freshDb();
     const spec = path.join(dir, 'canary.yaml');
     writeFileSync(spec, 'name: c1\nkind: kernel\ntarget: 5.15.0-200\nplaybook: p\nselector: cluster=prod-eu\ncanary: [us-2a-r1-n1]\n');
     const run = runCliJson<{ plan: { problems: string[] } }>(['rollout', 'plan', spec, '--db', db]);
