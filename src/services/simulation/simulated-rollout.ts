@@ -18,6 +18,8 @@ export interface SimulatedRolloutOptions {
   dir: string;
   hosts: number;
   spec?: Record<string, unknown>;
+  /** The playbook's YAML; SIMULATED_PLAYBOOK (a change, a reboot and a check) unless given. */
+  playbook?: string;
   fleet?: SimulatedFleetOptions;
   clock: Clock;
   pollMs?: number;
@@ -57,7 +59,7 @@ export function prepareSimulatedRollout(options: Omit<SimulatedRolloutOptions, '
   }
   writeFileSync(path.join(options.dir, 'fleet.csv'), `${lines.join('\n')}\n`);
   importInventory({ dbPath, file: path.join(options.dir, 'fleet.csv'), prune: false, dryRun: false, reason: 'simulated fleet', clock: options.clock });
-  writeFileSync(path.join(options.dir, 'simulated-kernel.yaml'), SIMULATED_PLAYBOOK);
+  writeFileSync(path.join(options.dir, 'simulated-kernel.yaml'), options.playbook ?? SIMULATED_PLAYBOOK);
   const spec = { name: 'simulated', kind: 'kernel', target: '6.12.0-simulated-next', playbook: 'simulated-kernel.yaml', soak: '0s', checkInterval: '1s', ...options.spec };
   writeFileSync(path.join(options.dir, 'rollout.json'), JSON.stringify(spec));
   planRolloutFromFile({ dbPath, file: path.join(options.dir, 'rollout.json'), dryRun: false, reason: 'simulated fleet', clock: options.clock });
