@@ -7,6 +7,7 @@
  * Prints host-steps per second, orchestrator CPU per host-step, peak RSS, the database's size,
  * `rollout status` and `audit verify` times at the end, beside the goals of issue 13 and the
  * floor: the simulated fleet answering the same commands with no engine around it.
+ * BENCH_PLAYBOOK=one-change runs one change per host (no reboot, no check) instead.
  * Run: npm run bench:engine
  */
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -19,9 +20,11 @@ import { verifyAuditTrail } from '../src/services/audit-trail.js';
 import { controlRollout } from '../src/services/rollout-control.js';
 import type { RunProgress } from '../src/services/rollout-run/run-progress.js';
 import { rolloutStatus } from '../src/services/rollout-status.js';
-import { prepareSimulatedRollout, runSimulatedRollout, simulatedHostname } from '../src/services/simulation/simulated-rollout.js';
+import { ONE_CHANGE_PLAYBOOK, prepareSimulatedRollout, runSimulatedRollout, simulatedHostname } from '../src/services/simulation/simulated-rollout.js';
 
 const sizes = (process.env.BENCH_HOSTS ?? '100000,1000000').split(',').map(Number);
+// BENCH_PLAYBOOK=one-change: one change per host, no reboot or check (3 host-steps per host).
+const oneChange = process.env.BENCH_PLAYBOOK === 'one-change';
 
 /** The floor: the same number of commands answered by the simulated fleet alone. */
 async function floor(hosts: number, commands: number): Promise<number> {
@@ -38,7 +41,7 @@ for (const hosts of sizes) {
   const dir = mkdtempSync(path.join(tmpdir(), 'fleetwave-engine-'));
   try {
     const prepareStarted = performance.now();
-    const prepared = prepareSimulatedRollout({ dir, hosts, clock: systemClock, spec: { waves: [1, '1%', '10%', '100%'], canary: 1, parallel: 5000, spread: { rack: 1 } } });
+    const prepared = prepareSimulatedRollout({ dir, hosts, clock: systemClock, ...(oneChange ? { playbook: ONE_CHANGE_PLAYBOOK } : {}), spec: { waves: [1, '1%', '10%', '100%'], canary: 1, parallel: 5000, spread: { rack: 1 } } });
     const prepareSeconds = (performance.now() - prepareStarted) / 1000;
     // Peak RSS so far: what importing and planning the fleet took, before the runner starts.
     const preparedRss = process.resourceUsage().maxRSS / 1024;
@@ -73,6 +76,7 @@ for (const hosts of sizes) {
     console.log(`\n${hosts.toLocaleString('en')} simulated hosts (import and plan ${prepareSeconds.toFixed(1)} s): ${result.status}, ${JSON.stringify(result.hosts)}`);
     const rows: Array<[string, string, string]> = [
       ['host-steps per second (sustained)', (hostSteps / seconds).toFixed(0), '>= 5,000'],
+      ['hosts per second', (hosts / seconds).toFixed(0), ''],
       ['orchestrator CPU per host-step', `${((cpu.user + cpu.system) / hostSteps).toFixed(0)} us`, ''],
       ['run time', `${seconds.toFixed(1)} s for ${hostSteps.toLocaleString('en')} host-steps`, ''],
       ['peak RSS (whole process)', `${rss.toFixed(0)} MB (${preparedRss.toFixed(0)} MB after import and plan)`, '<= 1,500 MB at 1M hosts'],

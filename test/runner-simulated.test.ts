@@ -6,7 +6,7 @@ import { openStore } from '../src/adapters/store/store.js';
 import type { RunProgress } from '../src/services/rollout-run/run-progress.js';
 import { controlRollout } from '../src/services/rollout-control.js';
 import { verifyAuditTrail } from '../src/services/audit-trail.js';
-import { prepareSimulatedRollout, runSimulatedRollout, simulatedHostname } from '../src/services/simulation/simulated-rollout.js';
+import { ONE_CHANGE_PLAYBOOK, prepareSimulatedRollout, runSimulatedRollout, simulatedHostname } from '../src/services/simulation/simulated-rollout.js';
 import { tempDir } from './support/temp.js';
 
 /**
@@ -137,8 +137,7 @@ describe('the runner on a simulated fleet', () => {
     // 200,000 and 1,000,000 hosts are measured by npm run bench:engine (minutes, not a test's seconds).
     const hosts = 10_000;
     // One change per host and no reboot: the engine's own cost per host, at fleet scale.
-    const playbook = 'name: one-change\nsteps:\n  - name: change\n    run: true change\nrollback:\n  - name: undo\n    undoes: change\n    run: true undo\n';
-    const prepared = prepareSimulatedRollout({ dir: tempDir('fleetwave-sim-'), hosts, clock: systemClock, playbook, spec: { waves: [1, '1%', '100%'], canary: 1, parallel: 5000, spread: { rack: 1 } } });
+    const prepared = prepareSimulatedRollout({ dir: tempDir('fleetwave-sim-'), hosts, clock: systemClock, playbook: ONE_CHANGE_PLAYBOOK, spec: { waves: [1, '1%', '100%'], canary: 1, parallel: 5000, spread: { rack: 1 } } });
     const { result, fleet } = await runSimulatedRollout(prepared, { clock: systemClock, pollMs: 50 });
     assert.equal(result.status, 'completed');
     assert.deepEqual(result.hosts, { succeeded: hosts });

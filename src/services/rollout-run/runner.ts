@@ -259,9 +259,17 @@ export class RolloutRunner {
       })
       .finally(() => {
         this.workers.delete(hostname);
-        this.wake?.();
+        // The loop decides again once the last worker is done (the next batch may go) or one
+        // failed; a host that merely finished changes nothing the next poll cannot see. Waking on
+        // every one of thousands of hosts re-read the whole working set thousands of times.
+        if (this.workers.size === 0 || this.failure !== null || this.hostFailed(hostname)) this.wake?.();
       });
     this.workers.set(hostname, running);
+  }
+
+  private hostFailed(hostname: string): boolean {
+    const status = this.context.store.rollouts.host(this.context.name, hostname)?.state.status;
+    return status !== 'succeeded' && status !== 'skipped';
   }
 
   private track(promise: Promise<unknown>): void {

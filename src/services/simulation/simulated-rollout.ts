@@ -43,6 +43,18 @@ rollback:
     run: true remove-kernel
 `;
 
+/** One change per host, no reboot and no check: what the engine itself costs per host. */
+export const ONE_CHANGE_PLAYBOOK = `name: one-change
+description: One change and its undo; run against the simulated fleet only.
+steps:
+  - name: change
+    run: true change
+rollback:
+  - name: undo
+    undoes: change
+    run: true undo
+`;
+
 export function simulatedHostname(index: number): string {
   return `sim-${String(index).padStart(7, '0')}`;
 }
