@@ -7,7 +7,7 @@ import { groupCommitFor } from '../src/services/rollout-run/run-context.js';
 import { tempDir } from './support/temp.js';
 
 describe('group commit: host workers share transactions, each write on its own', () => {
-  function setup() {
+  function setup(maxWrites?: number) {
     const store = openStore({ path: path.join(tempDir('fleetwave-group-'), 'fleet.db'), create: true });
     const spec = RolloutSpecSchema.parse({ name: 'g', kind: 'kernel', target: '6.12.0', playbook: 'p' });
     const plan = { waves: [{ index: 0, canary: false, batches: [['a', 'b', 'c']] }], excluded: [], problems: [], hostCount: 3 };
@@ -16,7 +16,7 @@ describe('group commit: host workers share transactions, each write on its own',
       store.rollouts.create(spec, 'sha', null, plan, at);
       store.ledger.takeLease({ rollout: 'g', owner: 'runner-1', pid: process.pid, machine: 'here', acquiredAt: at, heartbeatAt: at, ttlMs: 30_000 });
     });
-    return { store, writes: groupCommitFor({ store, name: 'g', owner: 'runner-1' }), at };
+    return { store, writes: groupCommitFor({ store, name: 'g', owner: 'runner-1' }, maxWrites), at };
   }
 
   test('writes submitted in one turn commit together; one that throws is rolled back alone and fails its caller only', async () => {
@@ -45,5 +45,18 @@ describe('group commit: host workers share transactions, each write on its own',
     assert.deepEqual(results.map((result) => result.status), ['rejected', 'rejected']);
     assert.match(String((results[0] as PromiseRejectedResult).reason), /no longer holds rollout g/);
     assert.equal(store.rollouts.host('g', 'a')!.state.status, 'pending');
+  });
+
+  test('no transaction carries more than its cap: the rest commit in the next turns, in the order submitted', async () => {
+    const { store, writes, at } = setup(2);
+    const order: string[] = [];
+    const hostnames = ['a', 'b', 'c'];
+    await Promise.all(hostnames.map((hostname) => writes.submit(() => {
+      store.rollouts.saveHostState('g', hostname, { status: 'running', step: 0 }, at);
+      order.push(hostname);
+    })));
+    assert.deepEqual(writes.stats, { commits: 2, writes: 3 }, 'two writes, then one');
+    assert.deepEqual(order, hostnames);
+    assert.ok(store.rollouts.hosts('g').every((host) => host.state.status === 'running'));
   });
 });

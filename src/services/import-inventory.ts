@@ -49,13 +49,25 @@ function readInventoryFile(file: string): string {
   }
 }
 
-function importEvents(plan: ImportPlan, summary: Record<string, unknown>): EventDraft[] {
-  return [
-    { subject: 'fleet', action: 'fleet.imported', details: summary },
-    ...plan.added.map((upsert) => ({ subject: `host:${upsert.fields.hostname}`, host: upsert.fields.hostname, action: 'host.added', details: { ...upsert.fields, ...(upsert.runningKernel ? { runningKernel: upsert.runningKernel } : {}) } })),
-    ...plan.changed.map(({ upsert, changes }) => ({ subject: `host:${upsert.fields.hostname}`, host: upsert.fields.hostname, action: 'host.updated', details: { changes } })),
-    ...plan.removed.map((hostname) => ({ subject: `host:${hostname}`, host: hostname, action: 'host.removed', details: {} })),
-  ];
+/** Hosts per append: the events of a million-host import are built and hashed a slice at a time, not held all at once. */
+const IMPORT_EVENTS_PER_APPEND = 10_000;
+
+function* slices<T>(items: readonly T[]): Generator<readonly T[]> {
+  for (let start = 0; start < items.length; start += IMPORT_EVENTS_PER_APPEND) yield items.slice(start, start + IMPORT_EVENTS_PER_APPEND);
+}
+
+/** The import's audit events, in order (the summary, then added, changed and removed hosts), a slice at a time. */
+function* importEvents(plan: ImportPlan, summary: Record<string, unknown>): Generator<EventDraft[]> {
+  yield [{ subject: 'fleet', action: 'fleet.imported', details: summary }];
+  for (const added of slices(plan.added)) {
+    yield added.map((upsert) => ({ subject: `host:${upsert.fields.hostname}`, host: upsert.fields.hostname, action: 'host.added', details: { ...upsert.fields, ...(upsert.runningKernel ? { runningKernel: upsert.runningKernel } : {}) } }));
+  }
+  for (const changed of slices(plan.changed)) {
+    yield changed.map(({ upsert, changes }) => ({ subject: `host:${upsert.fields.hostname}`, host: upsert.fields.hostname, action: 'host.updated', details: { changes } }));
+  }
+  for (const removed of slices(plan.removed)) {
+    yield removed.map((hostname) => ({ subject: `host:${hostname}`, host: hostname, action: 'host.removed', details: {} }));
+  }
 }
 
 /** All-or-nothing: the file is parsed and validated completely before the database is opened for writing. */
@@ -133,19 +145,16 @@ function writePlan(store: Store, plan: ImportPlan, hostsInSource: number, option
   for (const upsert of plan.added) store.hosts.insertHost(upsert, options.now);
   for (const { upsert } of plan.changed) store.hosts.updateHost(upsert, options.now);
   for (const hostname of plan.removed) store.hosts.removeHost(hostname);
-  store.events.append(
-    importEvents(plan, {
-      ...options.summary,
-      hostsInFile: hostsInSource,
-      added: plan.added.length,
-      changed: plan.changed.length,
-      removed: plan.removed.length,
-      unchanged: plan.unchanged,
-      prune: options.prune,
-    }),
-    options.actor,
-    options.now,
-  );
+  const summary = {
+    ...options.summary,
+    hostsInFile: hostsInSource,
+    added: plan.added.length,
+    changed: plan.changed.length,
+    removed: plan.removed.length,
+    unchanged: plan.unchanged,
+    prune: options.prune,
+  };
+  for (const drafts of importEvents(plan, summary)) store.events.append(drafts, options.actor, options.now);
 }
 
 /**

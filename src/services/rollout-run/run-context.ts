@@ -58,6 +58,9 @@ export function commit<T>(context: Pick<RunContext, 'store' | 'name' | 'owner'>,
   });
 }
 
+/** About a tenth of a second of writes on this 2-core machine (see bench:engine). */
+export const DEFAULT_MAX_WRITES_PER_COMMIT = 1000;
+
 /**
  * Group commit for host workers. Persist-then-act stays the rule: a worker awaits its write before
  * the host's next remote effect. But the writes of every worker that is ready in the same turn of
@@ -71,7 +74,16 @@ export class GroupCommit {
   /** Transactions committed, and writes carried by them (tests check the batching with them). */
   readonly stats = { commits: 0, writes: 0 };
 
-  constructor(private readonly commitAll: (work: () => void) => void, private readonly savepoint: <T>(work: () => T) => T) {}
+  /**
+   * @param maxWrites at most this many writes per transaction; the rest go in the next turn of
+   *   the event loop. A transaction blocks the loop while it runs: thousands of writes in one
+   *   would keep the runner from seeing an operator's pause for a second or more.
+   */
+  constructor(
+    private readonly commitAll: (work: () => void) => void,
+    private readonly savepoint: <T>(work: () => T) => T,
+    private readonly maxWrites = DEFAULT_MAX_WRITES_PER_COMMIT,
+  ) {}
 
   submit<T>(work: () => T): Promise<T> {
     return new Promise<T>((resolve, reject) => {
@@ -85,8 +97,11 @@ export class GroupCommit {
 
   private flush(): void {
     this.scheduled = false;
-    const batch = this.pending;
-    this.pending = [];
+    const batch = this.pending.splice(0, this.maxWrites);
+    if (this.pending.length > 0) {
+      this.scheduled = true;
+      setImmediate(() => this.flush());
+    }
     const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
     try {
       this.commitAll(() => {
@@ -114,12 +129,13 @@ export class GroupCommit {
 }
 
 /** The group commit of a run: lease-checked transactions, each write in a savepoint. */
-export function groupCommitFor(context: Pick<RunContext, 'store' | 'name' | 'owner'>): GroupCommit {
+export function groupCommitFor(context: Pick<RunContext, 'store' | 'name' | 'owner'>, maxWrites?: number): GroupCommit {
   // One transaction function, reused: called inside the open transaction it runs as a savepoint.
   const inSavepoint = context.store.db.transaction((work: () => unknown) => work());
   return new GroupCommit(
     (work) => commit(context, work),
     <T>(work: () => T) => inSavepoint(work) as T,
+    maxWrites,
   );
 }
 

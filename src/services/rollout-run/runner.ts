@@ -268,8 +268,13 @@ export class RolloutRunner {
   }
 
   private hostFailed(hostname: string): boolean {
-    const status = this.context.store.rollouts.host(this.context.name, hostname)?.state.status;
-    return status !== 'succeeded' && status !== 'skipped';
+    try {
+      const status = this.context.store.rollouts.host(this.context.name, hostname)?.state.status;
+      return status !== 'succeeded' && status !== 'skipped';
+    } catch {
+      // The database failed: wake the loop, whose next read reports it.
+      return true;
+    }
   }
 
   private track(promise: Promise<unknown>): void {
