@@ -4,17 +4,20 @@
 #          real SSH, veth pods and the ACL with tcx. Its files run FLEETWAVE_TEST_CONCURRENCY
 #          at a time (default 3): they mostly wait on SSH and simulated reboots, and each makes
 #          its own lab, nodes and databases, so none sees another's.
-#   vm:    the real-kernel scenarios in QEMU guests, one file at a time: TCG guests need the CPUs.
-# `sh bin/test.sh local` or `sh bin/test.sh vm` runs one part. The last lines are node's summary
-# (ℹ pass N, ℹ fail N) over both parts.
+#   alone: one file at a time: the real-kernel scenarios in QEMU guests (TCG guests need the
+#          CPUs), and the files that keep a lab registry of their own (lab-ownership, the VM
+#          files): a private registry does not see the labs other files make meanwhile, so two
+#          labs could claim one slot.
+# `sh bin/test.sh local` or `sh bin/test.sh alone` runs one part. The last lines are node's
+# summary (ℹ pass N, ℹ fail N) over both parts.
 set -u
 cd "$(dirname "$0")/.."
-parts=${1:-local vm}
+parts=${1:-local alone}
 concurrency=${FLEETWAVE_TEST_CONCURRENCY:-3}
 # The longest files first, so that they are not the ones left running alone at the end.
 longest="dist/test/rollout-run.test.js dist/test/rollout-recovery.test.js dist/test/lab-ssh.test.js dist/test/cli.test.js"
-local_files="$longest $(ls dist/test/*.test.js | grep -v '/vm-' | grep -vxF "$(echo "$longest" | tr ' ' '\n')")"
-vm_files=$(ls dist/test/vm-*.test.js)
+alone_files="dist/test/lab-ownership.test.js $(ls dist/test/vm-*.test.js)"
+local_files="$longest $(ls dist/test/*.test.js | grep -vxF "$(echo "$longest $alone_files" | tr ' ' '\n')")"
 passed=0
 failed=0
 status=0
@@ -23,8 +26,8 @@ trap 'rm -f "$log"' EXIT
 for part in $parts; do
   case "$part" in
     local) files=$local_files; jobs=$concurrency ;;
-    vm) files=$vm_files; jobs=1 ;;
-    *) echo "bin/test.sh: unknown part $part (local or vm)" >&2; exit 2 ;;
+    alone) files=$alone_files; jobs=1 ;;
+    *) echo "bin/test.sh: unknown part $part (local or alone)" >&2; exit 2 ;;
   esac
   started=$(date +%s)
   # shellcheck disable=SC2086 # one word per file
