@@ -137,14 +137,15 @@ async function recordBaseline(context: RunContext, host: Host, row: RolloutHost)
 
 /**
  * Drives one host forward through its steps and verification, one transition per step, until it
- * succeeds or fails, or the rollout stops dispatching work (abort, rollback, lost lease).
+ * succeeds or fails, or the rollout stops dispatching work (abort, rollback, lost lease). Returns
+ * the status the host was left in, or null when the rollout stopped first.
  */
-export async function driveHost(context: RunContext, hostname: string): Promise<void> {
+export async function driveHost(context: RunContext, hostname: string): Promise<HostState['status'] | null> {
   // Read once: a host this rollout holds cannot leave the fleet meanwhile (import --prune and lab
   // down refuse locked hosts), and labels are read fresh where they matter (quarantine).
   const host = fleetHost(context, hostname);
   for (;;) {
-    if (context.stopping()) return;
+    if (context.stopping()) return null;
     const row = hostRow(context, hostname);
     if (row.state.status === 'running') {
       if (host && row.baseline === null && forwardRecords(context, hostname).length === 0) {
@@ -171,7 +172,7 @@ export async function driveHost(context: RunContext, hostname: string): Promise<
         await cleanupHost(context, hostname);
       }
     } else {
-      return;
+      return row.state.status;
     }
   }
 }

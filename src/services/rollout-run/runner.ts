@@ -251,30 +251,26 @@ export class RolloutRunner {
     this.lastHeartbeat = now;
   }
 
-  private launch(hostname: string, work: () => Promise<void>): void {
+  /** Runs a host worker; a worker that returns the status it left its host in may say it settled quietly. */
+  private launch(hostname: string, work: () => Promise<HostState['status'] | null | void>): void {
     if (this.workers.has(hostname)) return;
+    let quietly = false;
     const running = work()
+      .then((status) => {
+        quietly = status === 'succeeded' || status === 'skipped';
+      })
       .catch((error: unknown) => {
         this.failure ??= error;
       })
       .finally(() => {
         this.workers.delete(hostname);
-        // The loop decides again once the last worker is done (the next batch may go) or one
-        // failed; a host that merely finished changes nothing the next poll cannot see. Waking on
-        // every one of thousands of hosts re-read the whole working set thousands of times.
-        if (this.workers.size === 0 || this.failure !== null || this.hostFailed(hostname)) this.wake?.();
+        // The loop decides again once the last worker is done (the next batch may go), or when one
+        // did not simply succeed (a failure, a rollback, an error); a host that succeeded changes
+        // nothing the next poll cannot see. Waking on every one of thousands of hosts re-read the
+        // whole working set thousands of times.
+        if (this.workers.size === 0 || !quietly) this.wake?.();
       });
     this.workers.set(hostname, running);
-  }
-
-  private hostFailed(hostname: string): boolean {
-    try {
-      const status = this.context.store.rollouts.host(this.context.name, hostname)?.state.status;
-      return status !== 'succeeded' && status !== 'skipped';
-    } catch {
-      // The database failed: wake the loop, whose next read reports it.
-      return true;
-    }
   }
 
   private track(promise: Promise<unknown>): void {
