@@ -25,3 +25,4 @@ fi
 
 rm -rf dist
 node_modules/.bin/tsc -p tsconfig.json
+node bin/write-manifest.js

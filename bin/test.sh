@@ -15,7 +15,7 @@ cd "$(dirname "$0")/.."
 parts=${1:-local alone}
 concurrency=${FLEETWAVE_TEST_CONCURRENCY:-3}
 # The longest files first, so that they are not the ones left running alone at the end.
-longest="dist/test/rollout-run.test.js dist/test/rollout-recovery.test.js dist/test/lab-ssh.test.js dist/test/cli.test.js"
+longest="dist/test/rollout-run.test.js dist/test/rollout-recovery.test.js dist/test/lab-ssh.test.js dist/test/rollout-rollback.test.js dist/test/cli.test.js"
 alone_files="dist/test/lab-ownership.test.js $(ls dist/test/vm-*.test.js)"
 local_files="$longest $(ls dist/test/*.test.js | grep -vxF "$(echo "$longest $alone_files" | tr ' ' '\n')")"
 passed=0

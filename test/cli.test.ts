@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { before, describe, test } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
@@ -247,7 +247,24 @@ describe('fleetwave CLI, end to end', () => {
     assert.equal(missingArg.code, 2);
   });
 
-  test('every command has --help with examples', () => {
+  test('the command manifest matches the built command modules, and every command has examples and --json', () => {
+    // oclif finds commands through oclif.manifest.json (written by the build): a stale one would hide a command.
+    const commandsDir = path.join(REPO_ROOT, 'dist', 'src', 'commands');
+    const modules = readdirSync(commandsDir, { recursive: true, encoding: 'utf8' })
+      .filter((file) => file.endsWith('.js'))
+      .map((file) => file.slice(0, -'.js'.length).split(path.sep).join(':'))
+      .sort();
+    const manifest = JSON.parse(readFileSync(path.join(REPO_ROOT, 'oclif.manifest.json'), 'utf8')) as {
+      commands: Record<string, { examples?: unknown[]; flags: Record<string, unknown> }>;
+    };
+    assert.deepEqual(Object.keys(manifest.commands).sort(), modules);
+    for (const [id, command] of Object.entries(manifest.commands)) {
+      assert.ok((command.examples ?? []).length > 0, `${id} has examples`);
+      assert.ok('json' in command.flags, `${id} has --json`);
+    }
+  });
+
+  test('--help prints examples and the flags', () => {
     for (const command of [['fleet', 'import'], ['fleet', 'list'], ['fleet', 'show'], ['fleet', 'summary'], ['audit', 'log'], ['audit', 'verify']]) {
       const run = runCli([...command, '--help']);
       assert.equal(run.code, 0, command.join(' '));

@@ -90,17 +90,26 @@ export function createLabNetwork(layout: LabLayout): void {
 
 /** Kills every process in one namespace (a lab host's "power off"); returns how many were running. */
 export function killNamespaceProcesses(netns: string): number {
-  let killed = 0;
-  for (const pid of runCommand('ip', ['netns', 'pids', netns]).split('\n').filter(Boolean)) {
-    try {
-      process.kill(Number(pid), 'SIGKILL');
-      killed += 1;
-    } catch {
-      // Already gone: exactly what we want.
+  const killed = new Set<string>();
+  // Until a listing finds nothing: a process forked after one listing (an sshd session accepted
+  // meanwhile) would otherwise survive and keep its connection working. Bounded, so a process that
+  // will not die cannot hang the caller.
+  for (let pass = 0; pass < MAX_KILL_PASSES; pass += 1) {
+    const pids = runCommand('ip', ['netns', 'pids', netns]).split('\n').filter(Boolean);
+    if (pids.length === 0) return killed.size;
+    for (const pid of pids) {
+      try {
+        process.kill(Number(pid), 'SIGKILL');
+        killed.add(pid);
+      } catch {
+        // Already gone: exactly what we want.
+      }
     }
   }
-  return killed;
+  throw new FleetwaveError('LAB_SETUP_FAILED', `processes in namespace ${netns} survive SIGKILL after ${MAX_KILL_PASSES} passes`, { suggestions: [`See them with: ip netns pids ${netns}`] });
 }
+
+const MAX_KILL_PASSES = 50;
 
 /** The namespaces and root-namespace links a lab layout makes: what its records list. */
 export function labNetworkNames(layout: LabLayout): { namespaces: string[]; links: string[] } {
