@@ -67,6 +67,9 @@ for (const hosts of sizes) {
     await control;
     const seconds = (performance.now() - started) / 1000;
     const cpu = process.cpuUsage(cpuBefore);
+    // The run's peak, before the benchmark's own checks below (a second simulated fleet for the
+    // floor, the audit walk) add theirs.
+    const runRss = process.resourceUsage().maxRSS / 1024;
     const hostSteps = fleet.stats.commands + fleet.stats.uploads;
     const statusStarted = performance.now();
     rolloutStatus({ dbPath: prepared.dbPath, name: prepared.name, events: 10, now: new Date() });
@@ -82,7 +85,7 @@ for (const hosts of sizes) {
       ['hosts per second', (hosts / seconds).toFixed(0), ''],
       ['orchestrator CPU per host-step', `${((cpu.user + cpu.system) / hostSteps).toFixed(0)} us`, ''],
       ['run time', `${seconds.toFixed(1)} s for ${hostSteps.toLocaleString('en')} host-steps`, ''],
-      ['peak RSS of the run', `${rss.toFixed(0)} MB (import and plan: ${prepared.maxRssMb.toFixed(0)} MB)`, '<= 1,500 MB at 1M hosts'],
+      ['peak RSS of the run', `${runRss.toFixed(0)} MB (import and plan: ${prepared.maxRssMb.toFixed(0)} MB; with the checks after the run: ${rss.toFixed(0)} MB)`, '<= 1,500 MB at 1M hosts'],
       ['database size', `${(statSync(prepared.dbPath).size / 1e6).toFixed(0)} MB`, ''],
       ['pause observed after', pauseLatencyMs === null ? 'not sampled' : `${(pauseLatencyMs as number).toFixed(0)} ms`, '< 1 s'],
       ['rollout status at the end', `${statusMs.toFixed(0)} ms`, '< 1 s'],
