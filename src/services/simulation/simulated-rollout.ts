@@ -59,8 +59,16 @@ export function simulatedHostname(index: number): string {
   return `sim-${String(index).padStart(7, '0')}`;
 }
 
+type PrepareOptions = Omit<SimulatedRolloutOptions, 'fleet' | 'onProgress' | 'stop' | 'pollMs'>;
+
 /** Writes the inventory, spec and playbook, imports and plans; returns what `run` needs. */
-export function prepareSimulatedRollout(options: Omit<SimulatedRolloutOptions, 'fleet' | 'onProgress' | 'stop' | 'pollMs'>): { dbPath: string; name: string } {
+export function prepareSimulatedRollout(options: PrepareOptions): { dbPath: string; name: string } {
+  importSimulatedFleet(options);
+  return planSimulatedRollout(options);
+}
+
+/** The first half of prepareSimulatedRollout, as `fleet import` does it: the fleet's inventory into a new database. */
+export function importSimulatedFleet(options: Pick<PrepareOptions, 'dir' | 'hosts' | 'clock'>): { dbPath: string } {
   mkdirSync(options.dir, { recursive: true });
   const dbPath = path.join(options.dir, 'fleet.db');
   openStore({ path: dbPath, create: true }).close();
@@ -71,6 +79,12 @@ export function prepareSimulatedRollout(options: Omit<SimulatedRolloutOptions, '
   }
   writeFileSync(path.join(options.dir, 'fleet.csv'), `${lines.join('\n')}\n`);
   importInventory({ dbPath, file: path.join(options.dir, 'fleet.csv'), prune: false, dryRun: false, reason: 'simulated fleet', clock: options.clock });
+  return { dbPath };
+}
+
+/** The second half, as `rollout plan` does it: the spec and playbook written next to the database, and planned. */
+export function planSimulatedRollout(options: PrepareOptions): { dbPath: string; name: string } {
+  const dbPath = path.join(options.dir, 'fleet.db');
   writeFileSync(path.join(options.dir, 'simulated-kernel.yaml'), options.playbook ?? SIMULATED_PLAYBOOK);
   const spec = { name: 'simulated', kind: 'kernel', target: '6.12.0-simulated-next', playbook: 'simulated-kernel.yaml', soak: '0s', checkInterval: '1s', ...options.spec };
   writeFileSync(path.join(options.dir, 'rollout.json'), JSON.stringify(spec));
