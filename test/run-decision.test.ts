@@ -149,7 +149,18 @@ describe('judgeSoak: what one reading of a soaking wave means', () => {
   const ok = (hostname: string) => ({ hostname, healthy: true, detail: 'ok' });
   const sick = (hostname: string) => ({ hostname, healthy: false, detail: 'check "netkit" failed' });
   const gate = (healthy: boolean) => ({ gate: 'errors', healthy, detail: healthy ? '0.01 <= 0.05' : '0.2 > 0.05' });
-  const reading = (overrides: Partial<SoakReading>): SoakReading => ({ wave: 1, final: false, last: false, hosts: [ok('a'), ok('b')], gates: [gate(true)], gated: true, ...overrides });
+  type Checked = { hostname: string; healthy: boolean; detail: string };
+  // The table lists every host's verdict; the reading carries the count and the unhealthy ones, as the runner gathers them.
+  const reading = ({ hosts = [ok('a'), ok('b')], ...overrides }: Partial<Omit<SoakReading, 'hostsChecked' | 'unhealthyHosts'>> & { hosts?: Checked[] }): SoakReading => ({
+    wave: 1,
+    final: false,
+    last: false,
+    hostsChecked: hosts.length,
+    unhealthyHosts: hosts.filter((host) => !host.healthy),
+    gates: [gate(true)],
+    gated: true,
+    ...overrides,
+  });
   test('table: hosts and gates, mid-soak and final', () => {
     const table: Array<[string, SoakReading, { healthy: boolean; unhealthy: string[]; event: unknown }]> = [
       ['mid-soak, all healthy: keep soaking', reading({}), { healthy: true, unhealthy: [], event: null }],

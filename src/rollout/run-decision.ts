@@ -209,7 +209,9 @@ export interface SoakReading {
   final: boolean;
   /** The rollout's last wave. */
   last: boolean;
-  hosts: ReadonlyArray<{ hostname: string; healthy: boolean; detail: string }>;
+  /** How many succeeded hosts were checked, and those whose checks failed (only they are kept: a wave can be a million hosts). */
+  hostsChecked: number;
+  unhealthyHosts: ReadonlyArray<{ hostname: string; detail: string }>;
   gates: readonly GateReading[];
   /** Whether the spec has gates at all (a reading of none says nothing about them). */
   gated: boolean;
@@ -230,11 +232,11 @@ export interface SoakVerdict {
  * every gate healthy completes it. Gates fail closed: a gate that could not be read is unhealthy.
  */
 export function judgeSoak(reading: SoakReading): SoakVerdict {
-  const unhealthy = reading.hosts.filter((host) => !host.healthy);
+  const unhealthy = reading.unhealthyHosts;
   const gates = judgeGates(reading.gates);
   const healthy = unhealthy.length === 0 && gates.healthy;
   const detail = [
-    `${reading.hosts.length - unhealthy.length}/${reading.hosts.length} hosts pass their checks`,
+    `${reading.hostsChecked - unhealthy.length}/${reading.hostsChecked} hosts pass their checks`,
     reading.gated ? gates.detail : null,
     ...unhealthy.map((host) => `${host.hostname}: ${host.detail}`),
   ]

@@ -111,7 +111,7 @@ export class RolloutRepository {
   private readonly acknowledge: Statement<[string]>;
   private readonly deleteLocks: Statement<[string]>;
   private readonly selectTallies: Statement<[string], RunTally>;
-  private readonly selectNamesIn: Statement<[string, string, number], { hostname: string }>;
+  private readonly selectNamesIn: Statement<{ rollout: string; status: string; wave: number; batch: number; position: number; limit: number }, { hostname: string; batch: number; position: number }>;
   private readonly selectWithStatus: Statement<[string, string], HostRow>;
   private readonly selectPage: Statement<[string, number, number], HostRow>;
   private readonly selectFailed: Statement<[string], HostRow>;
@@ -167,7 +167,9 @@ export class RolloutRepository {
       FROM rollout_hosts WHERE rollout = ? AND status IN ('failed', 'rolling-back', 'rolled-back', 'rollback-failed') AND (host_failed = 1 OR status = 'rollback-failed')
       ORDER BY wave, batch, position`);
     this.skipAllPending = db.prepare("UPDATE rollout_hosts SET state = :state, updated_at = :at WHERE rollout = :rollout AND status = 'pending'");
-    this.selectNamesIn = db.prepare('SELECT hostname FROM rollout_hosts WHERE rollout = ? AND status = ? AND wave = ? ORDER BY batch, position');
+    this.selectNamesIn = db.prepare(`SELECT hostname, batch, position FROM rollout_hosts
+      WHERE rollout = :rollout AND status = :status AND wave = :wave AND (batch, position) > (:batch, :position)
+      ORDER BY batch, position LIMIT :limit`);
     this.selectNextBatch = db.prepare(`SELECT ${VIEW_COLUMNS} FROM rollout_hosts
       WHERE rollout = :rollout AND status = 'pending' AND wave = :wave
         AND batch = (SELECT min(batch) FROM rollout_hosts WHERE rollout = :rollout AND status = 'pending' AND wave = :wave)
@@ -207,9 +209,13 @@ export class RolloutRepository {
     return this.skipAllPending.run({ rollout: name, state: JSON.stringify(skipped), at }).changes;
   }
 
-  /** The hosts of one wave in one status (the soak checks its succeeded hosts), through the status index. */
-  hostnamesIn(name: string, wave: number, status: HostState['status']): string[] {
-    return this.selectNamesIn.all(name, status, wave).map((row) => row.hostname);
+  /**
+   * The hosts of one wave in one status, a page at a time in plan order, through the status index
+   * (the soak checks its succeeded hosts: a wave of 900,000 is never held at once). `after` is the
+   * last host of the previous page, null for the first.
+   */
+  hostnamesIn(name: string, wave: number, status: HostState['status'], after: { batch: number; position: number } | null, limit: number): Array<{ hostname: string; batch: number; position: number }> {
+    return this.selectNamesIn.all({ rollout: name, status, wave, batch: after?.batch ?? -1, position: after?.position ?? -1, limit });
   }
 
   /**
