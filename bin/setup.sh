@@ -23,6 +23,7 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$wanted" ]; then
   echo "$wanted" > "$stamp"
 fi
 
+# A clean build (tsc's incremental state lives in dist/), as `npm run build` defines it: tsc, then
+# the command manifest.
 rm -rf dist
-node_modules/.bin/tsc -p tsconfig.json
-node bin/write-manifest.js
+npm run --silent build

@@ -59,6 +59,11 @@ export function simulatedHostname(index: number): string {
   return `sim-${String(index).padStart(7, '0')}`;
 }
 
+/** Where the simulated fleet's database lives: import makes it, plan and run use it. */
+function simulatedDbPath(dir: string): string {
+  return path.join(dir, 'fleet.db');
+}
+
 type PrepareOptions = Omit<SimulatedRolloutOptions, 'fleet' | 'onProgress' | 'stop' | 'pollMs'>;
 
 /** Writes the inventory, spec and playbook, imports and plans; returns what `run` needs. */
@@ -70,7 +75,7 @@ export function prepareSimulatedRollout(options: PrepareOptions): { dbPath: stri
 /** The first half of prepareSimulatedRollout, as `fleet import` does it: the fleet's inventory into a new database. */
 export function importSimulatedFleet(options: Pick<PrepareOptions, 'dir' | 'hosts' | 'clock'>): { dbPath: string } {
   mkdirSync(options.dir, { recursive: true });
-  const dbPath = path.join(options.dir, 'fleet.db');
+  const dbPath = simulatedDbPath(options.dir);
   openStore({ path: dbPath, create: true }).close();
   const lines = ['hostname,address,cluster,zone,rack'];
   for (let index = 0; index < options.hosts; index += 1) {
@@ -84,7 +89,7 @@ export function importSimulatedFleet(options: Pick<PrepareOptions, 'dir' | 'host
 
 /** The second half, as `rollout plan` does it: the spec and playbook written next to the database, and planned. */
 export function planSimulatedRollout(options: PrepareOptions): { dbPath: string; name: string } {
-  const dbPath = path.join(options.dir, 'fleet.db');
+  const dbPath = simulatedDbPath(options.dir);
   writeFileSync(path.join(options.dir, 'simulated-kernel.yaml'), options.playbook ?? SIMULATED_PLAYBOOK);
   const spec = { name: 'simulated', kind: 'kernel', target: '6.12.0-simulated-next', playbook: 'simulated-kernel.yaml', soak: '0s', checkInterval: '1s', ...options.spec };
   writeFileSync(path.join(options.dir, 'rollout.json'), JSON.stringify(spec));
