@@ -17,15 +17,19 @@ function snapshot(
   options: { wave?: number; spec?: Partial<RolloutSpecInput>; busy?: string[]; frozen?: string; soakStartedAt?: string; rollbackWave?: number; now?: Date } = {},
 ): RunSnapshot {
   const spec = RolloutSpecSchema.parse({ name: 'r', kind: 'kernel', target: 't', playbook: 'p', soak: '60s', ...options.spec });
-  const busy = new Set(options.busy ?? []);
+  // The runner knows where each host it holds sits in the plan; the view never reads them.
+  const held = new Map((options.busy ?? []).map((hostname) => {
+    const known = hosts.find((candidate) => candidate.hostname === hostname)!;
+    return [hostname, { wave: known.wave, batch: known.batch }];
+  }));
   const rollout = { status, wave: options.wave ?? 0, reason: null, rollbackWave: options.rollbackWave ?? null, soakStartedAt: options.soakStartedAt ?? null };
   return {
     rollout,
     spec,
-    ...viewOfHosts(hosts, { wave: rollout.wave, rollbackWave: rollout.rollbackWave, parallel: spec.parallel, busy }),
+    ...viewOfHosts(hosts, { wave: rollout.wave, rollbackWave: rollout.rollbackWave, parallel: spec.parallel, held: new Set(held.keys()) }),
     frozen: options.frozen ?? null,
     now: options.now ?? NOW,
-    busy,
+    held,
   };
 }
 

@@ -53,8 +53,8 @@ describe('the runner reads a bounded view of a rollout', () => {
       const all = store.rollouts.hosts('r');
       for (const wave of [0, 1, 2, 3]) {
         for (const rollbackWave of [null, wave]) {
-          const busy = new Set(hostnames.filter(() => next() < 0.05));
-          const at = { wave, rollbackWave, parallel: 7, busy };
+          const held = new Set(hostnames.filter(() => next() < 0.05));
+          const at = { wave, rollbackWave, parallel: 7, held };
           assert.deepEqual(store.rollouts.runView('r', at), viewOfHosts(all, at), `round ${round}, wave ${wave}, rollback wave ${rollbackWave}`);
         }
       }
@@ -65,12 +65,11 @@ describe('the runner reads a bounded view of a rollout', () => {
   test('a tick over a 200,000-host rollout: an abort skips pending hosts a chunk per tick; running decisions never see the whole rollout', () => {
     // 200,000 hosts made `rollout run` die at once before the view was bounded (an argument spread over every host).
     const { store, spec } = plannedRollout('big', [[1], [5000], [195_000]]);
-    const busy = new Set<string>();
-    const view = store.rollouts.runView('big', { wave: 1, rollbackWave: null, parallel: spec.parallel, busy });
+    const view = store.rollouts.runView('big', { wave: 1, rollbackWave: null, parallel: spec.parallel, held: new Set() });
     assert.equal(view.pendingAny.length, SKIP_CHUNK);
     assert.equal(view.nextBatch.length, spec.parallel, 'the next batch is read up to parallel hosts');
-    assert.deepEqual(view.working, []);
-    const snapshot = { rollout: { status: 'aborted' as const, wave: 1, reason: null, rollbackWave: null, soakStartedAt: null }, spec, ...view, frozen: null, now: new Date(), busy };
+    assert.deepEqual(view.idle, []);
+    const snapshot = { rollout: { status: 'aborted' as const, wave: 1, reason: null, rollbackWave: null, soakStartedAt: null }, spec, ...view, frozen: null, now: new Date(), held: new Map() };
     const [skip] = decideRun(snapshot);
     assert.equal(skip!.kind, 'skip');
     assert.equal((skip as { hostnames: string[] }).hostnames.length, SKIP_CHUNK);
@@ -120,8 +119,8 @@ describe('the runner reads a bounded view of a rollout', () => {
     states.forEach((state, index) => db.prepare('INSERT INTO rollout_hosts (rollout, hostname, wave, batch, position, state, updated_at) VALUES (?, ?, ?, 0, ?, ?, ?)').run('old', `h${index}`, index < 4 ? 0 : 1, index, JSON.stringify(state), at));
     db.close();
     const store = openStore({ path: dbPath, create: false });
-    const view = store.rollouts.runView('old', { wave: 0, rollbackWave: null, parallel: 10, busy: new Set() });
-    assert.deepEqual(view, viewOfHosts(store.rollouts.hosts('old'), { wave: 0, rollbackWave: null, parallel: 10, busy: new Set() }));
+    const view = store.rollouts.runView('old', { wave: 0, rollbackWave: null, parallel: 10, held: new Set<string>() });
+    assert.deepEqual(view, viewOfHosts(store.rollouts.hosts('old'), { wave: 0, rollbackWave: null, parallel: 10, held: new Set<string>() }));
     assert.deepEqual(
       view.tallies.map((tally) => [tally.wave, tally.status, tally.hosts, tally.unacknowledgedFailures]),
       [[0, 'failed', 1, 1], [0, 'rolled-back', 1, 1], [0, 'running', 1, 0], [0, 'succeeded', 1, 0], [1, 'pending', 2, 0]],

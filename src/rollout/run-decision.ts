@@ -22,33 +22,56 @@ export interface RunTally {
   unacknowledgedFailures: number;
 }
 
+/** Where a host sits in the plan; fixed when the rollout is planned. */
+export interface HostPlace {
+  wave: number;
+  batch: number;
+}
+
+/** A pending host (its state needs no reading: it is pending). */
+export interface PendingHost extends HostPlace {
+  hostname: string;
+}
+
 /**
  * What one tick decides over. Its size is bounded by the work in flight, never by the rollout's
- * size: counts instead of host lists, and only the hosts an action may name.
+ * size: counts instead of host lists, and only the hosts an action may name. The hosts this
+ * runner's workers hold are known in memory (`held`): their rows are never read on a tick.
  */
 export interface RunSnapshot {
   rollout: RolloutState & { soakStartedAt: string | null };
   spec: RolloutSpec;
   tallies: readonly RunTally[];
-  /** Hosts in flight, failed or rolling back, and every host a worker of this runner holds. */
-  working: readonly RunHostView[];
+  /**
+   * Hosts in flight, failed or rolling back that no worker of this runner holds: what a dead
+   * runner left in flight, and failed hosts waiting for their rollback.
+   */
+  idle: readonly RunHostView[];
   /** The current wave's pending hosts of its lowest pending batch, in plan order, at most spec.parallel. */
-  nextBatch: readonly RunHostView[];
+  nextBatch: readonly PendingHost[];
   /** Pending hosts of any wave, at most SKIP_CHUNK: what an abort or a full rollback skips next. */
-  pendingAny: readonly RunHostView[];
+  pendingAny: readonly PendingHost[];
   /** Rolling back: the newest (wave, batch) of the rollback's scope whose hosts still need a rollback. */
   rollbackBatch: readonly RunHostView[];
   /** The fleet freeze's reason, or null. */
   frozen: string | null;
   now: Date;
-  /** Hosts a worker of this runner is driving right now. */
-  busy: ReadonlySet<string>;
+  /** Hosts a worker of this runner is driving right now, and where each sits in the plan. */
+  held: ReadonlyMap<string, HostPlace>;
 }
 
 /** Pending hosts skipped per tick: an abort of a million-host rollout proceeds in bounded steps. */
 export const SKIP_CHUNK = 1000;
 
-export type RunView = Pick<RunSnapshot, 'tallies' | 'working' | 'nextBatch' | 'pendingAny' | 'rollbackBatch'>;
+export type RunView = Pick<RunSnapshot, 'tallies' | 'idle' | 'nextBatch' | 'pendingAny' | 'rollbackBatch'>;
+
+/** What the view is read for: the rollout's position, its parallelism and the hosts this runner holds. */
+export interface RunViewRequest {
+  wave: number;
+  rollbackWave: number | null;
+  parallel: number;
+  held: ReadonlySet<string>;
+}
 
 const byPlanOrder = (a: RunHostView & { position?: number }, b: RunHostView & { position?: number }) =>
   a.wave - b.wave || a.batch - b.batch || (a.position ?? 0) - (b.position ?? 0) || a.hostname.localeCompare(b.hostname);
@@ -59,7 +82,7 @@ const byPlanOrder = (a: RunHostView & { position?: number }, b: RunHostView & { 
  */
 export function viewOfHosts(
   hosts: ReadonlyArray<RunHostView & { position?: number }>,
-  at: { wave: number; rollbackWave: number | null; parallel: number; busy: ReadonlySet<string> },
+  at: RunViewRequest,
 ): RunView {
   const tallies = new Map<string, RunTally>();
   let pendingWave: number | null = null;
@@ -73,13 +96,14 @@ export function viewOfHosts(
   }
   const sorted = [...hosts].sort(byPlanOrder);
   const strip = ({ hostname, wave, batch, state, acknowledged }: RunHostView): RunHostView => ({ hostname, wave, batch, state, acknowledged });
+  const place = ({ hostname, wave, batch }: RunHostView): PendingHost => ({ hostname, wave, batch });
   const needing = sorted.filter((host) => ROLLBACK_STATUSES.has(host.state.status) && (at.rollbackWave === null || host.wave === at.rollbackWave));
   const newest = needing.at(-1);
   return {
     tallies: [...tallies.values()].sort((a, b) => a.wave - b.wave || a.status.localeCompare(b.status)),
-    working: sorted.filter((host) => WORKING_STATUSES.has(host.state.status) || at.busy.has(host.hostname)).map(strip),
-    nextBatch: sorted.filter((host) => host.state.status === 'pending' && host.wave === at.wave && host.batch === pendingWave).slice(0, at.parallel).map(strip),
-    pendingAny: sorted.filter((host) => host.state.status === 'pending').slice(0, SKIP_CHUNK).map(strip),
+    idle: sorted.filter((host) => WORKING_STATUSES.has(host.state.status) && !at.held.has(host.hostname)).map(strip),
+    nextBatch: sorted.filter((host) => host.state.status === 'pending' && host.wave === at.wave && host.batch === pendingWave).slice(0, at.parallel).map(place),
+    pendingAny: sorted.filter((host) => host.state.status === 'pending').slice(0, SKIP_CHUNK).map(place),
     rollbackBatch: newest ? needing.filter((host) => host.wave === newest.wave && host.batch === newest.batch).map(strip) : [],
   };
 }
@@ -128,9 +152,8 @@ function sumTallies(tallies: readonly RunTally[], keep: (tally: RunTally) => boo
  * next effect: a killed runner's successor reads the same rows and decides the same way.
  */
 export function decideRun(snapshot: RunSnapshot): RunAction[] {
-  const { rollout, working, busy, pendingAny } = snapshot;
-  const idle = working.filter((host) => !busy.has(host.hostname));
-  const names = (list: readonly RunHostView[]) => list.map((host) => host.hostname);
+  const { rollout, idle, held, pendingAny } = snapshot;
+  const names = (list: ReadonlyArray<{ hostname: string }>) => list.map((host) => host.hostname);
   // Failed hosts are always rolled back, whatever the rollout is doing; so are rollbacks a dead runner left half done.
   const toRollBack = idle.filter((host) => host.state.status === 'failed' || host.state.status === 'rolling-back');
   const autoRollback: RunAction[] = toRollBack.length > 0 ? [{ kind: 'rollback', hostnames: names(toRollBack), reason: 'the host failed' }] : [];
@@ -147,7 +170,7 @@ export function decideRun(snapshot: RunSnapshot): RunAction[] {
       // In-flight hosts finish their playbook; nothing new starts.
       return [...autoRollback, ...carryOn, { kind: 'wait', why: `paused${rollout.reason ? `: ${rollout.reason}` : ''}` }];
     case 'halted': {
-      const unsettled = working.some((host) => busy.has(host.hostname) || inFlight(host.state) || host.state.status === 'failed' || host.state.status === 'rolling-back');
+      const unsettled = held.size > 0 || idle.some((host) => inFlight(host.state) || host.state.status === 'failed' || host.state.status === 'rolling-back');
       if (unsettled) return [...autoRollback, ...carryOn, { kind: 'wait', why: 'halted: settling hosts in flight' }];
       return [{ kind: 'halted' }];
     }
@@ -157,7 +180,7 @@ export function decideRun(snapshot: RunSnapshot): RunAction[] {
       if (inFlightIdle.length > 0) actions.push({ kind: 'rollback', hostnames: names(inFlightIdle), reason: `rollout aborted${rollout.reason ? `: ${rollout.reason}` : ''}` });
       if (pendingAny.length > 0) actions.push({ kind: 'skip', hostnames: names(pendingAny), reason: 'rollout aborted before this host' });
       if (actions.length > 0) return actions;
-      return busy.size > 0 ? [{ kind: 'wait', why: 'aborting: waiting for hosts in flight to stop' }] : [{ kind: 'done' }];
+      return held.size > 0 ? [{ kind: 'wait', why: 'aborting: waiting for hosts in flight to stop' }] : [{ kind: 'done' }];
     }
     case 'rolling-back':
       return decideRollback(snapshot);
@@ -166,16 +189,16 @@ export function decideRun(snapshot: RunSnapshot): RunAction[] {
   }
 }
 
-function decideRollback({ rollout, busy, pendingAny, rollbackBatch }: RunSnapshot): RunAction[] {
+function decideRollback({ rollout, held, pendingAny, rollbackBatch }: RunSnapshot): RunAction[] {
   const actions: RunAction[] = [];
   if (rollout.rollbackWave === null && pendingAny.length > 0) actions.push({ kind: 'skip', hostnames: pendingAny.map((host) => host.hostname), reason: 'rollout rolled back before this host' });
   // One batch at a time, newest wave first, so the spread limits hold on the way back too.
-  if (busy.size > 0) return [...actions, { kind: 'wait', why: 'rolling back: a batch is in progress' }];
+  if (held.size > 0) return [...actions, { kind: 'wait', why: 'rolling back: a batch is in progress' }];
   if (rollbackBatch.length === 0) return [...actions, { kind: 'rollback-finished' }];
   return [...actions, { kind: 'rollback', hostnames: rollbackBatch.map((host) => host.hostname), reason: rollout.reason ?? 'rollout rolled back' }];
 }
 
-function decideRunning({ rollout, spec, tallies, working, nextBatch, busy, frozen, now }: RunSnapshot): RunAction[] {
+function decideRunning({ rollout, spec, tallies, idle, nextBatch, held, frozen, now }: RunSnapshot): RunAction[] {
   const inWave = (tally: RunTally) => tally.wave === rollout.wave;
   const lastWave = lastWaveOf(tallies);
   const budget = judgeFailureBudget(spec.failureBudget, {
@@ -187,17 +210,21 @@ function decideRunning({ rollout, spec, tallies, working, nextBatch, busy, froze
   if (budget.spent) return [{ kind: 'budget-spent', wave: rollout.wave, detail: budget.detail }];
 
   // Hosts of one batch at a time (the spread limits), and never more than spec.parallel of them.
-  const active = working.filter((host) => host.wave === rollout.wave && (busy.has(host.hostname) || !(SETTLED.has(host.state.status) || host.state.status === 'pending')));
+  // Active: what this runner's workers hold in the wave, and what they do not hold but is unsettled
+  // (idle hosts are in flight, failed or rolling back: never settled, never pending).
+  const unsettledIdle = idle.filter((host) => !SETTLED.has(host.state.status) && host.state.status !== 'pending');
+  const active = [...held.values(), ...unsettledIdle].filter((place) => place.wave === rollout.wave);
+  const activeCount = active.length;
+  const lowestActive = active.reduce<number | null>((low, place) => (low === null ? place.batch : Math.min(low, place.batch)), null);
   const pendingInWave = sumTallies(tallies, (tally) => inWave(tally) && tally.status === 'pending');
-  const lowestActive = active.reduce<number | null>((low, host) => (low === null ? host.batch : Math.min(low, host.batch)), null);
   const batch = lowestActive ?? nextBatch[0]?.batch ?? null;
-  const ready = nextBatch.filter((host) => host.batch === batch).slice(0, Math.max(0, spec.parallel - active.length));
+  const ready = nextBatch.filter((host) => host.batch === batch).slice(0, Math.max(0, spec.parallel - activeCount));
   if (ready.length > 0 && batch !== null) {
     if (frozen !== null) return [{ kind: 'wait', why: `fleet frozen: ${frozen}` }];
     if (!inMaintenanceWindow(spec.maintenanceWindows, now)) return [{ kind: 'wait', why: 'outside every maintenance window' }];
     return [{ kind: 'dispatch', wave: rollout.wave, batch, hostnames: ready.map((host) => host.hostname) }];
   }
-  if (active.length > 0 || pendingInWave > 0) return [{ kind: 'wait', why: `wave ${rollout.wave}: hosts in flight` }];
+  if (activeCount > 0 || pendingInWave > 0) return [{ kind: 'wait', why: `wave ${rollout.wave}: hosts in flight` }];
   const startedAt = rollout.soakStartedAt;
   return [{ kind: 'soak', wave: rollout.wave, startedAt, endsAt: startedAt === null ? null : new Date(Date.parse(startedAt) + spec.soak * 1000), last: rollout.wave >= lastWave }];
 }

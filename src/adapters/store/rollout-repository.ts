@@ -1,7 +1,7 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { ProbeFacts } from '../../probe/probe-facts.js';
 import { ROLLBACK_STATUSES, WORKING_STATUSES, type HostState } from '../../rollout/host-machine.js';
-import { SKIP_CHUNK, type RunHostView, type RunTally, type RunView } from '../../rollout/run-decision.js';
+import { SKIP_CHUNK, type PendingHost, type RunHostView, type RunTally, type RunView, type RunViewRequest } from '../../rollout/run-decision.js';
 import type { RolloutPlan } from '../../rollout/planner.js';
 import type { RolloutState, RolloutStatus } from '../../rollout/rollout-machine.js';
 import type { RolloutSpec } from '../../rollout/spec.js';
@@ -117,10 +117,10 @@ export class RolloutRepository {
   private readonly selectFailed: Statement<[string], HostRow>;
   private readonly selectPageWithStatus: Statement<[string, string, number, number], HostRow>;
   private readonly skipAllPending: Statement<{ rollout: string; state: string; at: string }>;
-  private readonly selectWorking: Statement<[string, string], ViewRow>;
+  private readonly selectWorkingNames: Statement<[string, string], { hostname: string }>;
   private readonly selectNamed: Statement<[string, string], ViewRow>;
-  private readonly selectNextBatch: Statement<{ rollout: string; wave: number; limit: number }, ViewRow>;
-  private readonly selectPending: Statement<[string, number], ViewRow>;
+  private readonly selectNextBatch: Statement<{ rollout: string; wave: number; limit: number }, PendingHost>;
+  private readonly selectPending: Statement<[string, number], PendingHost>;
   private readonly selectNewestToUndo: Statement<{ rollout: string; status: string; low: number; high: number }, { wave: number; batch: number }>;
   private readonly selectBatchToUndo: Statement<{ rollout: string; statuses: string; wave: number; batch: number }, ViewRow>;
 
@@ -151,10 +151,11 @@ export class RolloutRepository {
       AND (json_extract(state, '$.status') = 'failed' OR json_extract(state, '$.hostFailed') = 1)`);
     this.deleteLocks = db.prepare('DELETE FROM host_locks WHERE rollout = ?');
     // The runner's bounded view (see RunSnapshot): every query below is an index range
-    // (rollout_hosts_status) or the small tally table, whatever the rollout's size.
+    // (rollout_hosts_status, which holds the hostname: the names are read without the rows) or
+    // the small tally table, whatever the rollout's size.
     this.selectTallies = db.prepare(`SELECT wave, status, hosts, unacknowledged_failures AS unacknowledgedFailures
       FROM rollout_tallies WHERE rollout = ? AND hosts > 0 ORDER BY wave, status`);
-    this.selectWorking = db.prepare(`SELECT ${VIEW_COLUMNS} FROM rollout_hosts WHERE rollout = ? AND status IN (SELECT value FROM json_each(?))`);
+    this.selectWorkingNames = db.prepare('SELECT hostname FROM rollout_hosts WHERE rollout = ? AND status IN (SELECT value FROM json_each(?))');
     this.selectNamed = db.prepare(`SELECT ${VIEW_COLUMNS} FROM rollout_hosts WHERE rollout = ? AND hostname IN (SELECT value FROM json_each(?))`);
     this.selectWithStatus = db.prepare(`SELECT ${HOST_COLUMNS}
       FROM rollout_hosts WHERE rollout = ? AND status IN (SELECT value FROM json_each(?)) ORDER BY wave, batch, position`);
@@ -170,11 +171,11 @@ export class RolloutRepository {
     this.selectNamesIn = db.prepare(`SELECT hostname, batch, position FROM rollout_hosts
       WHERE rollout = :rollout AND status = :status AND wave = :wave AND (batch, position) > (:batch, :position)
       ORDER BY batch, position LIMIT :limit`);
-    this.selectNextBatch = db.prepare(`SELECT ${VIEW_COLUMNS} FROM rollout_hosts
+    this.selectNextBatch = db.prepare(`SELECT hostname, wave, batch FROM rollout_hosts
       WHERE rollout = :rollout AND status = 'pending' AND wave = :wave
         AND batch = (SELECT min(batch) FROM rollout_hosts WHERE rollout = :rollout AND status = 'pending' AND wave = :wave)
       ORDER BY position, hostname LIMIT :limit`);
-    this.selectPending = db.prepare(`SELECT ${VIEW_COLUMNS} FROM rollout_hosts WHERE rollout = ? AND status = 'pending'
+    this.selectPending = db.prepare(`SELECT hostname, wave, batch FROM rollout_hosts WHERE rollout = ? AND status = 'pending'
       ORDER BY wave, batch, position, hostname LIMIT ?`);
     this.selectNewestToUndo = db.prepare(`SELECT wave, batch FROM rollout_hosts
       WHERE rollout = :rollout AND status = :status AND wave BETWEEN :low AND :high ORDER BY wave DESC, batch DESC LIMIT 1`);
@@ -220,22 +221,22 @@ export class RolloutRepository {
 
   /**
    * What one runner tick decides over, read without touching the rest of the rollout: the tallies,
-   * the hosts in flight (and those this runner's workers hold), the next pending batch of the
-   * current wave, a chunk of pending hosts, and the newest batch a rollback must visit.
+   * the hosts in flight that this runner's workers do not hold (only their names are read for the
+   * others), the next pending batch of the current wave, a chunk of pending hosts, and the newest
+   * batch a rollback must visit.
    */
-  runView(name: string, at: { wave: number; rollbackWave: number | null; parallel: number; busy: ReadonlySet<string> }): RunView {
+  runView(name: string, at: RunViewRequest): RunView {
     const newest = [...ROLLBACK_STATUSES]
       .map((status) => this.selectNewestToUndo.get({ rollout: name, status, low: at.rollbackWave ?? 0, high: at.rollbackWave ?? Number.MAX_SAFE_INTEGER }))
       .reduce<{ wave: number; batch: number } | undefined>((top, found) => (found && (!top || found.wave > top.wave || (found.wave === top.wave && found.batch > top.batch)) ? found : top), undefined);
-    // In flight by status, and the hosts this runner's workers hold (whatever their status), once each.
-    const working = new Map<string, ViewRow>();
-    for (const row of this.selectWorking.all(name, JSON.stringify([...WORKING_STATUSES]))) working.set(row.hostname, row);
-    for (const row of this.selectNamed.all(name, JSON.stringify([...at.busy]))) working.set(row.hostname, row);
+    const idleNames: string[] = [];
+    for (const { hostname } of this.selectWorkingNames.iterate(name, JSON.stringify([...WORKING_STATUSES]))) if (!at.held.has(hostname)) idleNames.push(hostname);
+    const idle = idleNames.length === 0 ? [] : this.selectNamed.all(name, JSON.stringify(idleNames));
     return {
       tallies: this.selectTallies.all(name),
-      working: inPlanOrder([...working.values()]).map(toViewHost),
-      nextBatch: this.selectNextBatch.all({ rollout: name, wave: at.wave, limit: at.parallel }).map(toViewHost),
-      pendingAny: this.selectPending.all(name, SKIP_CHUNK).map(toViewHost),
+      idle: inPlanOrder(idle).map(toViewHost),
+      nextBatch: this.selectNextBatch.all({ rollout: name, wave: at.wave, limit: at.parallel }),
+      pendingAny: this.selectPending.all(name, SKIP_CHUNK),
       rollbackBatch: newest ? this.selectBatchToUndo.all({ rollout: name, statuses: JSON.stringify([...ROLLBACK_STATUSES]), ...newest }).map(toViewHost) : [],
     };
   }

@@ -1,6 +1,6 @@
-import { FleetwaveError } from '../../errors.js';
+import { BugError, FleetwaveError } from '../../errors.js';
 import { InvalidTransitionError, transitionHost, type HostState } from '../../rollout/host-machine.js';
-import { countTallies, decideRun, judgeSoak, lastWaveOf, type RunAction, type RunTally } from '../../rollout/run-decision.js';
+import { countTallies, decideRun, judgeSoak, lastWaveOf, type HostPlace, type RunAction, type RunSnapshot, type RunTally } from '../../rollout/run-decision.js';
 import type { RolloutEvent, RolloutState, RolloutStatus } from '../../rollout/rollout-machine.js';
 import { announceRolloutChange, applyRolloutEvent } from '../rollout-transition.js';
 import { readGate } from '../gate-kinds/index.js';
@@ -25,6 +25,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  */
 export class RolloutRunner {
   private readonly workers = new Map<string, Promise<void>>();
+  /** Where each host a worker holds sits in the plan: a tick reads no row of a host it holds. */
+  private readonly held = new Map<string, HostPlace>();
   private readonly background = new Set<Promise<unknown>>();
   private status: RolloutStatus = 'planned';
   private lastWhy = '';
@@ -66,18 +68,18 @@ export class RolloutRunner {
         }
         const rollout = context.store.rollouts.find(context.name)!;
         this.observe(rollout);
-        const busy = new Set(this.workers.keys());
-        const snapshot = {
+        const held = new Map(this.held);
+        const snapshot: RunSnapshot = {
           rollout: { status: rollout.status, wave: rollout.wave, reason: rollout.reason, rollbackWave: rollout.rollbackWave, soakStartedAt: rollout.soakStartedAt },
           spec: context.spec,
-          ...context.store.rollouts.runView(context.name, { wave: rollout.wave, rollbackWave: rollout.rollbackWave, parallel: context.spec.parallel, busy }),
+          ...context.store.rollouts.runView(context.name, { wave: rollout.wave, rollbackWave: rollout.rollbackWave, parallel: context.spec.parallel, held: new Set(held.keys()) }),
           frozen: context.store.freeze.current()?.reason ?? null,
           now: context.clock.now(),
-          busy,
+          held,
         };
         this.reportCounts(snapshot.tallies, rollout.wave);
         for (const action of decideRun(snapshot)) {
-          const exit = this.act(action, snapshot.rollout);
+          const exit = this.act(action, snapshot);
           if (exit) {
             await this.settle();
             if (this.failure) throw this.failure;
@@ -92,14 +94,23 @@ export class RolloutRunner {
   }
 
   /** Returns an exit when the loop should stop. */
-  private act(action: RunAction, rollout: RolloutState & { soakStartedAt: string | null }): RunnerExit | null {
+  private act(action: RunAction, snapshot: RunSnapshot): RunnerExit | null {
     const { context } = this;
+    const { rollout } = snapshot;
+    // Hosts a drive or a rollback names come from the snapshot's lists, with their place in the plan.
+    let places: Map<string, HostPlace> | null = null;
+    const placeOf = (hostname: string): HostPlace => {
+      places ??= new Map([...snapshot.idle, ...snapshot.rollbackBatch].map((host) => [host.hostname, { wave: host.wave, batch: host.batch }]));
+      const place = places.get(hostname);
+      if (!place) throw new BugError(`decideRun named ${hostname}, which is in none of the snapshot's lists`);
+      return place;
+    };
     switch (action.kind) {
       case 'start':
         this.transition({ type: 'Started' });
         return null;
       case 'drive':
-        for (const hostname of action.hostnames) this.launch(hostname, () => driveHost(context, hostname));
+        for (const hostname of action.hostnames) this.launch(hostname, placeOf(hostname), () => driveHost(context, hostname));
         return null;
       case 'dispatch':
         commit(context, () => {
@@ -112,11 +123,11 @@ export class RolloutRunner {
         });
         for (const hostname of action.hostnames) {
           context.report({ type: 'host', hostname, wave: action.wave, status: 'running', detail: `batch ${action.batch}` });
-          this.launch(hostname, () => driveHost(context, hostname));
+          this.launch(hostname, { wave: action.wave, batch: action.batch }, () => driveHost(context, hostname));
         }
         return null;
       case 'rollback':
-        for (const hostname of action.hostnames) this.launch(hostname, () => rollbackHost(context, hostname, action.reason));
+        for (const hostname of action.hostnames) this.launch(hostname, placeOf(hostname), () => rollbackHost(context, hostname, action.reason));
         return null;
       case 'skip':
         moveHosts(context, action.hostnames, { type: 'SkipRequested', reason: action.reason });
@@ -260,8 +271,9 @@ export class RolloutRunner {
   }
 
   /** Runs a host worker; a worker that returns the status it left its host in may say it settled quietly. */
-  private launch(hostname: string, work: () => Promise<HostState['status'] | null | void>): void {
+  private launch(hostname: string, place: HostPlace, work: () => Promise<HostState['status'] | null | void>): void {
     if (this.workers.has(hostname)) return;
+    this.held.set(hostname, place);
     let quietly = false;
     const running = work()
       .then((status) => {
@@ -272,6 +284,7 @@ export class RolloutRunner {
       })
       .finally(() => {
         this.workers.delete(hostname);
+        this.held.delete(hostname);
         // The loop decides again once the last worker is done (the next batch may go), or when one
         // did not simply succeed (a failure, a rollback, an error); a host that succeeded changes
         // nothing the next poll cannot see. Waking on every one of thousands of hosts re-read the
