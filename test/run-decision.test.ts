@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { HostState } from '../src/rollout/host-machine.js';
-import { decideRun, judgeSoak, viewOfHosts, type RunHostView, type RunSnapshot, type SoakReading } from '../src/rollout/run-decision.js';
+import { decideRun, DISPATCH_CHUNK, judgeSoak, viewOfHosts, type RunHostView, type RunSnapshot, type SoakReading } from '../src/rollout/run-decision.js';
 import type { RolloutStatus } from '../src/rollout/rollout-machine.js';
 import { RolloutSpecSchema, type RolloutSpecInput } from '../src/rollout/spec.js';
 
@@ -59,6 +59,16 @@ describe('decideRun: what the runner does next, from plain rows', () => {
     assert.deepEqual(decideRun(snapshot('running', hosts, { spec: { parallel: 2 } })), [{ kind: 'dispatch', wave: 0, batch: 0, hostnames: ['a', 'b'] }]);
     const oneBusy = [host('a', 0, 0, running), host('b', 0, 0, succeeded), host('c', 0, 0), host('d', 0, 0)];
     assert.deepEqual(decideRun(snapshot('running', oneBusy, { spec: { parallel: 2 }, busy: ['a'] })), [{ kind: 'dispatch', wave: 0, batch: 0, hostnames: ['c'] }]);
+  });
+
+  test('a tick dispatches at most DISPATCH_CHUNK hosts of a big batch; the next tick the next chunk', () => {
+    const hosts = Array.from({ length: DISPATCH_CHUNK + 7 }, (_, index) => host(`h${String(index).padStart(4, '0')}`, 0, 0));
+    const [first] = decideRun(snapshot('running', hosts, { spec: { parallel: 5000 } }));
+    assert.equal(first!.kind, 'dispatch');
+    const chunk = (first as { hostnames: string[] }).hostnames;
+    assert.deepEqual(chunk, hosts.slice(0, DISPATCH_CHUNK).map((one) => one.hostname));
+    const after = hosts.map((one) => (chunk.includes(one.hostname) ? host(one.hostname, 0, 0, running) : one));
+    assert.deepEqual(decideRun(snapshot('running', after, { spec: { parallel: 5000 }, busy: chunk })), [{ kind: 'dispatch', wave: 0, batch: 0, hostnames: hosts.slice(DISPATCH_CHUNK).map((one) => one.hostname) }]);
   });
 
   test('a freeze or a closed maintenance window blocks dispatch, and says why', () => {

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { describe, test } from 'node:test';
 import { systemClock } from '../src/adapters/clock.js';
 import { openStore } from '../src/adapters/store/store.js';
+import { DISPATCH_CHUNK } from '../src/rollout/run-decision.js';
 import type { RunProgress } from '../src/services/rollout-run/run-progress.js';
 import { controlRollout } from '../src/services/rollout-control.js';
 import { verifyAuditTrail } from '../src/services/audit-trail.js';
@@ -101,6 +102,33 @@ describe('the runner on a simulated fleet', () => {
     assert.equal(ticksWhilePaused >= 20, true);
     assert.equal(result.status, 'completed');
     assert.equal(new Set(dispatched).size, 40, 'every host dispatched once, after the resume');
+  });
+
+  test('a batch bigger than a tick dispatches a chunk per tick, and a pause between two chunks holds the rest of the batch', async () => {
+    // One wave of 1,500 hosts in one batch, parallel 5,000: before chunking, one tick dispatched
+    // all of them before it read the rollout's status again.
+    const prepared = prepareSimulatedRollout({ dir: tempDir('fleetwave-sim-'), hosts: 1501, clock: systemClock, playbook: ONE_CHANGE_PLAYBOOK, spec: { waves: ['100%'], canary: 1, parallel: 5000 } });
+    const dispatched: string[] = [];
+    let dispatchedWhenSeen: number | null = null;
+    let pausing: Promise<unknown> | null = null;
+    let resuming: Promise<unknown> | null = null;
+    const onProgress = (progress: RunProgress) => {
+      if (progress.type === 'host' && progress.status === 'running') {
+        dispatched.push(progress.hostname);
+        // The first host of the big wave: an operator pauses from another terminal.
+        if (dispatched.length === 2) pausing = outside(() => controlRollout({ dbPath: prepared.dbPath, name: 'simulated', event: { type: 'PauseRequested', reason: 'look first' }, clock: systemClock }));
+      }
+      if (progress.type === 'rollout' && progress.by === 'operator' && progress.status === 'paused') {
+        dispatchedWhenSeen = dispatched.length;
+        resuming = outside(() => controlRollout({ dbPath: prepared.dbPath, name: 'simulated', event: { type: 'ResumeRequested' }, reason: 'fine', clock: systemClock }));
+      }
+    };
+    const { result } = await runSimulatedRollout(prepared, { clock: systemClock, pollMs: 10, onProgress });
+    await pausing;
+    await resuming;
+    assert.equal(dispatchedWhenSeen, 1 + DISPATCH_CHUNK, 'the canary and one chunk of the wave: the pause was read before the next chunk');
+    assert.equal(result.status, 'completed');
+    assert.equal(new Set(dispatched).size, 1501, 'after the resume, the rest of the batch, each host once');
   });
 
   test('an operator\'s rollback mid-run: pending hosts are skipped, changed hosts are undone newest wave first, each verified', async () => {

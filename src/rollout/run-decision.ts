@@ -47,7 +47,7 @@ export interface RunSnapshot {
    * runner left in flight, and failed hosts waiting for their rollback.
    */
   idle: readonly RunHostView[];
-  /** The current wave's pending hosts of its lowest pending batch, in plan order, at most spec.parallel. */
+  /** The current wave's pending hosts of its lowest pending batch, in plan order: at most what one tick dispatches. */
   nextBatch: readonly PendingHost[];
   /** Pending hosts of any wave, at most SKIP_CHUNK: what an abort or a full rollback skips next. */
   pendingAny: readonly PendingHost[];
@@ -63,7 +63,19 @@ export interface RunSnapshot {
 /** Pending hosts skipped per tick: an abort of a million-host rollout proceeds in bounded steps. */
 export const SKIP_CHUNK = 1000;
 
+/**
+ * Hosts dispatched per tick. Dispatching is one transaction and starts a worker per host; a batch
+ * of 5,000 at once kept the runner from reading the rollout's status for over a second at a million
+ * hosts (an operator's pause waited that long). The runner ticks again at once after a dispatch.
+ */
+export const DISPATCH_CHUNK = 500;
+
 export type RunView = Pick<RunSnapshot, 'tallies' | 'idle' | 'nextBatch' | 'pendingAny' | 'rollbackBatch'>;
+
+/** How many of the next batch's hosts a view holds: what one tick may dispatch. */
+export function nextBatchLimit(at: Pick<RunViewRequest, 'parallel'>): number {
+  return Math.min(at.parallel, DISPATCH_CHUNK);
+}
 
 /** What the view is read for: the rollout's position, its parallelism and the hosts this runner holds. */
 export interface RunViewRequest {
@@ -102,7 +114,7 @@ export function viewOfHosts(
   return {
     tallies: [...tallies.values()].sort((a, b) => a.wave - b.wave || a.status.localeCompare(b.status)),
     idle: sorted.filter((host) => WORKING_STATUSES.has(host.state.status) && !at.held.has(host.hostname)).map(strip),
-    nextBatch: sorted.filter((host) => host.state.status === 'pending' && host.wave === at.wave && host.batch === pendingWave).slice(0, at.parallel).map(place),
+    nextBatch: sorted.filter((host) => host.state.status === 'pending' && host.wave === at.wave && host.batch === pendingWave).slice(0, nextBatchLimit(at)).map(place),
     pendingAny: sorted.filter((host) => host.state.status === 'pending').slice(0, SKIP_CHUNK).map(place),
     rollbackBatch: newest ? needing.filter((host) => host.wave === newest.wave && host.batch === newest.batch).map(strip) : [],
   };
@@ -218,7 +230,7 @@ function decideRunning({ rollout, spec, tallies, idle, nextBatch, held, frozen, 
   const lowestActive = active.reduce<number | null>((low, place) => (low === null ? place.batch : Math.min(low, place.batch)), null);
   const pendingInWave = sumTallies(tallies, (tally) => inWave(tally) && tally.status === 'pending');
   const batch = lowestActive ?? nextBatch[0]?.batch ?? null;
-  const ready = nextBatch.filter((host) => host.batch === batch).slice(0, Math.max(0, spec.parallel - activeCount));
+  const ready = nextBatch.filter((host) => host.batch === batch).slice(0, Math.min(DISPATCH_CHUNK, Math.max(0, spec.parallel - activeCount)));
   if (ready.length > 0 && batch !== null) {
     if (frozen !== null) return [{ kind: 'wait', why: `fleet frozen: ${frozen}` }];
     if (!inMaintenanceWindow(spec.maintenanceWindows, now)) return [{ kind: 'wait', why: 'outside every maintenance window' }];

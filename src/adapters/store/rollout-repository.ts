@@ -1,7 +1,7 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { ProbeFacts } from '../../probe/probe-facts.js';
 import { ROLLBACK_STATUSES, WORKING_STATUSES, type HostState } from '../../rollout/host-machine.js';
-import { SKIP_CHUNK, type PendingHost, type RunHostView, type RunTally, type RunView, type RunViewRequest } from '../../rollout/run-decision.js';
+import { nextBatchLimit, SKIP_CHUNK, type PendingHost, type RunHostView, type RunTally, type RunView, type RunViewRequest } from '../../rollout/run-decision.js';
 import type { RolloutPlan } from '../../rollout/planner.js';
 import type { RolloutState, RolloutStatus } from '../../rollout/rollout-machine.js';
 import type { RolloutSpec } from '../../rollout/spec.js';
@@ -235,7 +235,7 @@ export class RolloutRepository {
     return {
       tallies: this.selectTallies.all(name),
       idle: inPlanOrder(idle).map(toViewHost),
-      nextBatch: this.selectNextBatch.all({ rollout: name, wave: at.wave, limit: at.parallel }),
+      nextBatch: this.selectNextBatch.all({ rollout: name, wave: at.wave, limit: nextBatchLimit(at) }),
       pendingAny: this.selectPending.all(name, SKIP_CHUNK),
       rollbackBatch: newest ? this.selectBatchToUndo.all({ rollout: name, statuses: JSON.stringify([...ROLLBACK_STATUSES]), ...newest }).map(toViewHost) : [],
     };

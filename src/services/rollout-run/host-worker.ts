@@ -96,6 +96,8 @@ function forwardRecords(context: RunContext, hostname: string): StepRecord[] {
 
 /** Runs the playbook's checks once; the first failing one names the problem. */
 export async function checkHost(context: RunContext, hostname: string, known?: Host | null): Promise<{ healthy: boolean; detail: string }> {
+  // No checks: nothing to run, nothing to read (a soak reads every succeeded host of its wave).
+  if (context.playbook.checks.length === 0) return { healthy: true, detail: 'the playbook has no checks' };
   const host = known === undefined ? fleetHost(context, hostname) : known;
   if (!host) return { healthy: false, detail: `${hostname} is no longer in the fleet` };
   const row = hostRow(context, hostname);
@@ -164,13 +166,15 @@ export async function driveHost(context: RunContext, hostname: string): Promise<
       });
     } else if (row.state.status === 'verifying') {
       const verdict = await checkHost(context, hostname, host);
-      await moveHostSoon(context, hostname, verdict.healthy ? { type: 'VerifyPassed' } : { type: 'VerifyFailed', reason: verdict.detail });
+      const settled = await moveHostSoon(context, hostname, verdict.healthy ? { type: 'VerifyPassed' } : { type: 'VerifyFailed', reason: verdict.detail });
       if (verdict.healthy) {
         // What the host now is (kernel: running and default kernel; cni: its datapath mode), as
         // `fleet probe` reads it, so the inventory shows the change without another probe.
         if (host) await probeHost(context, host, 'succeeded');
         await cleanupHost(context, hostname);
       }
+      // Verification settles the host (succeeded or failed): nothing is left to drive.
+      return settled.status;
     } else {
       return row.state.status;
     }

@@ -17,6 +17,8 @@ export interface RunnerTiming {
 export type RunnerExit = { status: RolloutStatus; stoppedBecause: 'finished' | 'halted' | 'interrupted' };
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** One turn of the event loop: timers, I/O and the group commit's pending writes run first. */
+const yieldToLoop = () => new Promise((resolve) => setImmediate(resolve));
 
 /**
  * The imperative shell around decideRun: read the rows, decide, act, repeat. Host work runs in
@@ -78,7 +80,8 @@ export class RolloutRunner {
           held,
         };
         this.reportCounts(snapshot.tallies, rollout.wave);
-        for (const action of decideRun(snapshot)) {
+        const actions = decideRun(snapshot);
+        for (const action of actions) {
           const exit = this.act(action, snapshot);
           if (exit) {
             await this.settle();
@@ -86,7 +89,10 @@ export class RolloutRunner {
             return exit;
           }
         }
-        await this.nap();
+        // A dispatch or a skip works a chunk per tick: the next chunk is decided at once (after the
+        // workers' writes get their turn), the rollout's status read again before each.
+        if (actions.some((action) => action.kind === 'dispatch' || action.kind === 'skip')) await yieldToLoop();
+        else await this.nap();
       }
     } finally {
       await this.settle();
