@@ -75,6 +75,11 @@ export function openDatabase(options: OpenDatabaseOptions): Database {
     // page per savepoint. In memory a 20,000-host rollout ran 28% faster (710 -> 510 us per host);
     // the sub-journal is freed when the savepoint ends.
     db.pragma('temp_store = MEMORY');
+    // A checkpoint copies every page the WAL holds back into the database. A runner dirties a
+    // different index page for nearly every host it writes, so with the default (a checkpoint
+    // every 1,000 pages, about each group commit) it copied most of each commit twice. At 10,000
+    // pages (about 40 MB of WAL) a one-change rollout ran about 5% faster.
+    db.pragma('wal_autocheckpoint = 10000');
   } catch (error) {
     if (isReadOnly(error) || !writable(path.dirname(path.resolve(options.path)))) throw storageError(options.path, Object.assign(new Error(`${(error as Error).message}: its directory is not writable (SQLite keeps its -wal and -shm files there)`), { code: 'EROFS' }));
     throw new FleetwaveError('DB_UNREADABLE', `cannot open ${options.path} as a fleetwave database: ${(error as Error).message}`, {

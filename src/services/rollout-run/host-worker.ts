@@ -64,7 +64,7 @@ function reportStep(context: RunContext, hostname: string, label: string, outcom
  * Reads a host as `fleet probe` does (one round trip) and records what it saw in the inventory
  * with a host.probed event, so the fleet's observed state is current after every rollback.
  */
-async function probeHost(context: RunContext, host: Host, purpose: string): Promise<{ facts: ProbeFacts } | { error: string }> {
+async function probeHost(context: RunContext, host: Host, purpose: string, alsoRecord?: (facts: ProbeFacts) => void): Promise<{ facts: ProbeFacts } | { error: string }> {
   const result = await context.executor.run(context.connectionOf(host), PROBE_SCRIPT, { timeoutMs: PROBE_TIMEOUT_MS });
   if (result.status !== 'ok') return { error: result.error ? `${result.error.kind}: ${result.error.message}` : `the probe exited ${result.exitCode}` };
   let facts: ProbeFacts;
@@ -80,6 +80,7 @@ async function probeHost(context: RunContext, host: Host, purpose: string): Prom
     const before = fleetHost(context, host.hostname) ?? host;
     context.store.hosts.recordProbe(host.hostname, facts, nowIso(context));
     audit(context, [probedEvent(probedHost(before, facts), { rollout: context.name, purpose })]);
+    alsoRecord?.(facts);
   });
   return { facts };
 }
@@ -125,16 +126,14 @@ async function cleanupHost(context: RunContext, hostname: string): Promise<void>
  * rollback must restore. Hosts a runner already started without one (older rollouts) go on
  * without; their rollback then cannot be verified, and says so.
  */
-async function recordBaseline(context: RunContext, host: Host, row: RolloutHost): Promise<void> {
-  const seen = await probeHost(context, host, 'baseline');
-  await commitSoon(context, () => {
-    if ('facts' in seen) {
-      context.store.rollouts.saveBaseline(context.name, host.hostname, seen.facts);
-      return;
-    }
-    if (row.state.status !== 'running') return;
-    applyHostEvent(context, hostRow(context, host.hostname), { type: 'StepFailed', step: row.state.step, reason: `before any change: cannot read the host's state to restore it later: ${seen.error}` });
-  });
+async function recordBaseline(context: RunContext, host: Host, row: RolloutHost): Promise<RolloutHost> {
+  // The baseline is saved in the same write as the probe's record of it.
+  const seen = await probeHost(context, host, 'baseline', (facts) => context.store.rollouts.saveBaseline(context.name, host.hostname, facts));
+  if ('facts' in seen) return { ...row, baseline: seen.facts };
+  if (row.state.status !== 'running') return row;
+  const failed: HostEvent = { type: 'StepFailed', step: row.state.step, reason: `before any change: cannot read the host's state to restore it later: ${seen.error}` };
+  const state = await commitSoon(context, () => applyHostEvent(context, hostRow(context, host.hostname), failed));
+  return { ...row, state };
 }
 
 /**
@@ -146,23 +145,28 @@ export async function driveHost(context: RunContext, hostname: string): Promise<
   // Read once: a host this rollout holds cannot leave the fleet meanwhile (import --prune and lab
   // down refuse locked hosts), and labels are read fresh where they matter (quarantine).
   const host = fleetHost(context, hostname);
+  // Read once, then carried forward from this worker's own writes: while a runner's worker holds a
+  // host, only that worker moves it. Every transition still reads the row fresh inside its write.
+  let row = hostRow(context, hostname);
   for (;;) {
     if (context.stopping()) return null;
-    const row = hostRow(context, hostname);
     if (row.state.status === 'running') {
       if (host && row.baseline === null && forwardRecords(context, hostname).length === 0) {
-        await recordBaseline(context, host, row);
+        row = await recordBaseline(context, host, row);
         continue;
       }
       const index = row.state.step;
       const step = context.playbook.steps[index]!;
       const outcome = host ? await runStep(context, host, row, 'step', index, step) : notInFleet(hostname);
       reportStep(context, hostname, stepLabel(step, index), outcome);
-      await commitSoon(context, () => {
+      const before = row;
+      row = await commitSoon(context, () => {
         recordStep(context, hostname, 'step', index, step, outcome);
-        if (outcome.registered) context.store.rollouts.saveRegistered(context.name, hostname, { ...row.registered, [outcome.registered.name]: outcome.registered.value });
+        const registered = outcome.registered ? { ...before.registered, [outcome.registered.name]: outcome.registered.value } : before.registered;
+        if (outcome.registered) context.store.rollouts.saveRegistered(context.name, hostname, registered);
         audit(context, [stepEvent(context, hostname, 'step', index, step, outcome)]);
-        applyHostEvent(context, hostRow(context, hostname), outcome.ok ? { type: 'StepSucceeded', step: index } : { type: 'StepFailed', step: index, reason: `${stepLabel(step, index)}: ${outcome.detail}` });
+        const state = applyHostEvent(context, hostRow(context, hostname), outcome.ok ? { type: 'StepSucceeded', step: index } : { type: 'StepFailed', step: index, reason: `${stepLabel(step, index)}: ${outcome.detail}` });
+        return { ...before, state, registered };
       });
     } else if (row.state.status === 'verifying') {
       const verdict = await checkHost(context, hostname, host);
