@@ -60,29 +60,30 @@ function reportStep(context: RunContext, hostname: string, label: string, outcom
   context.report({ type: 'step', hostname, label, outcome: outcome.skipped ? 'skipped' : outcome.ok ? 'ok' : 'failed', detail: outcome.detail, durationMs: outcome.durationMs });
 }
 
-/**
- * Reads a host as `fleet probe` does (one round trip) and records what it saw in the inventory
- * with a host.probed event, so the fleet's observed state is current after every rollback.
- */
-async function probeHost(context: RunContext, host: Host, purpose: string, alsoRecord?: (facts: ProbeFacts) => void): Promise<{ facts: ProbeFacts } | { error: string }> {
+type ProbeReading = { facts: ProbeFacts } | { error: string };
+
+/** Reads a host as `fleet probe` does (one round trip); recordProbe stores what it saw. */
+async function readProbe(context: RunContext, host: Host): Promise<ProbeReading> {
   const result = await context.executor.run(context.connectionOf(host), PROBE_SCRIPT, { timeoutMs: PROBE_TIMEOUT_MS });
   if (result.status !== 'ok') return { error: result.error ? `${result.error.kind}: ${result.error.message}` : `the probe exited ${result.exitCode}` };
-  let facts: ProbeFacts;
   try {
-    facts = parseProbeOutput(result.stdout);
+    return { facts: parseProbeOutput(result.stdout) };
   } catch (error) {
     if (!(error instanceof ProbeParseError)) throw error;
     return { error: error.message };
   }
-  await commitSoon(context, () => {
-    // What changed is judged against the inventory as it is now, not the worker's copy: an earlier
-    // probe of this run (the baseline) has moved it on since.
-    const before = fleetHost(context, host.hostname) ?? host;
-    context.store.hosts.recordProbe(host.hostname, facts, nowIso(context));
-    audit(context, [probedEvent(probedHost(before, facts), { rollout: context.name, purpose })]);
-    alsoRecord?.(facts);
-  });
-  return { facts };
+}
+
+/**
+ * Records what a probe saw in the inventory with a host.probed event, inside the caller's write,
+ * so the fleet's observed state is current after every change and every rollback.
+ */
+function recordProbe(context: RunContext, host: Host, facts: ProbeFacts, purpose: string): void {
+  // What changed is judged against the inventory as it is now, not the worker's copy: an earlier
+  // probe of this run (the baseline) has moved it on since.
+  const before = fleetHost(context, host.hostname) ?? host;
+  context.store.hosts.recordProbe(host.hostname, facts, nowIso(context));
+  audit(context, [probedEvent(probedHost(before, facts), { rollout: context.name, purpose })]);
 }
 
 /** What the ledger knows of the host's forward steps, for the "what may have run" judgement. */
@@ -127,9 +128,14 @@ async function cleanupHost(context: RunContext, hostname: string): Promise<void>
  * without; their rollback then cannot be verified, and says so.
  */
 async function recordBaseline(context: RunContext, host: Host, row: RolloutHost): Promise<RolloutHost> {
-  // The baseline is saved in the same write as the probe's record of it.
-  const seen = await probeHost(context, host, 'baseline', (facts) => context.store.rollouts.saveBaseline(context.name, host.hostname, facts));
-  if ('facts' in seen) return { ...row, baseline: seen.facts };
+  const seen = await readProbe(context, host);
+  if ('facts' in seen) {
+    await commitSoon(context, () => {
+      recordProbe(context, host, seen.facts, 'baseline');
+      context.store.rollouts.saveBaseline(context.name, host.hostname, seen.facts);
+    });
+    return { ...row, baseline: seen.facts };
+  }
   if (row.state.status !== 'running') return row;
   const failed: HostEvent = { type: 'StepFailed', step: row.state.step, reason: `before any change: cannot read the host's state to restore it later: ${seen.error}` };
   const state = await commitSoon(context, () => applyHostEvent(context, hostRow(context, host.hostname), failed));
@@ -170,14 +176,18 @@ export async function driveHost(context: RunContext, hostname: string): Promise<
       });
     } else if (row.state.status === 'verifying') {
       const verdict = await checkHost(context, hostname, host);
-      const settled = await moveHostSoon(context, hostname, verdict.healthy ? { type: 'VerifyPassed' } : { type: 'VerifyFailed', reason: verdict.detail });
-      if (verdict.healthy) {
-        // What the host now is (kernel: running and default kernel; cni: its datapath mode), as
-        // `fleet probe` reads it, so the inventory shows the change without another probe.
-        if (host) await probeHost(context, host, 'succeeded');
-        await cleanupHost(context, hostname);
-      }
-      // Verification settles the host (succeeded or failed): nothing is left to drive.
+      if (!verdict.healthy) return (await moveHostSoon(context, hostname, { type: 'VerifyFailed', reason: verdict.detail })).status;
+      // What the host now is (kernel: running and default kernel; cni: its datapath mode), as
+      // `fleet probe` reads it, recorded with the host's success so the inventory shows the change
+      // without another probe. The probe only reads: it may run before the success is stored.
+      const seen = host ? await readProbe(context, host) : null;
+      const settled = await commitSoon(context, () => {
+        const state = applyHostEvent(context, hostRow(context, hostname), { type: 'VerifyPassed' });
+        if (host && seen && 'facts' in seen) recordProbe(context, host, seen.facts, 'succeeded');
+        return state;
+      });
+      await cleanupHost(context, hostname);
+      // Verification settles the host: nothing is left to drive.
       return settled.status;
     } else {
       return row.state.status;
@@ -195,7 +205,8 @@ async function verifyRestored(context: RunContext, hostname: string): Promise<{ 
   if (!host) return { ok: false, detail: `${hostname} is no longer in the fleet: its state could not be verified`, differences: [] };
   const { baseline } = hostRow(context, hostname);
   if (baseline === null) return { ok: true, detail: 'not verified: no baseline was recorded before the change (a rollout started by an older fleetwave)', differences: [] };
-  const seen = await probeHost(context, host, 'rollback-verify');
+  const seen = await readProbe(context, host);
+  if ('facts' in seen) await commitSoon(context, () => recordProbe(context, host, seen.facts, 'rollback-verify'));
   if ('error' in seen) return { ok: false, detail: `the host's state could not be read to verify the rollback: ${seen.error}`, differences: [] };
   const kind = rolloutKind(context.spec.kind);
   const expected = kind.restorable(baseline);
