@@ -119,6 +119,35 @@ describe('the audit trail in SQLite', () => {
     store.close();
   });
 
+  test('events are found by subject, a host subject through the host index and any other through the subject index', () => {
+    const store = openStore({ path: path.join(tempDir(), 'audit.db'), create: true });
+    const actor = { user: 'u', machine: 'm', reason: null };
+    store.write(() =>
+      store.events.append(
+        [
+          { subject: 'rollout:r1', host: 'web-1', action: 'rollout.host.step', details: {} },
+          { subject: 'host:web-1', host: 'web-1', action: 'host.probed', details: {} },
+          { subject: 'host:web-2', host: 'web-2', action: 'host.probed', details: {} },
+          { subject: 'rollout:r1', action: 'rollout.running', details: {} },
+          { subject: 'fleet', action: 'fleet.imported', details: {} },
+        ],
+        actor,
+        '2026-12-02T00:00:00.000Z',
+      ),
+    );
+    const actions = (subject: string) => store.events.query({ subject, limit: 0 }).events.map((event) => `${event.subject} ${event.action}`);
+    assert.deepEqual(actions('host:web-1'), ['host:web-1 host.probed'], 'not the rollout event about the same host');
+    assert.deepEqual(actions('rollout:r1'), ['rollout:r1 rollout.host.step', 'rollout:r1 rollout.running']);
+    assert.deepEqual(actions('fleet'), ['fleet fleet.imported']);
+    assert.equal(store.events.query({ subject: 'host:web-2', limit: 1 }).totalMatching, 1);
+    // The plans SQLite picks: an index for both kinds of subject, never a scan of the trail.
+    const plan = (subject: string) => store.events.plan({ subject, limit: 5 }).join('; ');
+    assert.match(plan('host:web-1'), /INDEX events_host/);
+    assert.match(plan('rollout:r1'), /INDEX events_subject/);
+    assert.doesNotMatch(plan('fleet'), /SCAN events/);
+    store.close();
+  });
+
   test('a failed write transaction leaves neither the change nor its events', () => {
     const store = openStore({ path: path.join(tempDir(), 'audit.db'), create: true });
     assert.throws(() =>

@@ -23,13 +23,24 @@ export interface EventPage {
   totalMatching: number;
 }
 
+const HOST_SUBJECT = 'host:';
+
+/**
+ * The subject index holds every subject but `host:NAME` (migration 011): an event about a host
+ * always carries the host, and the host index finds it. For other subjects the partial index's own
+ * condition, spelled as the index spells it, lets SQLite use that index.
+ */
+function subjectClause(subject: string): string {
+  return subject.startsWith(HOST_SUBJECT) ? 'host = @subjectHost AND subject = @subject' : "subject = @subject AND subject NOT GLOB 'host:*'";
+}
+
 const EVENT_FILTERS = [
-  ['host', 'host = @host'],
-  ['subject', 'subject = @subject'],
-  ['action', 'action GLOB @action'],
-  ['since', 'at >= @since'],
-  ['until', 'at < @until'],
-] as const satisfies readonly (readonly [keyof EventQuery, string])[];
+  ['host', () => 'host = @host'],
+  ['subject', subjectClause],
+  ['action', () => 'action GLOB @action'],
+  ['since', () => 'at >= @since'],
+  ['until', () => 'at < @until'],
+] as const satisfies readonly (readonly [keyof EventQuery, (value: string) => string])[];
 
 const EVENT_COLUMNS = `id, at, actor_user AS actorUser, actor_machine AS actorMachine, reason, subject, host, action,
   details, prev_hash AS prevHash, hash`;
@@ -69,18 +80,32 @@ export class EventRepository {
   }
 
   query(query: EventQuery): EventPage {
-    const active = EVENT_FILTERS.filter(([key]) => query[key] !== undefined);
-    const clauses = active.map(([, clause]) => clause);
-    const params = Object.fromEntries(active.map(([key]) => [key, query[key]!]));
-    const where = clauses.length > 0 ? `WHERE ${clauses.join(' AND ')}` : '';
+    const { where, params } = this.filter(query);
     // Counting a subject with millions of events costs seconds: skipped when the caller says so.
     const total = query.count === false ? null : (this.db.prepare(`SELECT count(*) AS total FROM events ${where}`).get(params) as { total: number }).total;
-    const limit = query.limit > 0 ? `LIMIT ${Math.floor(query.limit)}` : '';
-    const rows = this.db
-      .prepare(`SELECT * FROM (SELECT ${EVENT_COLUMNS} FROM events ${where} ORDER BY id DESC ${limit}) ORDER BY id`)
-      .all(params) as StoredEvent[];
+    const rows = this.db.prepare(this.pageSql(query, where)).all(params) as StoredEvent[];
     return { events: rows.map(parseDetails), totalMatching: total ?? rows.length };
   }
+
+  /** How SQLite answers a query's page (EXPLAIN QUERY PLAN): which index, or a scan of the trail. */
+  plan(query: EventQuery): string[] {
+    const { where, params } = this.filter(query);
+    return (this.db.prepare(`EXPLAIN QUERY PLAN ${this.pageSql(query, where)}`).all(params) as Array<{ detail: string }>).map((row) => row.detail);
+  }
+
+  private filter(query: EventQuery): { where: string; params: Record<string, string> } {
+    const active = EVENT_FILTERS.filter(([key]) => query[key] !== undefined);
+    const clauses = active.map(([key, clause]) => clause(query[key]!));
+    const params: Record<string, string> = Object.fromEntries(active.map(([key]) => [key, query[key]!]));
+    if (query.subject?.startsWith(HOST_SUBJECT)) params.subjectHost = query.subject.slice(HOST_SUBJECT.length);
+    return { where: clauses.length > 0 ? `WHERE ${clauses.join(' AND ')}` : '', params };
+  }
+
+  private pageSql(query: EventQuery, where: string): string {
+    const limit = query.limit > 0 ? `LIMIT ${Math.floor(query.limit)}` : '';
+    return `SELECT * FROM (SELECT ${EVENT_COLUMNS} FROM events ${where} ORDER BY id DESC ${limit}) ORDER BY id`;
+  }
+
 }
 
 function parseDetails(row: StoredEvent): AuditEvent {
