@@ -20,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { systemClock } from '../src/adapters/clock.js';
 import { SimulatedFleet } from '../src/adapters/simulated-fleet.js';
 import { BOOT_ID_COMMAND, PROBE_SCRIPT } from '../src/probe/probe-script.js';
+import { withStore } from '../src/adapters/store/store.js';
 import { verifyAuditTrail } from '../src/services/audit-trail.js';
 import { controlRollout } from '../src/services/rollout-control.js';
 import type { RunProgress } from '../src/services/rollout-run/run-progress.js';
@@ -53,11 +54,16 @@ for (const hosts of sizes) {
     const prepared = prepareStep('plan');
     let pauseAskedAt: number | null = null;
     let pauseLatencyMs: number | null = null;
+    let pauseCommandMs: number | null = null;
     let control: Promise<unknown> = Promise.resolve();
     const onProgress = (progress: RunProgress) => {
       if (progress.type === 'counts' && pauseAskedAt === null && (progress.byStatus.succeeded ?? 0) >= hosts / 3) {
-        pauseAskedAt = performance.now();
-        control = controlRollout({ dbPath: prepared.dbPath, name: prepared.name, event: { type: 'PauseRequested', reason: 'bench: pause latency' }, clock: systemClock });
+        const asked = performance.now();
+        pauseAskedAt = asked;
+        // The command runs in this process (the runner waits for it): its own time is reported apart.
+        control = controlRollout({ dbPath: prepared.dbPath, name: prepared.name, event: { type: 'PauseRequested', reason: 'bench: pause latency' }, clock: systemClock }).then(() => {
+          pauseCommandMs = performance.now() - asked;
+        });
       }
       if (progress.type === 'rollout' && progress.by === 'operator' && progress.status === 'paused' && pauseAskedAt !== null && pauseLatencyMs === null) {
         pauseLatencyMs = performance.now() - pauseAskedAt;
@@ -77,6 +83,8 @@ for (const hosts of sizes) {
     const statusStarted = performance.now();
     rolloutStatus({ dbPath: prepared.dbPath, name: prepared.name, events: 10, now: new Date() });
     const statusMs = performance.now() - statusStarted;
+    // How long after the pause's commit the runner saw it, as the runner recorded it.
+    const observed = withStore({ path: prepared.dbPath, create: false }, (store) => store.events.query({ action: 'rollout.runner-observed', limit: 1 }).events[0]?.details as { latencyMs?: number } | undefined);
     const auditStarted = performance.now();
     const audit = verifyAuditTrail({ dbPath: prepared.dbPath });
     const auditSeconds = (performance.now() - auditStarted) / 1000;
@@ -91,6 +99,8 @@ for (const hosts of sizes) {
       ['peak RSS of the run', `${runRss.toFixed(0)} MB (with the checks after the run: ${rss.toFixed(0)} MB)`, '<= 1,500 MB at 1M hosts'],
       ['database size', `${(statSync(prepared.dbPath).size / 1e6).toFixed(0)} MB`, ''],
       ['pause observed after', pauseLatencyMs === null ? 'not sampled' : `${(pauseLatencyMs as number).toFixed(0)} ms`, '< 1 s'],
+      ['  of which the pause command itself', pauseCommandMs === null ? 'not sampled' : `${(pauseCommandMs as number).toFixed(0)} ms`, ''],
+      ['  the runner, from the pause\'s commit', observed?.latencyMs === undefined ? 'not recorded' : `${observed.latencyMs} ms`, ''],
       ['rollout status at the end', `${statusMs.toFixed(0)} ms`, '< 1 s'],
       ['audit verify at the end', `${audit.ok ? 'ok' : 'BROKEN'}, ${audit.eventsChecked.toLocaleString('en')} events in ${auditSeconds.toFixed(1)} s`, 'ok'],
       ['floor: the simulated fleet alone', `${floorRate.toFixed(0)} commands/s`, ''],

@@ -5,7 +5,8 @@
 #          at a time (default 3): they mostly wait on SSH and simulated reboots, and each makes
 #          its own lab, nodes and databases, so none sees another's.
 #   alone: one file at a time: the real-kernel scenarios in QEMU guests (TCG guests need the
-#          CPUs), and the files that keep a lab registry of their own (lab-ownership, the VM
+#          CPUs), the 200,000-host rollout on the simulated fleet (engine-scale: it needs a CPU
+#          to itself), and the files that keep a lab registry of their own (lab-ownership, the VM
 #          files): a private registry does not see the labs other files make meanwhile, so two
 #          labs could claim one slot.
 # `sh bin/test.sh local` or `sh bin/test.sh alone` runs one part. The last lines are node's
@@ -16,7 +17,7 @@ parts=${1:-local alone}
 concurrency=${FLEETWAVE_TEST_CONCURRENCY:-3}
 # The longest files first, so that they are not the ones left running alone at the end.
 longest="dist/test/rollout-run.test.js dist/test/rollout-recovery.test.js dist/test/lab-ssh.test.js dist/test/rollout-rollback.test.js dist/test/cli.test.js"
-alone_files="dist/test/lab-ownership.test.js $(ls dist/test/vm-*.test.js)"
+alone_files="dist/test/engine-scale.test.js dist/test/lab-ownership.test.js $(ls dist/test/vm-*.test.js)"
 local_files="$longest $(ls dist/test/*.test.js | grep -vxF "$(echo "$longest $alone_files" | tr ' ' '\n')")"
 passed=0
 failed=0

@@ -99,9 +99,11 @@ export function needsRollback(state: HostState): boolean {
   return ROLLBACK_STATUSES.has(state.status);
 }
 
-/** Work in progress: a runner is (or was, before it died) driving this host. */
+/** The statuses of work in progress: a runner is (or was, before it died) driving the host. */
+export const IN_FLIGHT_STATUSES: ReadonlySet<HostState['status']> = new Set(['running', 'verifying']);
+
 export function inFlight(state: HostState): boolean {
-  return state.status === 'running' || state.status === 'verifying';
+  return IN_FLIGHT_STATUSES.has(state.status);
 }
 
 /** Not settled: in flight, failed, or rolling back. A runner acts on these whatever the rollout is doing. */
