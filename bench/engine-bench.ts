@@ -49,9 +49,10 @@ for (const hosts of sizes) {
     const prepareStep = (phase: 'import' | 'plan') =>
       JSON.parse(
         execFileSync(process.execPath, ['--max-old-space-size=4096', fileURLToPath(new URL('./engine-prepare.js', import.meta.url)), JSON.stringify({ phase, dir, hosts, oneChange })], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }),
-      ) as { dbPath: string; name: string; seconds: number; maxRssMb: number };
+      ) as { dbPath: string; name?: string; seconds: number; maxRssMb: number };
     const imported = prepareStep('import');
-    const prepared = prepareStep('plan');
+    const planned = prepareStep('plan');
+    const prepared = { ...planned, name: planned.name! };
     let pauseAskedAt: number | null = null;
     let pauseLatencyMs: number | null = null;
     let pauseCommandMs: number | null = null;
