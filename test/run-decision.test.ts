@@ -26,7 +26,7 @@ function snapshot(
   return {
     rollout,
     spec,
-    ...viewOfHosts(hosts, { wave: rollout.wave, rollbackWave: rollout.rollbackWave, parallel: spec.parallel, held: new Set(held.keys()) }),
+    ...viewOfHosts(hosts, { status, wave: rollout.wave, rollbackWave: rollout.rollbackWave, parallel: spec.parallel, held: new Set(held.keys()) }),
     frozen: options.frozen ?? null,
     now: options.now ?? NOW,
     held,

@@ -54,9 +54,11 @@ describe('the runner reads a bounded view of a rollout', () => {
       const all = store.rollouts.hosts('r');
       for (const wave of [0, 1, 2, 3]) {
         for (const rollbackWave of [null, wave]) {
-          const held = new Set(hostnames.filter(() => next() < 0.05));
-          const at = { wave, rollbackWave, parallel: 7, held };
-          assert.deepEqual(store.rollouts.runView('r', at), viewOfHosts(all, at), `round ${round}, wave ${wave}, rollback wave ${rollbackWave}`);
+          for (const status of ['running', 'rolling-back', 'aborted', 'paused'] as const) {
+            const held = new Set(hostnames.filter(() => next() < 0.05));
+            const at = { status, wave, rollbackWave, parallel: 7, held };
+            assert.deepEqual(store.rollouts.runView('r', at), viewOfHosts(all, at), `round ${round}, ${status}, wave ${wave}, rollback wave ${rollbackWave}`);
+          }
         }
       }
       assert.equal(store.rollouts.find('r')!.hosts, hostnames.length, 'the host count comes from the tallies');
@@ -66,15 +68,18 @@ describe('the runner reads a bounded view of a rollout', () => {
   test('a tick over a 200,000-host rollout: an abort skips pending hosts a chunk per tick; running decisions never see the whole rollout', () => {
     // 200,000 hosts made `rollout run` die at once before the view was bounded (an argument spread over every host).
     const { store, spec } = plannedRollout('big', [[1], [5000], [195_000]]);
-    const view = store.rollouts.runView('big', { wave: 1, rollbackWave: null, parallel: spec.parallel, held: new Set() });
-    assert.equal(view.pendingAny.length, SKIP_CHUNK);
-    assert.equal(view.nextBatch.length, spec.parallel, 'the next batch is read up to parallel hosts');
-    assert.deepEqual(view.idle, []);
-    const snapshot = { rollout: { status: 'aborted' as const, wave: 1, reason: null, rollbackWave: null, soakStartedAt: null }, spec, ...view, frozen: null, now: new Date(), held: new Map() };
+    const at = { wave: 1, rollbackWave: null, parallel: spec.parallel, held: new Set<string>() };
+    const aborting = store.rollouts.runView('big', { ...at, status: 'aborted' });
+    assert.equal(aborting.pendingAny.length, SKIP_CHUNK);
+    assert.deepEqual([aborting.nextBatch, aborting.rollbackBatch, aborting.idle], [[], [], []], 'an abort reads no batch');
+    const snapshot = { rollout: { status: 'aborted' as const, wave: 1, reason: null, rollbackWave: null, soakStartedAt: null }, spec, ...aborting, frozen: null, now: new Date(), held: new Map() };
     const [skip] = decideRun(snapshot);
     assert.equal(skip!.kind, 'skip');
     assert.equal((skip as { hostnames: string[] }).hostnames.length, SKIP_CHUNK);
-    const running = decideRun({ ...snapshot, rollout: { ...snapshot.rollout, status: 'running' } });
+    const view = store.rollouts.runView('big', { ...at, status: 'running' });
+    assert.equal(view.nextBatch.length, spec.parallel, 'the next batch is read up to parallel hosts');
+    assert.deepEqual([view.pendingAny, view.rollbackBatch], [[], []], 'running reads no pending chunk and no batch to undo');
+    const running = decideRun({ ...snapshot, ...view, rollout: { ...snapshot.rollout, status: 'running' } });
     assert.deepEqual(running, [{ kind: 'dispatch', wave: 1, batch: 0, hostnames: view.nextBatch.map((host) => host.hostname) }]);
   });
 
@@ -138,8 +143,9 @@ describe('the runner reads a bounded view of a rollout', () => {
     states.forEach((state, index) => db.prepare('INSERT INTO rollout_hosts (rollout, hostname, wave, batch, position, state, updated_at) VALUES (?, ?, ?, 0, ?, ?, ?)').run('old', `h${index}`, index < 4 ? 0 : 1, index, JSON.stringify(state), at));
     db.close();
     const store = openStore({ path: dbPath, create: false });
-    const view = store.rollouts.runView('old', { wave: 0, rollbackWave: null, parallel: 10, held: new Set<string>() });
-    assert.deepEqual(view, viewOfHosts(store.rollouts.hosts('old'), { wave: 0, rollbackWave: null, parallel: 10, held: new Set<string>() }));
+    const request = { status: 'running' as const, wave: 0, rollbackWave: null, parallel: 10, held: new Set<string>() };
+    const view = store.rollouts.runView('old', request);
+    assert.deepEqual(view, viewOfHosts(store.rollouts.hosts('old'), request));
     assert.deepEqual(
       view.tallies.map((tally) => [tally.wave, tally.status, tally.hosts, tally.unacknowledgedFailures]),
       [[0, 'failed', 1, 1], [0, 'rolled-back', 1, 1], [0, 'running', 1, 0], [0, 'succeeded', 1, 0], [1, 'pending', 2, 0]],

@@ -77,12 +77,26 @@ export function nextBatchLimit(at: Pick<RunViewRequest, 'parallel'>): number {
   return Math.min(at.parallel, DISPATCH_CHUNK);
 }
 
-/** What the view is read for: the rollout's position, its parallelism and the hosts this runner holds. */
+/** What the view is read for: the rollout's state and position, its parallelism and the hosts this runner holds. */
 export interface RunViewRequest {
+  status: RolloutState['status'];
   wave: number;
   rollbackWave: number | null;
   parallel: number;
   held: ReadonlySet<string>;
+}
+
+/**
+ * Which of the view's host lists a tick in this state can act on (decideRun reads no other): the
+ * rest are not read. The newest batch to undo is a whole batch (a wave of 200,000 hosts with no
+ * spread limit is one batch), and it was read on every tick of a running rollout.
+ */
+export function viewNeeds(at: Pick<RunViewRequest, 'status' | 'rollbackWave'>): { nextBatch: boolean; pendingAny: boolean; rollbackBatch: boolean } {
+  return {
+    nextBatch: at.status === 'running',
+    pendingAny: at.status === 'aborted' || (at.status === 'rolling-back' && at.rollbackWave === null),
+    rollbackBatch: at.status === 'rolling-back',
+  };
 }
 
 const byPlanOrder = (a: RunHostView & { position?: number }, b: RunHostView & { position?: number }) =>
@@ -109,14 +123,15 @@ export function viewOfHosts(
   const sorted = [...hosts].sort(byPlanOrder);
   const strip = ({ hostname, wave, batch, state, acknowledged }: RunHostView): RunHostView => ({ hostname, wave, batch, state, acknowledged });
   const place = ({ hostname, wave, batch }: RunHostView): PendingHost => ({ hostname, wave, batch });
+  const needs = viewNeeds(at);
   const needing = sorted.filter((host) => ROLLBACK_STATUSES.has(host.state.status) && (at.rollbackWave === null || host.wave === at.rollbackWave));
   const newest = needing.at(-1);
   return {
     tallies: [...tallies.values()].sort((a, b) => a.wave - b.wave || a.status.localeCompare(b.status)),
     idle: sorted.filter((host) => WORKING_STATUSES.has(host.state.status) && !at.held.has(host.hostname)).map(strip),
-    nextBatch: sorted.filter((host) => host.state.status === 'pending' && host.wave === at.wave && host.batch === pendingWave).slice(0, nextBatchLimit(at)).map(place),
-    pendingAny: sorted.filter((host) => host.state.status === 'pending').slice(0, SKIP_CHUNK).map(place),
-    rollbackBatch: newest ? needing.filter((host) => host.wave === newest.wave && host.batch === newest.batch).map(strip) : [],
+    nextBatch: needs.nextBatch ? sorted.filter((host) => host.state.status === 'pending' && host.wave === at.wave && host.batch === pendingWave).slice(0, nextBatchLimit(at)).map(place) : [],
+    pendingAny: needs.pendingAny ? sorted.filter((host) => host.state.status === 'pending').slice(0, SKIP_CHUNK).map(place) : [],
+    rollbackBatch: needs.rollbackBatch && newest ? needing.filter((host) => host.wave === newest.wave && host.batch === newest.batch).map(strip) : [],
   };
 }
 

@@ -1,7 +1,7 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { ProbeFacts } from '../../probe/probe-facts.js';
 import { ROLLBACK_STATUSES, WORKING_STATUSES, type HostState } from '../../rollout/host-machine.js';
-import { nextBatchLimit, SKIP_CHUNK, type PendingHost, type RunHostView, type RunTally, type RunView, type RunViewRequest } from '../../rollout/run-decision.js';
+import { nextBatchLimit, SKIP_CHUNK, viewNeeds, type PendingHost, type RunHostView, type RunTally, type RunView, type RunViewRequest } from '../../rollout/run-decision.js';
 import type { RolloutPlan } from '../../rollout/planner.js';
 import type { RolloutState, RolloutStatus } from '../../rollout/rollout-machine.js';
 import type { RolloutSpec } from '../../rollout/spec.js';
@@ -227,11 +227,14 @@ export class RolloutRepository {
   /**
    * What one runner tick decides over, read without touching the rest of the rollout: the tallies,
    * the hosts in flight that this runner's workers do not hold (only their names are read for the
-   * others), the next pending batch of the current wave, a chunk of pending hosts, and the newest
-   * batch a rollback must visit.
+   * others), and what the rollout's state can act on (viewNeeds): the next pending batch of the
+   * current wave, a chunk of pending hosts, the newest batch a rollback must visit.
    */
   runView(name: string, at: RunViewRequest): RunView {
-    const newest = [...ROLLBACK_STATUSES]
+    const needs = viewNeeds(at);
+    const newest = !needs.rollbackBatch
+      ? undefined
+      : [...ROLLBACK_STATUSES]
       .map((status) => this.selectNewestToUndo.get({ rollout: name, status, low: at.rollbackWave ?? 0, high: at.rollbackWave ?? Number.MAX_SAFE_INTEGER }))
       .reduce<{ wave: number; batch: number } | undefined>((top, found) => (found && (!top || found.wave > top.wave || (found.wave === top.wave && found.batch > top.batch)) ? found : top), undefined);
     const idleNames: string[] = [];
@@ -240,8 +243,8 @@ export class RolloutRepository {
     return {
       tallies: this.selectTallies.all(name),
       idle: inPlanOrder(idle).map(toViewHost),
-      nextBatch: this.selectNextBatch.all({ rollout: name, wave: at.wave, limit: nextBatchLimit(at) }),
-      pendingAny: this.selectPending.all(name, SKIP_CHUNK),
+      nextBatch: needs.nextBatch ? this.selectNextBatch.all({ rollout: name, wave: at.wave, limit: nextBatchLimit(at) }) : [],
+      pendingAny: needs.pendingAny ? this.selectPending.all(name, SKIP_CHUNK) : [],
       rollbackBatch: newest ? this.selectBatchToUndo.all({ rollout: name, statuses: JSON.stringify([...ROLLBACK_STATUSES]), ...newest }).map(toViewHost) : [],
     };
   }
