@@ -5,6 +5,7 @@ import { systemClock } from '../src/adapters/clock.js';
 import { openStore } from '../src/adapters/store/store.js';
 import { DISPATCH_CHUNK } from '../src/rollout/run-decision.js';
 import type { RunProgress } from '../src/services/rollout-run/run-progress.js';
+import type { RolloutEvent } from '../src/rollout/rollout-machine.js';
 import { controlRollout } from '../src/services/rollout-control.js';
 import { verifyAuditTrail } from '../src/services/audit-trail.js';
 import { ONE_CHANGE_PLAYBOOK, prepareSimulatedRollout, runSimulatedRollout, simulatedHostname } from '../src/services/simulation/simulated-rollout.js';
@@ -21,6 +22,11 @@ import { tempDir } from './support/temp.js';
  */
 function outside<T>(command: () => Promise<T>): Promise<T> {
   return new Promise((resolve, reject) => setImmediate(() => command().then(resolve, reject)));
+}
+
+/** An operator's pause, resume or rollback of the simulated rollout, from another terminal (see outside). */
+function operator(prepared: { dbPath: string }, event: RolloutEvent, reason?: string) {
+  return outside(() => controlRollout({ dbPath: prepared.dbPath, name: 'simulated', event, ...(reason === undefined ? {} : { reason }), clock: systemClock }));
 }
 
 describe('the runner on a simulated fleet', () => {
@@ -86,13 +92,13 @@ describe('the runner on a simulated fleet', () => {
       if (progress.type === 'host' && progress.status === 'running') {
         dispatched.push(progress.hostname);
         // The first host of the second wave: an operator pauses from another terminal.
-        if (dispatched.length === 2) pausing = outside(() => controlRollout({ dbPath: prepared.dbPath, name: 'simulated', event: { type: 'PauseRequested', reason: 'look at the canary' }, clock: systemClock }));
+        if (dispatched.length === 2) pausing = operator(prepared, { type: 'PauseRequested', reason: 'look at the canary' });
       }
       if (progress.type === 'wait' && progress.why.startsWith('paused') && pausedAt === null) pausedAt = dispatched.length;
       // Each tick while paused reports the counts: twenty ticks with nothing dispatched, then resume.
       if (progress.type === 'counts' && pausedAt !== null && resumed === null && (ticksWhilePaused += 1) === 20) {
         assert.equal(dispatched.length, pausedAt, 'no host was dispatched while paused');
-        resumed = outside(() => controlRollout({ dbPath: prepared.dbPath, name: 'simulated', event: { type: 'ResumeRequested' }, reason: 'canary is fine', clock: systemClock }));
+        resumed = operator(prepared, { type: 'ResumeRequested' }, 'canary is fine');
       }
     };
     const { result } = await runSimulatedRollout(prepared, { clock: systemClock, pollMs: 10, onProgress });
@@ -116,11 +122,11 @@ describe('the runner on a simulated fleet', () => {
       if (progress.type === 'host' && progress.status === 'running') {
         dispatched.push(progress.hostname);
         // The first host of the big wave: an operator pauses from another terminal.
-        if (dispatched.length === 2) pausing = outside(() => controlRollout({ dbPath: prepared.dbPath, name: 'simulated', event: { type: 'PauseRequested', reason: 'look first' }, clock: systemClock }));
+        if (dispatched.length === 2) pausing = operator(prepared, { type: 'PauseRequested', reason: 'look first' });
       }
       if (progress.type === 'rollout' && progress.by === 'operator' && progress.status === 'paused') {
         dispatchedWhenSeen = dispatched.length;
-        resuming = outside(() => controlRollout({ dbPath: prepared.dbPath, name: 'simulated', event: { type: 'ResumeRequested' }, reason: 'fine', clock: systemClock }));
+        resuming = operator(prepared, { type: 'ResumeRequested' }, 'fine');
       }
     };
     const { result } = await runSimulatedRollout(prepared, { clock: systemClock, pollMs: 10, onProgress });
@@ -138,7 +144,7 @@ describe('the runner on a simulated fleet', () => {
     let succeeded = 0;
     const onProgress = (progress: RunProgress) => {
       if (progress.type === 'host' && progress.status === 'succeeded' && (succeeded += 1) === 12 && requested === null) {
-        requested = outside(() => controlRollout({ dbPath: prepared.dbPath, name: 'simulated', event: { type: 'RollbackRequested', reason: 'regression seen in wave 2' }, clock: systemClock }));
+        requested = operator(prepared, { type: 'RollbackRequested', reason: 'regression seen in wave 2' });
       }
       if (progress.type === 'host' && progress.status === 'rolling-back') rollingBack.push(progress.wave);
     };

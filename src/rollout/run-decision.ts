@@ -83,7 +83,8 @@ export interface RunViewRequest {
   wave: number;
   rollbackWave: number | null;
   parallel: number;
-  held: ReadonlySet<string>;
+  /** The hosts this runner's workers hold (the runner's own map of them serves as it is). */
+  held: Pick<ReadonlySet<string>, 'has'>;
 }
 
 /**

@@ -105,7 +105,6 @@ export class EventRepository {
     const limit = query.limit > 0 ? `LIMIT ${Math.floor(query.limit)}` : '';
     return `SELECT * FROM (SELECT ${EVENT_COLUMNS} FROM events ${where} ORDER BY id DESC ${limit}) ORDER BY id`;
   }
-
 }
 
 function parseDetails(row: StoredEvent): AuditEvent {

@@ -69,6 +69,9 @@ interface HostRow {
   updatedAt: string;
 }
 
+/** The statuses a host that failed itself can be in (countsAsFailure), as SQL: both the failure list and the acknowledgement use it. */
+const FAILED_HOST_STATUSES = "('failed', 'rolling-back', 'rolled-back', 'rollback-failed')";
+
 const HOST_COLUMNS = 'hostname, wave, batch, position, state, acknowledged, registered, baseline, updated_at AS updatedAt';
 const VIEW_COLUMNS = 'hostname, wave, batch, position, state, acknowledged';
 type ViewRow = Pick<HostRow, 'hostname' | 'wave' | 'batch' | 'position' | 'state' | 'acknowledged'>;
@@ -147,9 +150,9 @@ export class RolloutRepository {
     this.updateBaseline = db.prepare('UPDATE rollout_hosts SET baseline = ? WHERE rollout = ? AND hostname = ?');
     this.insertLockIfFree = db.prepare('INSERT INTO host_locks (hostname, rollout, locked_at) VALUES (?, ?, ?) ON CONFLICT (hostname) DO NOTHING');
     this.selectLock = db.prepare('SELECT rollout FROM host_locks WHERE hostname = ?');
-    // Through the status index: the statuses a host that failed itself can be in (countsAsFailure).
+    // Through the status index.
     this.acknowledge = db.prepare(`UPDATE rollout_hosts SET acknowledged = 1 WHERE rollout = ? AND acknowledged = 0
-      AND status IN ('failed', 'rolling-back', 'rolled-back', 'rollback-failed') AND host_failed = 1`);
+      AND status IN ${FAILED_HOST_STATUSES} AND host_failed = 1`);
     this.deleteLocks = db.prepare('DELETE FROM host_locks WHERE rollout = ?');
     // The runner's bounded view (see RunSnapshot): every query below is an index range
     // (rollout_hosts_status, which holds the hostname: the names are read without the rows) or
@@ -169,7 +172,7 @@ export class RolloutRepository {
     this.selectPageWithStatus = db.prepare(`SELECT ${HOST_COLUMNS}
       FROM rollout_hosts WHERE rollout = ? AND status IN (SELECT value FROM json_each(?)) ORDER BY status, wave, batch, position LIMIT ? OFFSET ?`);
     this.selectFailed = db.prepare(`SELECT ${HOST_COLUMNS}
-      FROM rollout_hosts WHERE rollout = ? AND status IN ('failed', 'rolling-back', 'rolled-back', 'rollback-failed') AND (host_failed = 1 OR status = 'rollback-failed')
+      FROM rollout_hosts WHERE rollout = ? AND status IN ${FAILED_HOST_STATUSES} AND (host_failed = 1 OR status = 'rollback-failed')
       ORDER BY status, wave, batch, position`);
     this.skipAllPending = db.prepare("UPDATE rollout_hosts SET state = :state, updated_at = :at WHERE rollout = :rollout AND status = 'pending'");
     this.selectNamesIn = db.prepare(`SELECT hostname, batch, position FROM rollout_hosts
@@ -232,11 +235,7 @@ export class RolloutRepository {
    */
   runView(name: string, at: RunViewRequest): RunView {
     const needs = viewNeeds(at);
-    const newest = !needs.rollbackBatch
-      ? undefined
-      : [...ROLLBACK_STATUSES]
-      .map((status) => this.selectNewestToUndo.get({ rollout: name, status, low: at.rollbackWave ?? 0, high: at.rollbackWave ?? Number.MAX_SAFE_INTEGER }))
-      .reduce<{ wave: number; batch: number } | undefined>((top, found) => (found && (!top || found.wave > top.wave || (found.wave === top.wave && found.batch > top.batch)) ? found : top), undefined);
+    const newest = needs.rollbackBatch ? this.newestToUndo(name, at.rollbackWave) : undefined;
     const idleNames: string[] = [];
     for (const { hostname } of this.selectWorkingNames.iterate(name, JSON.stringify([...WORKING_STATUSES]))) if (!at.held.has(hostname)) idleNames.push(hostname);
     const idle = idleNames.length === 0 ? [] : this.selectNamed.all(name, JSON.stringify(idleNames));
@@ -247,6 +246,13 @@ export class RolloutRepository {
       pendingAny: needs.pendingAny ? this.selectPending.all(name, SKIP_CHUNK) : [],
       rollbackBatch: newest ? this.selectBatchToUndo.all({ rollout: name, statuses: JSON.stringify([...ROLLBACK_STATUSES]), ...newest }).map(toViewHost) : [],
     };
+  }
+
+  /** The newest (wave, batch) of the rollback's scope (one wave, or all when null) with a host still to undo. */
+  private newestToUndo(name: string, rollbackWave: number | null): { wave: number; batch: number } | undefined {
+    return [...ROLLBACK_STATUSES]
+      .map((status) => this.selectNewestToUndo.get({ rollout: name, status, low: rollbackWave ?? 0, high: rollbackWave ?? Number.MAX_SAFE_INTEGER }))
+      .reduce<{ wave: number; batch: number } | undefined>((top, found) => (found && (!top || found.wave > top.wave || (found.wave === top.wave && found.batch > top.batch)) ? found : top), undefined);
   }
 
   saveState(name: string, state: RolloutState, now: string): void {

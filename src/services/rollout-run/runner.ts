@@ -74,7 +74,7 @@ export class RolloutRunner {
         const snapshot: RunSnapshot = {
           rollout: { status: rollout.status, wave: rollout.wave, reason: rollout.reason, rollbackWave: rollout.rollbackWave, soakStartedAt: rollout.soakStartedAt },
           spec: context.spec,
-          ...context.store.rollouts.runView(context.name, { status: rollout.status, wave: rollout.wave, rollbackWave: rollout.rollbackWave, parallel: context.spec.parallel, held: new Set(held.keys()) }),
+          ...context.store.rollouts.runView(context.name, { status: rollout.status, wave: rollout.wave, rollbackWave: rollout.rollbackWave, parallel: context.spec.parallel, held }),
           frozen: context.store.freeze.current()?.reason ?? null,
           now: context.clock.now(),
           held,
