@@ -12,6 +12,14 @@ export const whereFlag = Flags.string({
   summary: "Host selector, e.g. 'zone=a,rack!=r7,kernel~5.15' (see `fleetwave fleet list --help`).",
 });
 
+/** The window of an audit read (`audit log`, `fleet history`). */
+export const sinceFlag = Flags.string({ summary: 'From this time: ISO time/date or a duration back (6h, 7d).' });
+export const untilFlag = Flags.string({ summary: 'Before this time: ISO time/date or a duration back.' });
+
+export const atFlag = Flags.string({
+  summary: 'The fleet as it was at this time, rebuilt from the audit trail: ISO time/date or a duration back (7d, 12h).',
+});
+
 export const formatFlag = Flags.option({
   options: INVENTORY_FORMATS,
   summary: 'Inventory format; detected from the extension and content when omitted.',

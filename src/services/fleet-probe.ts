@@ -43,7 +43,23 @@ export function probedEvent(host: ProbedHost, context: Record<string, unknown> =
     subject: `host:${host.hostname}`,
     host: host.hostname,
     action: 'host.probed',
-    details: { changed: host.changed, rebooted: host.rebooted, runningKernel: host.runningKernel, kernelSimulated: host.kernelSimulated ?? false, defaultKernel: host.defaultKernel, nextBootKernel: host.nextBootKernel, netkitCapable: host.netkitCapable, cniMode: host.cniMode, pods: host.pods ?? null, ...context },
+    // Every fact the hosts table keeps, so `fleet list --at` can rebuild the fleet from the trail.
+    details: {
+      changed: host.changed,
+      rebooted: host.rebooted,
+      runningKernel: host.runningKernel,
+      kernelSimulated: host.kernelSimulated ?? false,
+      defaultKernel: host.defaultKernel,
+      nextBootKernel: host.nextBootKernel,
+      installedKernels: host.installedKernels,
+      bootId: host.bootId,
+      uptimeSeconds: host.uptimeSeconds,
+      netkitCapable: host.netkitCapable,
+      netkitDetail: host.netkitDetail,
+      cniMode: host.cniMode,
+      pods: host.pods ?? null,
+      ...context,
+    },
   };
 }
 

@@ -79,6 +79,17 @@ export class EventRepository {
     return this.allInOrder.iterate();
   }
 
+  /**
+   * Streams the events with these actions stamped before `until` (as the `until` of a query;
+   * all when null), in id order: the replay behind `fleet list --at`. One SELECT reads one
+   * consistent snapshot of the trail.
+   */
+  iterateActions(actions: readonly string[], until: string | null): IterableIterator<StoredEvent> {
+    const placeholders = actions.map(() => '?').join(', ');
+    const bound = until === null ? '' : 'AND at < ?';
+    return this.db.prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE action IN (${placeholders}) ${bound} ORDER BY id`).iterate(...actions, ...(until === null ? [] : [until])) as IterableIterator<StoredEvent>;
+  }
+
   query(query: EventQuery): EventPage {
     const { where, params } = this.filter(query);
     // Counting a subject with millions of events costs seconds: skipped when the caller says so.

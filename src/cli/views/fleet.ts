@@ -1,7 +1,7 @@
 import type { Host } from '../../fleet/host.js';
 import type { FleetSummary } from '../../fleet/summary.js';
 import type { ImportResult } from '../../services/import-inventory.js';
-import type { HostDetail } from '../../services/fleet-queries.js';
+import type { HostDetail, HostHistory } from '../../services/fleet-queries.js';
 import { renderTable } from '../render-table.js';
 import { renderEvents } from './audit.js';
 
@@ -39,8 +39,17 @@ export function renderImport(result: ImportResult): string {
   return lines.join('\n');
 }
 
-export function renderHostList(hosts: Host[]): string {
-  if (hosts.length === 0) return 'No hosts match.';
+/** The line that says a view is the past, rebuilt from the audit trail, not the live fleet. */
+function asOf(at: string | null): string {
+  return at === null ? '' : `The fleet as the audit trail records it before ${at}.\n`;
+}
+
+export function renderHostList({ at, hosts }: { at: string | null; hosts: Host[] }): string {
+  if (hosts.length === 0) return `${asOf(at)}No hosts match.`;
+  return `${asOf(at)}${hostTable(hosts)}`;
+}
+
+function hostTable(hosts: Host[]): string {
   return `${renderTable(hosts, [
     { header: 'HOSTNAME', value: (host) => host.hostname },
     { header: 'ADDRESS', value: (host) => (host.port ? `${host.address}:${host.port}` : host.address) },
@@ -76,12 +85,13 @@ export function renderHostDetail(detail: HostDetail): string {
   ];
   const width = Math.max(...rows.map(([name]) => name.length));
   const lines = rows.map(([name, value]) => `${name.padEnd(width)}  ${formatValue(value)}`);
+  if (detail.at !== null) lines.unshift(asOf(detail.at).trimEnd());
   lines.push('', detail.recentEvents.length > 0 ? `Recent events:\n${renderEvents(detail.recentEvents)}` : 'No events for this host.');
   return lines.join('\n');
 }
 
-export function renderSummary(summary: FleetSummary): string {
-  if (summary.total === 0) return 'No hosts match.';
+export function renderSummary(summary: FleetSummary & { at: string | null }): string {
+  if (summary.total === 0) return `${asOf(summary.at)}No hosts match.`;
   const sections = summary.groups.map((group) => {
     const table = renderTable(group.kernels, [
       { header: 'KERNEL', value: (row) => row.kernel },
@@ -91,5 +101,18 @@ export function renderSummary(summary: FleetSummary): string {
     const title = summary.groupBy ? `${summary.groupBy} ${group.key ?? '(none)'}: ${group.total} hosts\n` : '';
     return `${title}${table}`;
   });
-  return `${sections.join('\n\n')}\n\n${summary.total} hosts in total`;
+  return `${asOf(summary.at)}${sections.join('\n\n')}\n\n${summary.total} hosts in total`;
+}
+
+export function renderHostHistory(history: HostHistory): string {
+  if (history.entries.length === 0) return `No events about ${history.hostname} in that window.`;
+  const table = renderTable(history.entries, [
+    { header: 'AT', value: (entry) => entry.at },
+    { header: 'ACTOR', value: (entry) => entry.actor },
+    { header: 'ROLLOUT', value: (entry) => entry.rollout },
+    { header: 'WHAT HAPPENED', value: (entry) => entry.summary },
+    { header: 'REASON', value: (entry) => entry.reason },
+  ]);
+  const shown = history.entries.length < history.totalMatching ? `\nshowing the newest ${history.entries.length} of ${history.totalMatching} entries; --limit 0 shows all` : '';
+  return `${history.hostname}\n${table}${shown}`;
 }

@@ -1,6 +1,7 @@
 import { Flags } from '@oclif/core';
 import { systemClock } from '../../adapters/clock.js';
 import { FleetwaveCommand } from '../../cli/base-command.js';
+import { sinceFlag, untilFlag } from '../../cli/flags.js';
 import { renderAuditLog } from '../../cli/views/audit.js';
 import { readAuditLog } from '../../services/audit-trail.js';
 
@@ -16,8 +17,8 @@ export default class AuditLog extends FleetwaveCommand {
   static override flags = {
     host: Flags.string({ summary: 'Only events about this host.' }),
     action: Flags.string({ summary: "Only these actions; globs allowed ('host.*')." }),
-    since: Flags.string({ summary: 'From this time: ISO time/date or a duration back (6h, 7d).' }),
-    until: Flags.string({ summary: 'Before this time: ISO time/date or a duration back.' }),
+    since: sinceFlag,
+    until: untilFlag,
     limit: Flags.integer({ summary: 'Newest N events; 0 for all. Default 100 (all with --ndjson).', min: 0 }),
     ndjson: Flags.boolean({ summary: 'One JSON event per line, for export.', default: false, exclusive: ['json'] }),
   };

@@ -1,7 +1,7 @@
 import { FleetwaveCommand } from '../../cli/base-command.js';
-import { whereFlag } from '../../cli/flags.js';
+import { atFlag, whereFlag } from '../../cli/flags.js';
+import { systemClock } from '../../adapters/clock.js';
 import { renderHostList } from '../../cli/views/fleet.js';
-import type { Host } from '../../fleet/host.js';
 import { selectHosts } from '../../services/fleet-queries.js';
 
 export default class FleetList extends FleetwaveCommand {
@@ -18,13 +18,14 @@ Keys: hostname, address, port, user, cluster, zone, rack, kernel, default_kernel
     '<%= config.bin %> <%= command.id %>',
     "<%= config.bin %> <%= command.id %> --where 'zone=eu-1a,rack!=r07'",
     "<%= config.bin %> <%= command.id %> --where 'kernel~^5\\.15,cni=veth,group.web' --json",
+    '<%= config.bin %> <%= command.id %> --at 2026-11-01 --where cni=netkit',
   ];
 
-  static override flags = { where: whereFlag };
+  static override flags = { where: whereFlag, at: atFlag };
 
-  async run(): Promise<{ hosts: Host[] }> {
+  async run(): Promise<ReturnType<typeof selectHosts>> {
     const { flags } = await this.parse(FleetList);
-    const hosts = selectHosts({ dbPath: flags.db, ...(flags.where ? { where: flags.where } : {}) });
-    return this.output({ hosts }, (result) => renderHostList(result.hosts));
+    const selected = selectHosts({ dbPath: flags.db, ...(flags.where ? { where: flags.where } : {}), ...(flags.at ? { at: flags.at } : {}), clock: systemClock });
+    return this.output(selected, renderHostList);
   }
 }

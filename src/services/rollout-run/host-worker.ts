@@ -82,8 +82,10 @@ function recordProbe(context: RunContext, host: Host, facts: ProbeFacts, purpose
   // What changed is judged against the inventory as it is now, not the worker's copy: an earlier
   // probe of this run (the baseline) has moved it on since.
   const before = fleetHost(context, host.hostname) ?? host;
-  context.store.hosts.recordProbe(host.hostname, facts, nowIso(context));
-  audit(context, [probedEvent(probedHost(before, facts), { rollout: context.name, purpose })]);
+  // One time stamp for the row and its event: the fleet's history is rebuilt from the event.
+  const now = nowIso(context);
+  context.store.hosts.recordProbe(host.hostname, facts, now);
+  audit(context, [probedEvent(probedHost(before, facts), { rollout: context.name, purpose })], now);
 }
 
 /** What the ledger knows of the host's forward steps, for the "what may have run" judgement. */
@@ -234,8 +236,9 @@ export async function rollbackHost(context: RunContext, hostname: string, reason
   const host = fleetHost(context, hostname);
   const fail = (why: string, details: Record<string, unknown>) => {
     applyHostEvent(context, hostRow(context, hostname), { type: 'RollbackFailed', reason: why }, details);
-    context.store.hosts.setLabel(hostname, QUARANTINE_LABEL, quarantineValue(context), nowIso(context));
-    audit(context, [{ subject: `host:${hostname}`, host: hostname, action: 'host.quarantined', details: { label: QUARANTINE_LABEL, value: quarantineValue(context) } }]);
+    const now = nowIso(context);
+    context.store.hosts.setLabel(hostname, QUARANTINE_LABEL, quarantineValue(context), now);
+    audit(context, [{ subject: `host:${hostname}`, host: hostname, action: 'host.quarantined', details: { label: QUARANTINE_LABEL, value: quarantineValue(context) } }], now);
   };
   for (const item of plan.steps) {
     const step = context.playbook.rollback[item.index]!;
@@ -263,8 +266,9 @@ export async function rollbackHost(context: RunContext, hostname: string, reason
     applyHostEvent(context, hostRow(context, hostname), { type: 'RollbackSucceeded' }, { attempt, verified: verdict.detail });
     // A retried rollback that worked lifts the quarantine this rollout put on the host (and no other).
     if (fleetHost(context, hostname)?.labels[QUARANTINE_LABEL] === quarantineValue(context)) {
-      context.store.hosts.removeLabel(hostname, QUARANTINE_LABEL, nowIso(context));
-      audit(context, [{ subject: `host:${hostname}`, host: hostname, action: 'host.unquarantined', details: { label: QUARANTINE_LABEL, because: `its rollback in rollout ${context.name} succeeded` } }]);
+      const now = nowIso(context);
+      context.store.hosts.removeLabel(hostname, QUARANTINE_LABEL, now);
+      audit(context, [{ subject: `host:${hostname}`, host: hostname, action: 'host.unquarantined', details: { label: QUARANTINE_LABEL, because: `its rollback in rollout ${context.name} succeeded` } }], now);
     }
   });
   await cleanupHost(context, hostname);

@@ -144,8 +144,9 @@ export function commitSoon<T>(context: RunContext, work: () => T): Promise<T> {
   return context.writes.submit(work);
 }
 
-export function audit(context: RunContext, drafts: EventDraft[]): void {
-  context.store.events.append(drafts, context.actor, nowIso(context));
+/** `at`: the time stamp of the row the events describe, when they describe one (the fleet's history is rebuilt from them). */
+export function audit(context: RunContext, drafts: EventDraft[], at = nowIso(context)): void {
+  context.store.events.append(drafts, context.actor, at);
 }
 
 export function hostRow(context: RunContext, hostname: string): RolloutHost {
