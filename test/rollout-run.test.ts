@@ -151,4 +151,74 @@ describe('rollout run on the lab fleet', { concurrency: false }, () => {
     assert.ok(Object.values(finalStatus.hosts).every((state) => state.status === 'rolled-back' || state.status === 'skipped'));
     await auditVerifies();
   });
+
+  test('fleet history and --at on the lab after two rollouts, one rolled back: the replayed fleet equals the live one, the past shows the old kernels, each host tells its story', async () => {
+    type Host = { hostname: string; runningKernel: string; bootId: string | null };
+    type Entry = { action: string; rollout: string | null; summary: string };
+    const [good1, good2, bad, untouched] = range(11, 14) as [string, string, string, string];
+    const selector = `hostname in (${[good1, good2, bad, untouched].join(',')})`;
+    const listAt = async (at: string) => {
+      const listed = await cli<{ at: string; hosts: Host[] }>(['fleet', 'list', '--where', selector, '--at', at]);
+      assert.equal(listed.code, 0, listed.stdout);
+      return Object.fromEntries(listed.json.result.hosts.map((host) => [host.hostname, host.runningKernel]));
+    };
+    const before = new Date().toISOString();
+    const kernelsBefore = await listAt(before);
+    await plan(writeSpec('history-ok', '5.15.0-220-netkit', [good1, good2], { canary: [good1] }));
+    assert.equal((await startRun('history-ok').done).code, 0);
+    const between = new Date().toISOString();
+    assert.equal((await cli(['lab', 'fault', bad, 'health-fails', '--lab-dir', labDir])).code, 0);
+    try {
+      await plan(writeSpec('history-back', '5.15.0-221-netkit', [bad, untouched], { canary: [bad] }));
+      assert.equal((await startRun('history-back').done).code, 8);
+    } finally {
+      await cli(['lab', 'fault', bad, 'health-fails', '--clear', '--lab-dir', labDir]);
+      await cli(['rollout', 'abort', 'history-back', '--reason', 'canary failed']);
+    }
+
+    // The whole fleet replayed from the trail (real probes over SSH, real reboots' boot ids) is the live table.
+    const live = await cli<{ at: null; hosts: Host[] }>(['fleet', 'list']);
+    const replayed = await cli<{ at: string; hosts: Host[] }>(['fleet', 'list', '--at', '2099-01-01']);
+    assert.deepEqual(replayed.json.result.hosts, live.json.result.hosts);
+    assert.equal(live.json.result.at, null);
+
+    // The past: before the first rollout and between the two.
+    assert.deepEqual(await listAt(between), { ...kernelsBefore, [good1]: '5.15.0-220-netkit', [good2]: '5.15.0-220-netkit' });
+    assert.deepEqual(await listAt(before), kernelsBefore);
+    const summary = await cli<{ at: string; total: number; groups: { kernels: { kernel: string; total: number }[] }[] }>(['fleet', 'summary', '--where', selector, '--at', between]);
+    assert.deepEqual([summary.json.result.at, summary.json.result.total], [between, 4]);
+    assert.equal(summary.json.result.groups[0]!.kernels.find((row) => row.kernel === '5.15.0-220-netkit')?.total, 2);
+    const shown = await cli<{ at: string; host: Host; recentEvents: { at: string }[] }>(['fleet', 'show', bad, '--at', between, '--events', '50']);
+    assert.equal(shown.json.result.host.runningKernel, kernelsBefore[bad]);
+    assert.ok(shown.json.result.recentEvents.every((event) => event.at < between), 'show --at lists only the events before that time');
+
+    // Each host's story, in order.
+    const story = async (hostname: string) => {
+      const history = await cli<{ entries: Entry[] }>(['fleet', 'history', hostname, '--since', before]);
+      assert.equal(history.code, 0, history.stdout);
+      return history.json.result.entries;
+    };
+    const inOrder = (entries: Entry[], expected: Array<[string, RegExp]>) => {
+      let from = 0;
+      for (const [rollout, pattern] of expected) {
+        const found = entries.findIndex((entry, index) => index >= from && entry.rollout === rollout && pattern.test(`${entry.action} ${entry.summary}`));
+        assert.ok(found >= 0, `${rollout} ${pattern} after entry ${from}:\n${entries.map((entry) => `${entry.rollout} ${entry.action} ${entry.summary}`).join('\n')}`);
+        from = found + 1;
+      }
+    };
+    inOrder(await story(good1), [
+      ['history-ok', /^rollout\.host\.dispatched /],
+      ['history-ok', new RegExp(`^host\\.probed probed \\(baseline\\): kernel ${kernelsBefore[good1]!.replaceAll('.', '\\.')},`)],
+      ['history-ok', /^rollout\.host\.step step \d+ "reboot into it": ok/],
+      ['history-ok', /^rollout\.host\.succeeded /],
+      ['history-ok', /^host\.probed probed \(succeeded\): kernel 5\.15\.0-220-netkit.*rebooted since the last probe, boot id \S+/],
+    ]);
+    inOrder(await story(bad), [
+      ['history-back', /^rollout\.host\.dispatched /],
+      ['history-back', /^rollout\.host\.step step \d+ "healthy on the new kernel": failed/],
+      ['history-back', /^rollout\.host\.rolling-back /],
+      ['history-back', /^rollout\.host\.rolled-back /],
+    ]);
+    assert.deepEqual(await story(untouched), [], 'nothing happened to the host the halt left pending (planned, never dispatched)');
+  });
 });
