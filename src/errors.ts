@@ -43,6 +43,7 @@ export const ERROR_CODES = [
   'KERNEL_BUILD_FAILED',
   'KERNEL_BUILD_NOT_FOUND',
   'ACL_INVALID',
+  'OUTPUT_EXISTS',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

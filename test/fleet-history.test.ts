@@ -7,7 +7,7 @@ import { openStore } from '../src/adapters/store/store.js';
 import type { AuditEvent } from '../src/audit/event.js';
 import { replayFleet } from '../src/fleet/fleet-history.js';
 import type { Host } from '../src/fleet/host.js';
-import { hostTimeline } from '../src/fleet/host-timeline.js';
+import { eventTimeline } from '../src/audit/event-timeline.js';
 import { summarizeFleet } from '../src/fleet/summary.js';
 import { unquarantineHosts } from '../src/services/fleet-quarantine.js';
 import { fleetAt, hostHistory, selectHosts, showHost, summarizeHosts } from '../src/services/fleet-queries.js';
@@ -97,7 +97,7 @@ describe('a host timeline in words (pure)', () => {
   test('each kind of event reads as what happened, with its rollout', () => {
     const at = '2026-11-01T00:00:00.000Z';
     const rolloutEvent = (action: string, details: Record<string, unknown>): AuditEvent => ({ ...event(at, 'web-1', action, details), subject: 'rollout:k-515' });
-    const entries = hostTimeline([
+    const entries = eventTimeline([
       added(at, 'web-1'),
       event(at, 'web-1', 'host.probed', { rollout: 'k-515', purpose: 'baseline', runningKernel: '5.15.0', defaultKernel: '6.12.0', nextBootKernel: null, cniMode: 'veth', netkitCapable: false, rebooted: true, bootId: 'b-2' }),
       rolloutEvent('rollout.host.dispatched', { wave: 1, batch: 2 }),

@@ -61,6 +61,7 @@ const EXIT_CODE_BY_ERROR: Record<ErrorCode, ExitCode> = {
   KERNEL_BUILD_FAILED: EXIT_CODES.buildFailed,
   KERNEL_BUILD_NOT_FOUND: EXIT_CODES.notFound,
   ACL_INVALID: EXIT_CODES.invalidInput,
+  OUTPUT_EXISTS: EXIT_CODES.conflict,
 };
 
 export function exitCodeFor(code: ErrorCode): ExitCode {

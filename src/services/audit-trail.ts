@@ -1,7 +1,7 @@
 import type { Clock } from '../adapters/clock.js';
-import { withStore } from '../adapters/store/store.js';
+import { withStore, type Store } from '../adapters/store/store.js';
 import type { EventPage } from '../adapters/store/event-repository.js';
-import { formatAnchor, parseAnchor, verifyChain, type ChainVerification } from '../audit/chain.js';
+import { formatAnchor, parseAnchor, verifyChain, type ChainAnchor, type ChainVerification } from '../audit/chain.js';
 import { FleetwaveError } from '../errors.js';
 import { parseTimeBound } from '../audit/time-bound.js';
 
@@ -37,9 +37,12 @@ export function verifyAuditTrail(request: { dbPath: string; anchor?: string }): 
   if (request.anchor !== undefined && anchor === null) {
     throw new FleetwaveError('USAGE', `--anchor ${request.anchor} is not an anchor: expected EVENT_ID:SHA256 (as \`audit anchor\` prints it) or the SHA256 alone`);
   }
-  return withStore({ path: request.dbPath, create: false }, (store) =>
-    store.db.transaction(() => verifyChain(store.events.iterateAll(), store.events.head(), anchor))(),
-  );
+  return withStore({ path: request.dbPath, create: false }, (store) => verifyStoredTrail(store, anchor));
+}
+
+/** The whole chain, read in one transaction so a concurrent append cannot make a sound chain look broken. */
+export function verifyStoredTrail(store: Store, anchor: ChainAnchor | null = null): ChainVerification {
+  return store.db.transaction(() => verifyChain(store.events.iterateAll(), store.events.head(), anchor))();
 }
 
 export interface AuditAnchor {

@@ -5,7 +5,7 @@ import { parseTimeBound } from '../audit/time-bound.js';
 import { FleetwaveError } from '../errors.js';
 import { FLEET_CHANGING_ACTIONS, replayFleet } from '../fleet/fleet-history.js';
 import type { FailureDomain, Host } from '../fleet/host.js';
-import { hostTimeline, type TimelineEntry } from '../fleet/host-timeline.js';
+import { eventTimeline, type TimelineEntry } from '../audit/event-timeline.js';
 import { compileSelector } from '../fleet/selector.js';
 import { summarizeFleet, type FleetSummary } from '../fleet/summary.js';
 
@@ -100,6 +100,6 @@ export function hostHistory(request: HostHistoryRequest): HostHistory {
         suggestions: [`Host names are exact; list hosts with: fleetwave fleet list --where 'hostname=${request.hostname.slice(0, 3)}*'`],
       });
     }
-    return { hostname: request.hostname, since, until, totalMatching: page.totalMatching, limit: request.limit, entries: hostTimeline(page.events) };
+    return { hostname: request.hostname, since, until, totalMatching: page.totalMatching, limit: request.limit, entries: eventTimeline(page.events) };
   });
 }

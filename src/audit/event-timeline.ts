@@ -1,4 +1,4 @@
-import type { AuditEvent } from '../audit/event.js';
+import type { AuditEvent } from './event.js';
 
 /** One line of a host's history: what happened, in words, with the event it comes from. */
 export interface TimelineEntry {
@@ -57,17 +57,31 @@ const DESCRIBE = new Map<string, Describe>([
   ['rollout.host.cleanup', stepLine('cleanup')],
   ['rollout.host.rollback-verified', (details) => `rollback verified: ${details.restored === true ? 'restored' : 'NOT restored'} (${show(details.detail)})`],
   ['rollout.host.rollback-retried', (details) => `rollback retried${details.reason ? `: ${show(details.reason)}` : ''}`],
+  ['rollout.planned', (details) => `planned: ${show(details.hosts)} hosts in ${show(details.waves)} waves (${show(details.excluded)} excluded), target ${show(details.target)}, spec sha256 ${String(details.specSha256 ?? '').slice(0, 12)}`],
+  ['rollout.runner-started', (details) => `runner started: pid ${show(details.pid)}${details.tookOverFrom ? `, took over from ${show(details.tookOverFrom)}` : ''}${details.transport ? ` (${show(details.transport)})` : ''}`],
+  ['rollout.runner-interrupted', (details) => `runner interrupted (rollout ${show(details.status)})`],
+  ['rollout.runner-observed', (details) => `runner saw ${show(details.from)} -> ${show(details.to)} ${show(details.latencyMs)} ms after the change`],
+  ['rollout.soak-started', (details) => `soak of wave ${show(details.wave)} started (${show(details.seconds)} s)`],
+  ['rollout.health-read', (details) => `health of wave ${show(details.wave)}${details.final === true ? ' (final read)' : ''}: ${details.healthy === true ? 'healthy' : 'UNHEALTHY'}, ${show(details.hostsChecked)} hosts checked, ${show(details.unhealthyHosts)} unhealthy`],
+  ['rollout.hosts-released', (details) => `${show(details.hosts)} host locks released (${show(details.status)})`],
+  ['rollout.webhook', (details) => `webhook for ${show(details.to)}: ${details.ok === true ? 'delivered' : `not delivered${details.error ? ` (${show(details.error)})` : ''}`}`],
 ]);
 
 /** A host's state change in a rollout: `rollout.host.<new status>`. */
 const ROLLOUT_HOST_STATE = 'rollout.host.';
 
-function describe(event: AuditEvent): string {
+/** A rollout's own state change: `rollout.<new status>` (planned, paused, aborted, ...). */
+const ROLLOUT_STATE = 'rollout.';
+
+export function describeEvent(event: Pick<AuditEvent, 'action' | 'details'>): string {
   const details = (event.details ?? {}) as Details;
   const known = DESCRIBE.get(event.action);
   if (known) return known(details);
-  if (event.action.startsWith(ROLLOUT_HOST_STATE)) {
-    return `${show(details.from)} -> ${event.action.slice(ROLLOUT_HOST_STATE.length)}${details.reason ? `: ${show(details.reason)}` : ''}`;
+  if (event.action.startsWith(ROLLOUT_HOST_STATE)) return `${show(details.from)} -> ${event.action.slice(ROLLOUT_HOST_STATE.length)}${details.reason ? `: ${show(details.reason)}` : ''}`;
+  if (event.action.startsWith(ROLLOUT_STATE)) {
+    const to = event.action.slice(ROLLOUT_STATE.length);
+    const what = details.from === to && to === 'running' ? `wave ${show(details.wave)} started` : `${show(details.from)} -> ${to}`;
+    return `${what}${details.reason ? `: ${show(details.reason)}` : ''}`;
   }
   return `${event.action} ${JSON.stringify(details)}`;
 }
@@ -79,8 +93,8 @@ function rolloutOf(event: AuditEvent): string | null {
   return typeof named === 'string' ? named : null;
 }
 
-/** A host's events as a timeline, oldest first. Pure: the events come in as data. */
-export function hostTimeline(events: readonly AuditEvent[]): TimelineEntry[] {
+/** Events as a timeline, oldest first (a host's history, a rollout's lifecycle). Pure: the events come in as data. */
+export function eventTimeline(events: readonly AuditEvent[]): TimelineEntry[] {
   return events.map((event) => ({
     id: event.id,
     at: event.at,
@@ -88,7 +102,7 @@ export function hostTimeline(events: readonly AuditEvent[]): TimelineEntry[] {
     reason: event.reason,
     action: event.action,
     rollout: rolloutOf(event),
-    summary: describe(event),
+    summary: describeEvent(event),
     details: event.details,
   }));
 }
