@@ -3,6 +3,7 @@ import { createServer } from 'node:http';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { listen, startExporter, startPrometheus, waitForValue } from './support/prometheus.js';
+import { withPage } from './support/browser.js';
 import { rolloutLab } from './support/rollout-lab.js';
 
 /**
@@ -220,5 +221,26 @@ describe('rollout run on the lab fleet', { concurrency: false }, () => {
       ['history-back', /^rollout\.host\.rolled-back /],
     ]);
     assert.deepEqual(await story(untouched), [], 'nothing happened to the host the halt left pending (planned, never dispatched)');
+
+    // Both reports, for the change ticket, opened in a real headless Chromium.
+    const reportFile = path.join(dir, 'history-back.html');
+    const reported = await cli<{ written: { file: string }; report: { rollout: { status: string }; hostsByStatus: Record<string, number>; lifecycle: Entry[]; hosts: Array<{ hostname: string; status: string; steps: unknown[] }>; audit: { ok: boolean } } }>(['rollout', 'report', 'history-back', '--html', reportFile]);
+    assert.equal(reported.code, 0, reported.stdout);
+    const report = reported.json.result.report;
+    assert.deepEqual([report.rollout.status, report.hostsByStatus, report.audit.ok], ['aborted', { 'rolled-back': 1, skipped: 1 }, true]);
+    assert.deepEqual(report.lifecycle.filter((entry) => /^rollout\.(planned|aborted)$/.test(entry.action)).map((entry) => entry.action), ['rollout.planned', 'rollout.aborted']);
+    assert.ok(report.hosts.find((host) => host.hostname === bad)!.steps.length > 5, 'the rolled-back host carries its forward and rollback steps');
+    await withPage(reportFile, async (page) => {
+      const counts = await page.count({ hosts: 'table#hosts tbody tr', bars: 'svg[data-chart="timeline"] rect.bar', readings: 'svg[data-chart="gates"] .reading' });
+      assert.deepEqual([page.errors, page.requests], [[], []]);
+      assert.deepEqual(counts, { hosts: 2, bars: 1, readings: 0 }, 'the canary batch drawn; the halt came before any health read');
+    });
+    const fleetFile = path.join(dir, 'fleet-between.html');
+    const fleetReport = await cli<{ report: { at: string; overall: { total: number } } }>(['fleet', 'report', '--at', between, '--html', fleetFile]);
+    assert.deepEqual([fleetReport.code, fleetReport.json.result.report.at, fleetReport.json.result.report.overall.total], [0, between, HOSTS]);
+    await withPage(fleetFile, async (page) => {
+      assert.deepEqual([page.errors, page.requests], [[], []]);
+      assert.ok((await page.count({ bars: 'svg[data-chart="composition-zone"] rect.bar' })).bars! > 0);
+    });
   });
 });
