@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -108,6 +108,32 @@ describe('the lab fleet over real SSH', () => {
     const human = runCli(['fleet', 'exec', 'lab=tlab', '--db', db, '--', 'true'], { env: { FLEETWAVE_SSH_CONFIG: sshConfig } });
     assert.equal(human.code, 0);
     assert.match(human.stdout, new RegExp(`${HOSTS} hosts: ok`));
+  });
+
+  test('after lab up nothing needs exporting: the lab\'s hosts answer through the config lab up recorded, even past a user config that would misroute them, and the user\'s own host goes by the user\'s config', () => {
+    const home = tempDir('fleetwave-home-');
+    mkdirSync(path.join(home, '.ssh'));
+    const target = runCliJson<{ host: { address: string } }>(['fleet', 'show', 'tlab-h004', '--db', db]).json.result.host;
+    // A host of the user's own, reachable (at a lab host's address) only through the user's config.
+    writeFileSync(path.join(dir, 'mine.csv'), 'hostname\nmine-1\n');
+    assert.equal(runCliJson(['fleet', 'import', path.join(dir, 'mine.csv'), '--db', db]).code, 0);
+    try {
+      writeFileSync(
+        path.join(home, '.ssh', 'config'),
+        [`Host mine-1`, `  HostName ${target.address}`, '  Port 22', '  User root', `  IdentityFile ${path.join(labDir, 'id_ed25519')}`, '  IdentitiesOnly yes', 'Host *', '  User nobody', '  Port 1', ''].join('\n'),
+      );
+      const env = { HOME: home };
+      const lab = runCliJson<ExecJson>(['fleet', 'exec', 'lab=tlab', '--db', db, '--', 'true'], { env });
+      assert.equal(lab.code, 0, lab.stdout);
+      assert.equal(lab.json.result.ok, HOSTS, 'the lab config decides for lab hosts, before the user\'s Host *');
+      const probe = runCliJson<{ probed: unknown[] }>(['fleet', 'probe', 'lab=tlab', '--db', db], { env });
+      assert.equal(probe.json.result.probed.length, HOSTS);
+      const mine = runCliJson<ExecJson>(['fleet', 'exec', 'hostname=mine-1', '--db', db, '--accept-new', '--', 'uname -n'], { env });
+      assert.equal(mine.code, 0, mine.stdout);
+      assert.equal(resultFor(mine, 'mine-1').stdout.trim(), 'tlab-h004', 'reached through the user\'s own Host block');
+    } finally {
+      removeHostRow('mine-1');
+    }
   });
 
   test('output beyond the cap keeps its tail and says it was cut', () => {

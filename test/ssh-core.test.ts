@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { TailBuffer } from '../src/adapters/ssh/tail-buffer.js';
@@ -8,7 +8,7 @@ import { parseJumpSpec, resolveConnection, type SshConfigValues } from '../src/s
 import { groupResults } from '../src/ssh/group-results.js';
 import { judgeHostKey } from '../src/ssh/host-key-policy.js';
 import { entryMatches, fingerprint, keyTypeOf, KnownHostsIndex, knownHostsName, parseKnownHosts } from '../src/ssh/known-hosts.js';
-import { loadSshConfig } from '../src/adapters/ssh/ssh-config-files.js';
+import { loadSshConfig, sshConfigLookups } from '../src/adapters/ssh/ssh-config-files.js';
 import SSHConfig from 'ssh-config';
 import { planLab, isLabAddress } from '../src/lab/layout.js';
 import { tempDir } from './support/temp.js';
@@ -118,6 +118,29 @@ describe('connection settings', () => {
     ['[fd00::1]:22', { alias: 'fd00::1', port: 22 }],
   ];
   for (const [spec, expected] of jumpSpecs) test(`ProxyJump spec ${spec}`, () => assert.deepEqual(parseJumpSpec(spec), expected));
+});
+
+describe('which ssh config decides for a host', () => {
+  test("a lab host goes by its lab's recorded config alone, every other host by the user's; an explicit --ssh-config decides for all", () => {
+    const dir = tempDir();
+    const env = { home: dir, localUser: 'op', agentSocket: null };
+    mkdirSync(path.join(dir, '.ssh'));
+    const user = path.join(dir, '.ssh', 'config');
+    const lab = path.join(dir, 'lab_config');
+    writeFileSync(user, 'Host *\n  User alice\n  Port 2200\n  ProxyJump bastion\n');
+    writeFileSync(lab, 'Host lab1-h001\n  HostName 198.18.0.2\nHost lab1-h*\n  User root\n');
+    const values = (lookup: (alias: string) => SshConfigValues, alias: string) => {
+      const { Host: _matched, ...rest } = lookup(alias) as SshConfigValues & { Host?: string };
+      return rest;
+    };
+    const lookupFor = sshConfigLookups(undefined, env, new Map([['lab1', lab], ['gone', path.join(dir, 'removed-by-hand')]]));
+    assert.deepEqual(values(lookupFor({ lab: 'lab1' }), 'lab1-h001'), { HostName: '198.18.0.2', User: 'root' }, "the lab's config alone: no ProxyJump or port of the user's Host *");
+    assert.deepEqual(values(lookupFor({}), 'lab1-h001'), { User: 'alice', Port: '2200', ProxyJump: 'bastion' }, "a host not labelled as the lab's is not the lab's");
+    assert.deepEqual(values(lookupFor({ role: 'web' }), 'web-1'), { User: 'alice', Port: '2200', ProxyJump: 'bastion' });
+    assert.deepEqual(values(lookupFor({ lab: 'gone' }), 'gone-h001'), { User: 'alice', Port: '2200', ProxyJump: 'bastion' }, 'a lab whose config file is gone is passed over');
+    const explicit = sshConfigLookups(user, env, new Map([['lab1', lab]]));
+    assert.deepEqual(values(explicit({ lab: 'lab1' }), 'lab1-h001'), { User: 'alice', Port: '2200', ProxyJump: 'bastion' }, '--ssh-config decides for every host, as ssh -F');
+  });
 });
 
 describe('grouping results and capping output', () => {

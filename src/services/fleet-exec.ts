@@ -1,7 +1,7 @@
 import { currentActor } from '../adapters/actor.js';
 import type { Actor } from '../audit/event.js';
 import type { Clock } from '../adapters/clock.js';
-import { loadSshConfig, localEnvironment } from '../adapters/ssh/ssh-config-files.js';
+import { localEnvironment, sshConfigLookups } from '../adapters/ssh/ssh-config-files.js';
 import { SshExecutor } from '../adapters/ssh/ssh-executor.js';
 import type { CommandResult } from '../ssh/command-result.js';
 import { openStore, type Store } from '../adapters/store/store.js';
@@ -108,10 +108,10 @@ export async function withExecutor<T>(
   work: (executor: SshExecutor, connectionOf: (host: Host) => ConnectionSettings) => Promise<T>,
 ): Promise<T> {
   const env = localEnvironment();
-  const lookup = loadSshConfig(options.sshConfig, env);
+  const lookupFor = sshConfigLookups(options.sshConfig, env, context.store.labs.sshConfigs());
   const executor = openExecutor(context, options);
   try {
-    return await work(executor, (host) => resolveConnection(host, lookup, env));
+    return await work(executor, (host) => resolveConnection(host, lookupFor(host.labels), env));
   } finally {
     await executor.close();
   }

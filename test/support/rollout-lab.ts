@@ -18,7 +18,8 @@ export function rolloutLab(labName: string) {
   const dir = tempDir(`fleetwave-${labName}-`);
   const labDir = path.join(dir, 'lab');
   const db = path.join(dir, 'fleet.db');
-  const env = { FLEETWAVE_SSH_CONFIG: path.join(labDir, 'ssh_config'), FLEETWAVE_DB: db };
+  // No FLEETWAVE_SSH_CONFIG: commands find the lab's hosts through the config lab up recorded.
+  const env = { FLEETWAVE_DB: db };
   const INITIAL = '5.15.0-91-generic';
   const name = (index: number) => `${labName}-h${String(index).padStart(3, '0')}`;
   const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, offset) => name(from + offset));

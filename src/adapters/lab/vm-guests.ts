@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { FleetwaveError } from '../../errors.js';
 import { runCommand } from '../system/run-command.js';
 
 /**
@@ -81,8 +82,14 @@ export async function stopGuests(pidFiles: readonly string[]): Promise<number> {
       // already gone
     }
   }
+  // `lab down` returns only once its guests are gone: a QEMU still holding its port would collide
+  // with the next `lab up` in this slot.
   const deadline = Date.now() + 10_000;
   while (pids.some(running) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+  const survivors = pids.filter(running);
+  if (survivors.length > 0) {
+    throw new FleetwaveError('LAB_SETUP_FAILED', `guest processes ${survivors.join(', ')} are still running 10 s after SIGKILL`, { suggestions: [`Look at them with: ps -o pid,stat,cmd -p ${survivors.join(',')}`] });
+  }
   return pids.length;
 }
 

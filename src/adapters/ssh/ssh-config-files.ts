@@ -30,6 +30,20 @@ export function loadSshConfig(explicit: string | undefined, env: LocalEnvironmen
   return (alias) => Object.assign({}, ...narrowers.map((narrow) => narrow(alias).compute(alias)).reverse()) as SshConfigValues;
 }
 
+/**
+ * The ssh config lookup for each host. A lab host (labelled lab=NAME) is reached through the
+ * config its lab recorded (`lab up`) alone: a user's `Host *` (a ProxyJump, another User) must not
+ * bend the way to a lab. Every other host goes by the user's config, which still decides for the
+ * user's own hosts. An explicit --ssh-config (FLEETWAVE_SSH_CONFIG) decides for every host, as
+ * `ssh -F` does. A lab config whose file is gone (its directory removed by hand) is passed over.
+ */
+export function sshConfigLookups(explicit: string | undefined, env: LocalEnvironment, labConfigs: ReadonlyMap<string, string>): (labels: Readonly<Record<string, string>>) => (alias: string) => SshConfigValues {
+  const user = loadSshConfig(explicit, env);
+  if (explicit) return () => user;
+  const labs = new Map([...labConfigs].filter(([, file]) => existsSync(file)).map(([lab, file]) => [lab, loadSshConfig(file, env)]));
+  return (labels) => (labels.lab === undefined ? undefined : labs.get(labels.lab)) ?? user;
+}
+
 type ParsedConfig = ReturnType<typeof SSHConfig.parse>;
 type ConfigLine = ParsedConfig[number];
 

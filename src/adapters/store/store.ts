@@ -5,6 +5,7 @@ import { FreezeRepository } from './freeze-repository.js';
 import { HostKeyRepository } from './host-key-repository.js';
 import { HostRepository } from './host-repository.js';
 import { KernelRepository } from './kernel-repository.js';
+import { LabRepository } from './lab-repository.js';
 import { RolloutRepository } from './rollout-repository.js';
 import { RunLedgerRepository } from './run-ledger-repository.js';
 
@@ -17,6 +18,7 @@ export interface Store {
   ledger: RunLedgerRepository;
   freeze: FreezeRepository;
   kernels: KernelRepository;
+  labs: LabRepository;
   /** Runs `work` in one IMMEDIATE transaction: state and its audit events commit together or not at all. */
   write<T>(work: () => T): T;
   close(): void;
@@ -33,6 +35,7 @@ export function openStore(options: OpenDatabaseOptions): Store {
     ledger: new RunLedgerRepository(db),
     freeze: new FreezeRepository(db),
     kernels: new KernelRepository(db),
+    labs: new LabRepository(db),
     write: (work) => {
       try {
         return db.transaction(work).immediate();

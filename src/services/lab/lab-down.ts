@@ -70,7 +70,10 @@ export async function labDown(given: LabRequest & { all: boolean }): Promise<Lab
     result.processesKilled += destroyed.processes;
     if (database) {
       result.hostsRemovedFromInventory += withStore({ path: request.dbPath, create: false }, (store) =>
-        removeHosts(store, hostOfLab(lab), { now: request.clock.now().toISOString(), actor: currentActor(request.reason), summary: { source: `lab down ${lab.name}` } }),
+        store.write(() => {
+          store.labs.forget(lab.name);
+          return removeHosts(store, hostOfLab(lab), { now: request.clock.now().toISOString(), actor: currentActor(request.reason), summary: { source: `lab down ${lab.name}` } });
+        }),
       ).length;
     }
     if (lab.labDir) result.keptForeign.push(...removeLabFiles(lab.labDir, lab.created).keptForeign.map((entry) => `${lab.labDir}/${entry}`));

@@ -229,8 +229,12 @@ export async function labUp(given: LabRequest & { name: string; hosts: number; v
       const silent = await waitForPort22(layout.hosts.map((host) => host.address), SSHD_READY_DEADLINE_MS);
       if (silent.length > 0) throw new Error(`sshd did not start on ${silent.length} lab hosts (first: ${silent[0]}); see ${request.labDir}/hosts/*/sshd.log`);
     }
+    // The hosts and the config that reaches them, in one transaction: commands find the lab's
+    // hosts without FLEETWAVE_SSH_CONFIG from the moment they are in the inventory.
     withStore({ path: request.dbPath, create: true }, (store) =>
-      applyInventory(
+      store.write(() => {
+        store.labs.recordSshConfig(layout.name, sshConfig, request.clock.now().toISOString());
+        return applyInventory(
         store,
         layout.hosts.map((host) => ({
           hostname: host.hostname,
@@ -242,8 +246,9 @@ export async function labUp(given: LabRequest & { name: string; hosts: number; v
           rack: host.rack,
           labels: { lab: layout.name, ...(vm ? { 'lab-kind': 'vm' } : {}) },
         })),
-        { prune: false, now: request.clock.now().toISOString(), actor: currentActor(request.reason), summary: { source: `lab up ${layout.name}`, subnet: layout.subnet, kind: state.kind } },
-      ),
+        { prune: false, now: request.clock.now().toISOString(), actor: currentActor(request.reason), summary: { source: `lab up ${layout.name}`, subnet: layout.subnet, kind: state.kind, sshConfig } },
+      );
+      }),
     );
     imported = true;
     writeLabState(request.labDir, { ...state, status: 'up' });
@@ -252,10 +257,13 @@ export async function labUp(given: LabRequest & { name: string; hosts: number; v
     destroyLabNetwork(state.created!);
     if (imported) {
       withStore({ path: request.dbPath, create: false }, (store) =>
-        removeHosts(store, (host) => host.labels.lab === layout.name && state.created!.hosts!.includes(host.hostname), {
-          now: request.clock.now().toISOString(),
-          actor: currentActor(request.reason),
-          summary: { source: `lab up ${layout.name} (setup failed)` },
+        store.write(() => {
+          store.labs.forget(layout.name);
+          return removeHosts(store, (host) => host.labels.lab === layout.name && state.created!.hosts!.includes(host.hostname), {
+            now: request.clock.now().toISOString(),
+            actor: currentActor(request.reason),
+            summary: { source: `lab up ${layout.name} (setup failed)` },
+          });
         }),
       );
     }

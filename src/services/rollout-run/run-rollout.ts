@@ -5,7 +5,7 @@ import path from 'node:path';
 import { currentActor } from '../../adapters/actor.js';
 import { thisMachine } from '../../adapters/system/process-probe.js';
 import type { Clock } from '../../adapters/clock.js';
-import { loadSshConfig, localEnvironment } from '../../adapters/ssh/ssh-config-files.js';
+import { localEnvironment, sshConfigLookups } from '../../adapters/ssh/ssh-config-files.js';
 import type { HostTransport } from '../../adapters/transport.js';
 import type { RunnerLease } from '../../adapters/store/run-ledger-repository.js';
 import { openStore, type Store } from '../../adapters/store/store.js';
@@ -131,7 +131,7 @@ export async function runRollout(request: RunRolloutRequest): Promise<RunRollout
     const tookOverFrom = acquireLease(store, request.name, owner, request.leaseTtlMs, () => request.clock.now(), request.reason, request.transport?.kind ?? 'ssh');
     const env = localEnvironment();
     const sshConfig = request.transport === undefined ? request.sshConfig : undefined;
-    const lookup = loadSshConfig(sshConfig, env);
+    const lookupFor = sshConfigLookups(sshConfig, env, store.labs.sshConfigs());
     const actor = currentActor(request.reason);
     const executor = request.transport === undefined ? openExecutor({ store, actor, now: () => request.clock.now().toISOString() }, request) : request.transport;
     let runner: RolloutRunner | null = null;
@@ -147,7 +147,7 @@ export async function runRollout(request: RunRolloutRequest): Promise<RunRollout
       clock: request.clock,
       executor,
       owner,
-      connectionOf: (host) => resolveConnection(host, lookup, env),
+      connectionOf: (host) => resolveConnection(host, lookupFor(host.labels), env),
       localEnv: { FLEETWAVE_CLI: `${process.execPath} ${FLEETWAVE_ENTRY}`, FLEETWAVE_DB: path.resolve(request.dbPath), ...(sshConfig ? { FLEETWAVE_SSH_CONFIG: sshConfig } : {}) },
       stopping: () => runner?.isStopping() ?? false,
       report: (progress) => request.onProgress?.(progress),
