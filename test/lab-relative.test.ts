@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
+import { running } from '../src/adapters/lab/vm-guests.js';
 import { runCliJson } from './support/cli.js';
 import { tempDir } from './support/temp.js';
 
@@ -9,16 +9,6 @@ import { tempDir } from './support/temp.js';
 function labProcesses(slot: number): number[] {
   const namespaces = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }).split('\n').map((line) => line.split(' ')[0]!).filter((netns) => netns.startsWith(`fwlab${slot}-h`));
   return namespaces.flatMap((netns) => execFileSync('ip', ['netns', 'pids', netns], { encoding: 'utf8' }).split('\n').filter(Boolean).map(Number));
-}
-
-/** Alive: present in /proc and not a zombie (a killed daemon waits for a reaper that may not come). */
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
 }
 
 /** The default --lab-dir is relative (.fleetwave/lab): a lab made from a relative path must work. */
@@ -38,6 +28,6 @@ describe('a lab made with a relative --lab-dir', () => {
     } finally {
       assert.equal(runCliJson(['lab', 'down', '--lab-dir', 'rel-lab', '--db', 'fleet.db'], { cwd }).code, 0);
     }
-    assert.deepEqual(processes.filter(alive), [], 'no process of the lab outlives lab down');
+    assert.deepEqual(processes.filter(running), [], 'no process of the lab outlives lab down');
   });
 });

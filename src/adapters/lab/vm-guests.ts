@@ -94,7 +94,7 @@ export async function stopGuests(pidFiles: readonly string[]): Promise<number> {
 }
 
 /** Alive and not a zombie waiting for a parent (in a container, PID 1 may not reap). */
-function running(pid: number): boolean {
+export function running(pid: number): boolean {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
