@@ -23,7 +23,7 @@ echo
 fleetwave rollout plan "$LAB/kernel-rollout.yaml" --reason "quickstart: kernel rollout"
 echo
 rollout=$(sed -n 's/^name: //p' "$LAB/kernel-rollout.yaml")
-fleetwave rollout run "$rollout" --reason "quickstart: kernel rollout"
+fleetwave rollout run "$rollout" --progress lines --reason "quickstart: kernel rollout"
 echo
 fleetwave rollout status "$rollout" --events 0
 echo

@@ -129,7 +129,7 @@ describe('a CNI rollout on real netkit (VM lab)', { concurrency: false }, () => 
     assert.equal(planned.code, 0, planned.stdout);
     assert.equal(planned.json.result.plan.hostCount, 1, 'only h003 still needs netkit');
 
-    const runner = spawn(process.execPath, [CLI, 'rollout', 'run', 'cni-lab-2', '--json', '--lease-ttl', '5'], { env: { ...process.env, ...env, FLEETWAVE_SSH_CONFIG: sshConfig }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const runner = spawn(process.execPath, [CLI, 'rollout', 'run', 'cni-lab-2', '--json', '--progress', 'lines', '--lease-ttl', '5'], { env: { ...process.env, ...env, FLEETWAVE_SSH_CONFIG: sshConfig }, stdio: ['ignore', 'ignore', 'pipe'] });
     const exited = new Promise<string | null>((resolve) => runner.on('close', (_code, signal) => resolve(signal)));
     await new Promise<void>((resolve, reject) => {
       let seen = '';

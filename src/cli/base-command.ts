@@ -1,6 +1,7 @@
 import { Command, Flags, type Interfaces } from '@oclif/core';
 import { BugError, FleetwaveError } from '../errors.js';
 import { EXIT_CODES, exitCodeFor } from './exit-codes.js';
+import { progressFor, screenWriter, type Progress, type ProgressMode } from './progress.js';
 import { terminalSafe } from './terminal-safe.js';
 
 type FlagOutput = { [name: string]: any };
@@ -36,6 +37,33 @@ export abstract class FleetwaveCommand extends Command {
 
   private readonly warnings: string[] = [];
   private exitStatus: number = EXIT_CODES.ok;
+  /** Set once a watch has streamed its readings as NDJSON: the final envelope is not printed again. */
+  private streamed = false;
+
+  /** Progress for people, by the one policy (src/cli/progress.ts): commands never write it themselves. */
+  protected progress(mode: ProgressMode): Progress {
+    return progressFor(mode, this.jsonEnabled(), process.stderr);
+  }
+
+  /**
+   * Reads a view until `finished`, every `intervalMs`: under --json each reading is one line of
+   * NDJSON on stdout (the usual envelope, compact); for people, screens redrawn in place on a
+   * terminal, one after another otherwise. Returns the last reading.
+   */
+  protected async watch<T>(read: () => T, render: (reading: T) => string, finished: (reading: T) => boolean, intervalMs = 1000): Promise<T> {
+    const screen = screenWriter(process.stdout);
+    for (;;) {
+      const reading = read();
+      if (this.jsonEnabled()) {
+        process.stdout.write(`${JSON.stringify(this.toSuccessJson(reading))}\n`);
+        this.streamed = true;
+      } else {
+        screen(render(reading));
+      }
+      if (finished(reading)) return reading;
+      await new Promise((resolve) => setTimeout(resolve, intervalMs));
+    }
+  }
 
   /** For results that are not errors but must not exit 0, e.g. some hosts failed (exit 7). */
   protected setExitStatus(status: number): void {
@@ -78,6 +106,7 @@ export abstract class FleetwaveCommand extends Command {
   }
 
   protected override logJson(json: unknown): void {
+    if (this.streamed) return;
     process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
   }
 

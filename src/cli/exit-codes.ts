@@ -67,3 +67,32 @@ const EXIT_CODE_BY_ERROR: Record<ErrorCode, ExitCode> = {
 export function exitCodeFor(code: ErrorCode): ExitCode {
   return EXIT_CODE_BY_ERROR[code];
 }
+
+/** What each exit status means, in the words `--help` and the README use. */
+const EXIT_MEANINGS: Record<ExitCode, string> = {
+  0: 'success',
+  1: 'internal error (a bug in fleetwave)',
+  2: 'usage: unknown flag, missing argument, bad option value',
+  3: 'invalid input',
+  4: 'not found',
+  5: 'state conflict',
+  6: 'the audit trail failed verification',
+  7: 'the command ran, but some hosts failed or were unreachable (the result says which); also a rollout that completed with hosts rolled back',
+  8: 'a rollout stopped short: halted by a gate or a spent budget, rolled back, or aborted',
+  9: 'a kernel build stopped',
+};
+
+export interface ExitCodeRow {
+  exit: ExitCode;
+  meaning: string;
+  codes: string[];
+}
+
+/** Every exit status with its meaning and the error codes that lead to it, from the one table above. */
+export function exitCodeTable(): ExitCodeRow[] {
+  return (Object.keys(EXIT_MEANINGS).map(Number) as ExitCode[]).map((exit) => ({
+    exit,
+    meaning: EXIT_MEANINGS[exit],
+    codes: [...(exit === EXIT_CODES.bug ? ['INTERNAL'] : []), ...(Object.entries(EXIT_CODE_BY_ERROR) as [ErrorCode, ExitCode][]).filter(([, status]) => status === exit).map(([code]) => code)],
+  }));
+}

@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core';
 import { INVENTORY_FORMATS } from '../inventory/source.js';
+import { PROGRESS_MODES } from './progress.js';
 
 /** Flags shared by several commands, defined once so their help and env vars never drift. */
 export const reasonFlag = Flags.string({
@@ -19,6 +20,12 @@ export const untilFlag = Flags.string({ summary: 'Before this time: ISO time/dat
 export const atFlag = Flags.string({
   summary: 'The fleet as it was at this time, rebuilt from the audit trail: ISO time/date or a duration back (7d, 12h).',
 });
+
+export const progressFlag = Flags.option({
+  options: PROGRESS_MODES,
+  default: 'auto' as const,
+  summary: 'Progress on stderr: auto (live on a terminal, never with --json), lines (plain lines, for logs), none.',
+})();
 
 export const formatFlag = Flags.option({
   options: INVENTORY_FORMATS,

@@ -88,7 +88,7 @@ export function rolloutLab(labName: string) {
 
   /** A runner in the background: its progress lines as they come, and its end. */
   function startRun(rollout: string, extra: string[] = [], extraEnv: Record<string, string> = {}) {
-    const child: ChildProcess = spawn(process.execPath, [CLI, 'rollout', 'run', rollout, '--json', '--lease-ttl', '5', ...extra], {
+    const child: ChildProcess = spawn(process.execPath, [CLI, 'rollout', 'run', rollout, '--json', '--progress', 'lines', '--lease-ttl', '5', ...extra], {
       cwd: REPO_ROOT,
       env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/root', ...env, ...extraEnv },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,3 +1,4 @@
+import type { Progress } from '../progress.js';
 import type { FleetExecResult } from '../../services/fleet-exec.js';
 import type { ResultGroup } from '../../ssh/group-results.js';
 
@@ -20,10 +21,11 @@ export function renderExec(result: FleetExecResult): string {
   return lines.join('\n');
 }
 
-/** One self-rewriting stderr line on a terminal; nothing otherwise (the summary follows anyway). */
-export function progressLine(label: string): ((done: number, total: number, failed: number) => void) | undefined {
-  if (!process.stderr.isTTY) return undefined;
+/** Hosts done so far, as the status line a terminal redraws; nothing to report when no one watches. */
+export function hostCounter(progress: Progress, label: string): ((done: number, total: number, failed: number) => void) | undefined {
+  if (!progress.live) return undefined;
   return (done, total, failed) => {
-    process.stderr.write(`\r${label}: ${done}/${total} done${failed > 0 ? `, ${failed} failed` : ''}${done === total ? '\n' : ''}`);
+    progress.status(`${label}: ${done}/${total} done${failed > 0 ? `, ${failed} failed` : ''}`);
+    if (done === total) progress.end();
   };
 }

@@ -1,3 +1,4 @@
+import type { Progress } from '../progress.js';
 import type { KernelBuild } from '../../adapters/store/kernel-repository.js';
 import { renderTable } from '../render-table.js';
 
@@ -50,4 +51,21 @@ export function renderKernelVerify(result: { hosts: { hostname: string; kernel: 
     { header: 'NETKIT/TCX', value: (host) => (host.error ? 'UNREACHABLE' : host.ok ? 'ok' : 'MISSING') },
     { header: 'WHAT IS MISSING', value: (host) => host.error ?? host.missing.join('; ') },
   ]);
+}
+
+/** Lines of compiler output kept in a log (not live): one in this many, so a long build shows it is alive. */
+const OUTPUT_LINE_EVERY = 500;
+
+/** A build's progress: each phase as a line; compiler output as the status line a terminal redraws, or one line in 500 in a log. */
+export function buildProgress(progress: Progress): (event: { phase: string; message: string; line?: boolean }) => void {
+  let outputLines = 0;
+  return (event) => {
+    if (!event.line) {
+      progress.line(`${new Date().toISOString().slice(11, 19)} ${event.phase}: ${event.message}`);
+      return;
+    }
+    outputLines += 1;
+    if (progress.live) progress.status(`  ${event.message}`);
+    else if (outputLines % OUTPUT_LINE_EVERY === 0) progress.line(`  ... ${outputLines} lines of build output: ${event.message}`);
+  };
 }

@@ -1,4 +1,4 @@
-import { terminalSafe } from '../terminal-safe.js';
+import type { Progress } from '../progress.js';
 import type { RolloutControlResult } from '../../services/rollout-control.js';
 import type { RunProgress } from '../../services/rollout-run/run-progress.js';
 import type { RunRolloutResult } from '../../services/rollout-run/run-rollout.js';
@@ -33,27 +33,15 @@ export function progressText(progress: RunProgress): string | null {
   }
 }
 
-/**
- * Live progress: every event as a line; on a terminal, a footer with the wave's counts is kept
- * below them and redrawn in place.
- */
-export function progressPrinter(stream: NodeJS.WriteStream): (progress: RunProgress) => void {
-  let footer = '';
-  const tty = stream.isTTY === true;
-  return (progress) => {
-    const line = progressText(progress);
-    if (progress.type === 'counts') {
-      if (!tty) return;
-      const next = `wave ${progress.wave + 1}/${progress.waves}: ${formatCounts(progress.byStatus)}`;
-      if (next !== footer) {
-        footer = next;
-        stream.write(`\r\u001b[2K${footer}`);
-      }
+/** A run's progress: every event as a line; the wave's counts as the status line a terminal redraws. */
+export function runProgress(progress: Progress): (event: RunProgress) => void {
+  return (event) => {
+    if (event.type === 'counts') {
+      progress.status(`wave ${event.wave + 1}/${event.waves}: ${formatCounts(event.byStatus)}`);
       return;
     }
-    if (line === null) return;
-    const safe = terminalSafe(line);
-    stream.write(tty ? `\r\u001b[2K${safe}\n${footer}` : `${safe}\n`);
+    const line = progressText(event);
+    if (line !== null) progress.line(line);
   };
 }
 

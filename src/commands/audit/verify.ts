@@ -8,7 +8,7 @@ import { verifyAuditTrail } from '../../services/audit-trail.js';
 export default class AuditVerify extends FleetwaveCommand {
   static override summary = "Check the audit trail's hash chain: detects edited, removed or inserted events.";
   static override description = [
-    'Exits 0 when the chain is intact and 6 when it is broken, naming the first events that fail.',
+    'When the chain is broken, names the first events that fail.',
     'Detected without an anchor: an edited event, an inserted or removed event anywhere, the newest events removed while the recorded head still names them.',
     'Not detected without an anchor: someone with write access to the file who removes the newest events AND rewrites the head to match, or recomputes every hash after an edit. `audit anchor` prints the head to keep outside the database; `--anchor` then proves the trail still reaches it unchanged.',
   ].join('\n');

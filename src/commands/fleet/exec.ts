@@ -2,15 +2,15 @@ import { Args } from '@oclif/core';
 import { systemClock } from '../../adapters/clock.js';
 import { FleetwaveCommand } from '../../cli/base-command.js';
 import { EXIT_CODES } from '../../cli/exit-codes.js';
-import { reasonFlag, sshFlags, sshRunOptions } from '../../cli/flags.js';
-import { progressLine, renderExec } from '../../cli/views/exec.js';
+import { progressFlag, reasonFlag, sshFlags, sshRunOptions } from '../../cli/flags.js';
+import { hostCounter, renderExec } from '../../cli/views/exec.js';
 import { FleetwaveError } from '../../errors.js';
 import { execOnFleet, type FleetExecResult } from '../../services/fleet-exec.js';
 
 export default class FleetExec extends FleetwaveCommand {
   static override summary = 'Run a command on every selected host over SSH and summarize identical results.';
   static override description =
-    'Everything after -- is the remote command. Hosts with the same exit status and output are grouped. Exits 0 when every host succeeded and 7 when any failed or could not be reached; --json has every host\'s result.';
+    'Everything after -- is the remote command. Hosts with the same exit status and output are grouped. --json has every host\'s result.';
   static override examples = [
     '<%= config.bin %> <%= command.id %> -- uname -r',
     "<%= config.bin %> <%= command.id %> 'zone=lab-a' -- systemctl is-active kubelet",
@@ -18,7 +18,7 @@ export default class FleetExec extends FleetwaveCommand {
   ];
   static override strict = false;
   static override args = { selector: Args.string({ description: 'Host selector (see fleet list --help); all hosts when omitted.' }) };
-  static override flags = { ...sshFlags, reason: reasonFlag };
+  static override flags = { ...sshFlags, reason: reasonFlag, progress: progressFlag };
 
   async run(): Promise<FleetExecResult> {
     const separator = this.argv.indexOf('--');
@@ -27,7 +27,7 @@ export default class FleetExec extends FleetwaveCommand {
     if (words.length === 0) {
       throw new FleetwaveError('USAGE', 'no remote command: put it after --', { suggestions: ["fleetwave fleet exec 'zone=a' -- uptime"] });
     }
-    const progress = this.jsonEnabled() ? undefined : progressLine('exec');
+    const progress = hostCounter(this.progress(flags.progress), 'exec');
     const result = await execOnFleet({
       dbPath: flags.db,
       ...(args.selector ? { where: args.selector } : {}),

@@ -1,10 +1,9 @@
 import { availableParallelism } from 'node:os';
 import { Flags } from '@oclif/core';
 import { systemClock } from '../../adapters/clock.js';
-import { terminalSafe } from '../../cli/terminal-safe.js';
 import { FleetwaveCommand } from '../../cli/base-command.js';
-import { reasonFlag } from '../../cli/flags.js';
-import { renderKernelBuild } from '../../cli/views/kernel.js';
+import { progressFlag, reasonFlag } from '../../cli/flags.js';
+import { buildProgress, renderKernelBuild } from '../../cli/views/kernel.js';
 import { FleetwaveError } from '../../errors.js';
 import { buildKernel, type KernelBuildResult, type KernelSource } from '../../services/kernel-build.js';
 
@@ -13,7 +12,7 @@ export default class KernelBuild extends FleetwaveCommand {
   static override description = [
     'Source: --git REPO --base REF (a separate worktree; upstream commits are cherry-picked with -x), --tarball FILE (unpacked), or --tree DIR (built in place).',
     'Then: the series config fragment (and --fragment files) merged and checked after make olddefconfig; the uapi enum values checked against upstream; make -j bindeb-pkg; an artifact row with packages, sha256 and sizes, base and result commits, series and config hashes, host, duration and log.',
-    'Stops at the first entry that does not apply and names its commit and files. Exit 9 when a build step fails; every build, failed or not, is recorded.',
+    'Stops at the first entry that does not apply and names its commit and files. Every build, failed or not, is recorded.',
   ].join('\n');
   static override examples = [
     '<%= config.bin %> <%= command.id %> --git ~/src/linux --base v5.15.170 --series 5.15-netkit-tcx --base-config /boot/config-5.15.0-91-generic --localversion -netkit --pkgversion 5.15.170-1fw',
@@ -34,6 +33,7 @@ export default class KernelBuild extends FleetwaveCommand {
     jobs: Flags.integer({ char: 'j', summary: 'make -j; default: the number of cores.', min: 1 }),
     'work-dir': Flags.string({ summary: 'Where the tree, log and packages go (one per build).' }),
     reason: reasonFlag,
+    progress: progressFlag,
   };
 
   async run(): Promise<KernelBuildResult> {
@@ -46,8 +46,6 @@ export default class KernelBuild extends FleetwaveCommand {
     else if (flags.tree) source = { kind: 'tree', path: flags.tree };
     else throw new FleetwaveError('USAGE', 'say where the kernel source is: --git REPO --base REF, --tarball FILE or --tree DIR');
     const stamp = new Date().toISOString().replace(/[-:]/g, '').slice(0, 15);
-    const tty = process.stderr.isTTY === true;
-    let lastOutput = 0;
     const result = await buildKernel({
       dbPath: flags.db,
       series: flags.series,
@@ -62,16 +60,7 @@ export default class KernelBuild extends FleetwaveCommand {
       workDir: flags['work-dir'] ?? `.fleetwave/kernel-builds/${stamp}`,
       ...(flags.reason ? { reason: flags.reason } : {}),
       clock: systemClock,
-      // Phases as lines; compiler output as one redrawn line on a terminal, every 500th line otherwise.
-      onProgress: (event) => {
-        if (!event.line) {
-          process.stderr.write(`${tty ? '\r\u001b[2K' : ''}${new Date().toISOString().slice(11, 19)} ${event.phase}: ${terminalSafe(event.message)}\n`);
-          return;
-        }
-        lastOutput += 1;
-        if (tty) process.stderr.write(`\r\u001b[2K  ${terminalSafe(event.message).slice(0, (process.stderr.columns ?? 100) - 4)}`);
-        else if (lastOutput % 500 === 0) process.stderr.write(`  ... ${lastOutput} lines of build output: ${terminalSafe(event.message)}\n`);
-      },
+      onProgress: buildProgress(this.progress(flags.progress)),
     });
     return this.output(result, renderKernelBuild);
   }

@@ -7,9 +7,9 @@ import { renderRolloutPlan } from '../../cli/views/rollout.js';
 import { planRolloutFromFile, type RolloutPlanResult } from '../../services/rollout-plan.js';
 
 export default class RolloutPlan extends FleetwaveCommand {
-  static override summary = 'Show how a rollout spec would assign the selected hosts to waves, and which hosts it leaves out and why.';
+  static override summary = 'Plan a rollout: assign the selected hosts to waves, say which hosts it leaves out and why, and save it as planned (unless --dry-run).';
   static override description =
-    'Canaries first, then waves by count or percentage (the last size repeats), each split into batches that keep the spread limits in flight; hosts are interleaved across zones and racks, and the same input always gives the same plan. Excluded: hosts already at the target, quarantined (label fleetwave/quarantine), or, for a CNI rollout to netkit, whose kernel cannot run it. Exits 3 when the spec names a canary it cannot use. Unless --dry-run, the rollout is saved as planned, its hosts are locked (a host belongs to at most one active rollout) and everything it uploads is pinned by sha256; run it with `fleetwave rollout run NAME`. Placeholders that could become shell syntax, or that nothing fills, fail the plan naming the step.';
+    'Canaries first, then waves by count or percentage (the last size repeats), each split into batches that keep the spread limits in flight; hosts are interleaved across zones and racks, and the same input always gives the same plan. Excluded: hosts already at the target, quarantined (label fleetwave/quarantine), or, for a CNI rollout to netkit, whose kernel cannot run it. Unless --dry-run, the rollout is saved as planned, its hosts are locked (a host belongs to at most one active rollout) and everything it uploads is pinned by sha256; run it with `fleetwave rollout run NAME`. Placeholders that could become shell syntax, or that nothing fills, fail the plan naming the step.';
   static override examples = ['<%= config.bin %> <%= command.id %> playbooks/rollouts/kernel-5.15-netkit.yaml', '<%= config.bin %> <%= command.id %> my-rollout.yaml --json'];
   static override args = { spec: Args.string({ description: 'Rollout spec (YAML or JSON).', required: true }) };
   static override flags = {

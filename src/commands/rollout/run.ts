@@ -2,8 +2,8 @@ import { Args, Flags } from '@oclif/core';
 import { systemClock } from '../../adapters/clock.js';
 import { FleetwaveCommand } from '../../cli/base-command.js';
 import { EXIT_CODES } from '../../cli/exit-codes.js';
-import { reasonFlag, sshFlags, sshRunOptions } from '../../cli/flags.js';
-import { progressPrinter, renderRunResult } from '../../cli/views/rollout-run.js';
+import { progressFlag, reasonFlag, sshFlags, sshRunOptions } from '../../cli/flags.js';
+import { renderRunResult, runProgress } from '../../cli/views/rollout-run.js';
 import { runRollout, type RunRolloutResult } from '../../services/rollout-run/run-rollout.js';
 
 export default class RolloutRun extends FleetwaveCommand {
@@ -14,13 +14,13 @@ export default class RolloutRun extends FleetwaveCommand {
     'From another terminal, `rollout pause|resume|abort|rollback` and `fleetwave freeze` take effect within a second.',
     'Killed? Run the same command again: it takes the lease over (at once if the old runner\'s process is gone, else after --lease-ttl) and continues where the database says, verifying rather than repeating a reboot that may have happened.',
     'Ctrl-C (or SIGTERM) stops it cleanly after the steps in flight; a second one leaves at once.',
-    'Exit 0 when the rollout completed with every host on the target; 7 when it completed but some hosts failed (and were rolled back); 8 when it halted, was rolled back, aborted or interrupted; 5 when another runner holds it.',
   ].join('\n');
   static override examples = ['<%= config.bin %> <%= command.id %> kernel-515-netkit --reason CHG-1234', '<%= config.bin %> <%= command.id %> kernel-515-netkit --json > result.json'];
   static override args = { name: Args.string({ description: 'The rollout (see rollout list).', required: true }) };
   static override flags = {
     ...sshFlags,
     reason: reasonFlag,
+    progress: progressFlag,
     'lease-ttl': Flags.integer({ summary: 'Seconds without a heartbeat after which another runner may take this rollout over.', default: 30, min: 1 }),
     'poll-ms': Flags.integer({ summary: 'How often the runner re-reads operator requests, in milliseconds.', default: 200, min: 20, max: 1000, hidden: true }),
   };
@@ -46,8 +46,7 @@ export default class RolloutRun extends FleetwaveCommand {
       clock: systemClock,
       leaseTtlMs: flags['lease-ttl'] * 1000,
       pollMs: flags['poll-ms'],
-      // Progress goes to stderr, also under --json: stdout keeps exactly one JSON document.
-      onProgress: progressPrinter(process.stderr),
+      onProgress: runProgress(this.progress(flags.progress)),
     });
     this.addWarnings(result.warnings);
     if (result.status !== 'completed') this.setExitStatus(EXIT_CODES.rolloutStopped);

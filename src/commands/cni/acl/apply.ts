@@ -9,7 +9,7 @@ import { applyAcl, type AclApplyResult } from '../../../services/cni-acl.js';
 export default class CniAclApply extends FleetwaveCommand {
   static override summary = 'Put an ACL rule set in force on the selected nodes, each node all at once.';
   static override description =
-    'RULES is a YAML or JSON file: defaultAction (allow|deny) and rules, each {name?, action: allow|deny, to: CIDR, protocol?: any|icmp|tcp|udp, port?}. Rules judge what pods send, by destination; the most specific match wins (protocol and port, then protocol, then any; the longest prefix within each), so their order does not matter. On each node the whole set replaces the old one with a single map update (a generation flip): never half of either. A node that fails keeps its old set. Needs the node datapath (the CNI playbook installs it). Exits 7 when any node failed.';
+    'RULES is a YAML or JSON file: defaultAction (allow|deny) and rules, each {name?, action: allow|deny, to: CIDR, protocol?: any|icmp|tcp|udp, port?}. Rules judge what pods send, by destination; the most specific match wins (protocol and port, then protocol, then any; the longest prefix within each), so their order does not matter. On each node the whole set replaces the old one with a single map update (a generation flip): never half of either. A node that fails keeps its old set. Needs the node datapath (the CNI playbook installs it).';
   static override examples = ['<%= config.bin %> <%= command.id %> acl.yaml', "<%= config.bin %> <%= command.id %> acl.yaml 'zone=a' --reason CHG-1234"];
   static override args = {
     rules: Args.string({ description: 'The rule set file (YAML or JSON).', required: true }),
