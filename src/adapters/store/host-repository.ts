@@ -108,6 +108,13 @@ export class HostRepository {
     return hosts;
   }
 
+  /** Host names starting with `prefix`, in order, at most `limit` (the unique index answers it). */
+  namesStartingWith(prefix: string, limit: number): string[] {
+    // Each character in brackets: a typed *, ? or [ is that character, not a wildcard.
+    const pattern = `${[...prefix].map((character) => (character === ']' ? character : `[${character}]`)).join('')}*`;
+    return this.db.prepare('SELECT hostname FROM hosts WHERE hostname GLOB ? ORDER BY hostname LIMIT ?').pluck().all(pattern, limit) as string[];
+  }
+
   find(hostname: string): Host | null {
     const row = this.selectOne.get(hostname);
     return row ? toHost(row) : null;
