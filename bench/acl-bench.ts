@@ -40,7 +40,8 @@ async function main(): Promise<void> {
     if (loaded.exitCode !== 0) throw new Error(loaded.stderr);
     const layout = { aclHelper: path.join(REPO_ROOT, 'bpf', 'cni', 'fleetwave-acl'), bpffs: node.bpffs };
     const rulesMap = `${node.bpffs}/acl/maps/acl_rules`;
-    const lines = (acl: CompiledAcl, generation: number) => acl.entries.map((entry) => `map update pinned ${rulesMap} key hex ${hex(encodeRuleKey(entry, generation))} value hex ${hex(encodeRuleValue(entry))}`);
+    const lines = (acl: CompiledAcl, generation: number) =>
+      acl.entries.map((entry) => `map update pinned ${rulesMap} key hex ${hex(encodeRuleKey(entry, generation))} value hex ${hex(encodeRuleValue(entry))}`);
     const timings = { fleetwave: [] as number[], peer: [] as number[], floor: [] as number[] };
     for (let run = 0; run < RUNS; run += 1) {
       const acl = ruleSet(RULES, run + 1);
@@ -52,7 +53,12 @@ async function main(): Promise<void> {
       const floor = await node.run('bpftool batch file -', `${lines(acl, 1000 + run).join('\n')}\n`);
       timings.floor.push(performance.now() - started);
       if (floor.exitCode !== 0) throw new Error(floor.stderr);
-      await node.run('bpftool batch file -', `${lines(acl, 1000 + run).map((line) => line.replace('map update', 'map delete').replace(/ value hex .*/, '')).join('\n')}\n`);
+      await node.run(
+        'bpftool batch file -',
+        `${lines(acl, 1000 + run)
+          .map((line) => line.replace('map update', 'map delete').replace(/ value hex .*/, ''))
+          .join('\n')}\n`,
+      );
       const peerLines = lines(acl, 2000 + run);
       started = performance.now();
       const peer = await node.run(`while IFS= read -r line; do bpftool $line || exit 1; done`, `${peerLines.join('\n')}\n`);

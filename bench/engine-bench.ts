@@ -48,7 +48,10 @@ for (const hosts of sizes) {
     // Import and plan each run in a child process, as `fleet import` and `rollout plan` do for a user.
     const prepareStep = (phase: 'import' | 'plan') =>
       JSON.parse(
-        execFileSync(process.execPath, ['--max-old-space-size=4096', fileURLToPath(new URL('./engine-prepare.js', import.meta.url)), JSON.stringify({ phase, dir, hosts, oneChange })], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }),
+        execFileSync(process.execPath, ['--max-old-space-size=4096', fileURLToPath(new URL('./engine-prepare.js', import.meta.url)), JSON.stringify({ phase, dir, hosts, oneChange })], {
+          encoding: 'utf8',
+          stdio: ['ignore', 'pipe', 'inherit'],
+        }),
       ) as { dbPath: string; name?: string; seconds: number; maxRssMb: number };
     const imported = prepareStep('import');
     const planned = prepareStep('plan');
@@ -85,13 +88,18 @@ for (const hosts of sizes) {
     rolloutStatus({ dbPath: prepared.dbPath, name: prepared.name, events: 10, now: new Date() });
     const statusMs = performance.now() - statusStarted;
     // How long after the pause's commit the runner saw it, as the runner recorded it.
-    const observed = withStore({ path: prepared.dbPath, create: false }, (store) => store.events.query({ action: 'rollout.runner-observed', limit: 1 }).events[0]?.details as { latencyMs?: number } | undefined);
+    const observed = withStore(
+      { path: prepared.dbPath, create: false },
+      (store) => store.events.query({ action: 'rollout.runner-observed', limit: 1 }).events[0]?.details as { latencyMs?: number } | undefined,
+    );
     const auditStarted = performance.now();
     const audit = verifyAuditTrail({ dbPath: prepared.dbPath });
     const auditSeconds = (performance.now() - auditStarted) / 1000;
     const floorRate = await floor(hosts, Math.min(hostSteps, 1_000_000));
     const rss = process.resourceUsage().maxRSS / 1024;
-    console.log(`\n${hosts.toLocaleString('en')} simulated hosts (import ${imported.seconds.toFixed(1)} s and ${imported.maxRssMb.toFixed(0)} MB, plan ${prepared.seconds.toFixed(1)} s and ${prepared.maxRssMb.toFixed(0)} MB, each in a process of its own): ${result.status}, ${JSON.stringify(result.hosts)}`);
+    console.log(
+      `\n${hosts.toLocaleString('en')} simulated hosts (import ${imported.seconds.toFixed(1)} s and ${imported.maxRssMb.toFixed(0)} MB, plan ${prepared.seconds.toFixed(1)} s and ${prepared.maxRssMb.toFixed(0)} MB, each in a process of its own): ${result.status}, ${JSON.stringify(result.hosts)}`,
+    );
     const rows: Array<[string, string, string]> = [
       ['host-steps per second (sustained)', (hostSteps / seconds).toFixed(0), '>= 5,000'],
       ['hosts per second', (hosts / seconds).toFixed(0), ''],
@@ -101,7 +109,7 @@ for (const hosts of sizes) {
       ['database size', `${(statSync(prepared.dbPath).size / 1e6).toFixed(0)} MB`, ''],
       ['pause observed after', pauseLatencyMs === null ? 'not sampled' : `${(pauseLatencyMs as number).toFixed(0)} ms`, '< 1 s'],
       ['  of which the pause command itself', pauseCommandMs === null ? 'not sampled' : `${(pauseCommandMs as number).toFixed(0)} ms`, ''],
-      ['  the runner, from the pause\'s commit', observed?.latencyMs === undefined ? 'not recorded' : `${observed.latencyMs} ms`, ''],
+      ["  the runner, from the pause's commit", observed?.latencyMs === undefined ? 'not recorded' : `${observed.latencyMs} ms`, ''],
       ['rollout status at the end', `${statusMs.toFixed(0)} ms`, '< 1 s'],
       ['audit verify at the end', `${audit.ok ? 'ok' : 'BROKEN'}, ${audit.eventsChecked.toLocaleString('en')} events in ${auditSeconds.toFixed(1)} s`, 'ok'],
       ['floor: the simulated fleet alone', `${floorRate.toFixed(0)} commands/s`, ''],

@@ -47,9 +47,19 @@ function main(): void {
       const selector = `hostname in (${hosts.map((host) => host.hostname).join(',')})`;
       const ansibleEnv = `ANSIBLE_SSH_ARGS='-F ${SSH_CONFIG} -o ControlMaster=auto -o ControlPersist=60s' ANSIBLE_HOST_KEY_CHECKING=True ANSIBLE_CONTROL_PATH_DIR=${OUT}/cp`;
       const scenarios: Scenario[] = [
-        { name: `fleetwave fleet exec -- true (${size} hosts)`, command: `FLEETWAVE_SSH_CONFIG=${SSH_CONFIG} node ${CLI} fleet exec '${selector}' --db ${DB} --concurrency ${CONCURRENCY} -- true > /dev/null`, warmup: 1, comparable: true },
+        {
+          name: `fleetwave fleet exec -- true (${size} hosts)`,
+          command: `FLEETWAVE_SSH_CONFIG=${SSH_CONFIG} node ${CLI} fleet exec '${selector}' --db ${DB} --concurrency ${CONCURRENCY} -- true > /dev/null`,
+          warmup: 1,
+          comparable: true,
+        },
         { name: `peer: ansible -m raw -a true (${size} hosts)`, command: `${ansibleEnv} ansible all -i ${inventory} -m raw -a true -f ${CONCURRENCY} -o > /dev/null`, warmup: 1, comparable: true },
-        { name: `peer: ansible -m command -a true (${size} hosts)`, command: `${ansibleEnv} ansible all -i ${inventory} -m command -a true -f ${CONCURRENCY} -o > /dev/null`, warmup: 1, comparable: true },
+        {
+          name: `peer: ansible -m command -a true (${size} hosts)`,
+          command: `${ansibleEnv} ansible all -i ${inventory} -m command -a true -f ${CONCURRENCY} -o > /dev/null`,
+          warmup: 1,
+          comparable: true,
+        },
         { name: `parallel-ssh true (${size} hosts)`, command: `parallel-ssh -h ${hostsFile} -p ${CONCURRENCY} -x '-F ${SSH_CONFIG}' true > /dev/null`, warmup: 1, comparable: true },
         { name: `floor: bare ssh2 + p-queue loop (${size} hosts)`, command: `node ${FLOOR} ${SSH_CONFIG} ${CONCURRENCY} ${hosts.map((host) => host.hostname).join(' ')}`, warmup: 1, comparable: true },
       ];

@@ -28,8 +28,7 @@ export function syntheticFleet(count: number, generation = 0): SyntheticHost[] {
 export const WRITERS = {
   csv: (hosts: SyntheticHost[]) =>
     `hostname,address,cluster,zone,rack,labels\n${hosts.map((host) => `${host.hostname},${host.address},${host.cluster},${host.zone},${host.rack},role=worker;team=${host.team}`).join('\n')}\n`,
-  json: (hosts: SyntheticHost[]) =>
-    JSON.stringify({ hosts: hosts.map(({ team, ...host }) => ({ ...host, labels: { role: 'worker', team } })) }),
+  json: (hosts: SyntheticHost[]) => JSON.stringify({ hosts: hosts.map(({ team, ...host }) => ({ ...host, labels: { role: 'worker', team } })) }),
   yaml: (hosts: SyntheticHost[]) =>
     `hosts:\n${hosts.map((host) => `  - hostname: ${host.hostname}\n    address: ${host.address}\n    cluster: ${host.cluster}\n    zone: ${host.zone}\n    rack: ${host.rack}\n    labels: { role: worker, team: ${host.team} }`).join('\n')}\n`,
   ini: (hosts: SyntheticHost[]) => {

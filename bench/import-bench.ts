@@ -38,7 +38,12 @@ function main(): void {
     { name: 'fleetwave fleet summary --by zone', command: fw('fleet summary --by zone'), prepare: `[ -f ${db} ] || (${seeded})` },
     { name: 'fleetwave audit verify', command: fw('audit verify'), prepare: `[ -f ${db} ] || (${seeded})` },
     { name: 'peer: ansible-inventory --list (ini, parse only)', command: `ansible-inventory -i ${BENCH_OUT}/fleet.ini --list > /dev/null`, runs: 1, comparable: true },
-    { name: 'floor: sqlite3 .import csv (no validation)', command: `sqlite3 ${BENCH_OUT}/floor.db '.import --csv ${BENCH_OUT}/fleet.csv hosts'`, prepare: `rm -f ${BENCH_OUT}/floor.db`, comparable: true },
+    {
+      name: 'floor: sqlite3 .import csv (no validation)',
+      command: `sqlite3 ${BENCH_OUT}/floor.db '.import --csv ${BENCH_OUT}/fleet.csv hosts'`,
+      prepare: `rm -f ${BENCH_OUT}/floor.db`,
+      comparable: true,
+    },
   ];
   const results = scenarios.map((scenario) => measure(scenario, BENCH_OUT, RUNS));
   const peer = results.find((result) => result.name.startsWith('peer:'))!;

@@ -21,7 +21,10 @@ function main(): void {
   mkdirSync(out, { recursive: true });
   const artifact = path.join(out, 'linux-image.deb');
   execFileSync('sh', ['-c', `head -c ${SIZE_MB}M /dev/urandom > ${artifact}`]);
-  writeFileSync(path.join(out, 'fleet.csv'), `hostname,address,zone,rack\n${Array.from({ length: 100 }, (_, index) => `h${index},10.0.${Math.floor(index / 250)}.${index % 250},z${index % 3},r${index % 10}`).join('\n')}\n`);
+  writeFileSync(
+    path.join(out, 'fleet.csv'),
+    `hostname,address,zone,rack\n${Array.from({ length: 100 }, (_, index) => `h${index},10.0.${Math.floor(index / 250)}.${index % 250},z${index % 3},r${index % 10}`).join('\n')}\n`,
+  );
   writeFileSync(path.join(out, 'ship.yaml'), 'name: ship\nsteps:\n  - name: upload\n    upload: { src: "{{ vars.package }}", dest: /var/tmp/k.deb }\n  - run: dpkg -i /var/tmp/k.deb\n');
   writeFileSync(path.join(out, 'spec.yaml'), 'name: pinned\nkind: kernel\ntarget: 5.15.0-300\nplaybook: ship\nvars:\n  package: linux-image.deb\n');
   const template = path.join(out, 'template.db');
@@ -37,7 +40,7 @@ function main(): void {
     { name: `floor: reading the ${SIZE_MB} MB artifact (cat)`, command: `cat ${artifact} > /dev/null`, warmup: 1 },
   ];
   const results = scenarios.map((scenario) => measure(scenario, out, RUNS));
-  const [dryRun, pinned, peer, floor] = results as [typeof results[0], typeof results[0], typeof results[0], typeof results[0]];
+  const [dryRun, pinned, peer, floor] = results as [(typeof results)[0], (typeof results)[0], (typeof results)[0], (typeof results)[0]];
   printTable(`Pinning artifacts at plan time, 100 hosts, one ${SIZE_MB} MB package, ${RUNS} runs each, node ${process.version}`, scenarios, results, peer);
   const pinning = pinned.meanSeconds - dryRun.meanSeconds;
   console.log(`pinning (plan minus dry run): ${pinning.toFixed(2)} s; peer sha256sum: ${peer.meanSeconds.toFixed(2)} s; floor (read only): ${floor.meanSeconds.toFixed(2)} s`);

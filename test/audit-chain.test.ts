@@ -17,7 +17,10 @@ describe('audit hash chain', () => {
     const { events, head } = freshChain();
     assert.equal(events[0]!.prevHash, GENESIS_HASH);
     assert.equal(events[1]!.prevHash, events[0]!.hash);
-    assert.deepEqual(events.map((event) => event.id), [1, 2, 3, 4]);
+    assert.deepEqual(
+      events.map((event) => event.id),
+      [1, 2, 3, 4],
+    );
     assert.deepEqual(verifyChain(events, head), { ok: true, eventsChecked: 4, head, problems: [] });
   });
 
@@ -34,7 +37,10 @@ describe('audit hash chain', () => {
     events[1] = { ...events[1]!, details: '{"n":99}' };
     const result = verifyChain(events, head);
     assert.equal(result.ok, false);
-    assert.deepEqual(result.problems.map((problem) => problem.eventId), [2]);
+    assert.deepEqual(
+      result.problems.map((problem) => problem.eventId),
+      [2],
+    );
     assert.match(result.problems[0]!.problem, /edited/);
   });
 
@@ -44,7 +50,10 @@ describe('audit hash chain', () => {
     const forged = { ...unhashed, actorUser: 'mallory' };
     events[1] = { ...forged, hash: hashEvent(forged) };
     const result = verifyChain(events, head);
-    assert.deepEqual(result.problems.map((problem) => problem.eventId), [3]);
+    assert.deepEqual(
+      result.problems.map((problem) => problem.eventId),
+      [3],
+    );
   });
 
   test('a removed event in the middle is caught', () => {

@@ -48,7 +48,10 @@ describe('fleetwave CLI, end to end', () => {
     assert.equal(statSync(db).mode & 0o777, 0o600);
     const list = runCliJson<{ hosts: HostJson[] }>(['fleet', 'list', ...dbFlag(db)]);
     assert.equal(list.code, 0);
-    assert.deepEqual(list.json.result.hosts.map((host) => host.hostname), ['db-01', 'web-01', 'web-02']);
+    assert.deepEqual(
+      list.json.result.hosts.map((host) => host.hostname),
+      ['db-01', 'web-01', 'web-02'],
+    );
   });
 
   test('every supported format imports through the binary', () => {
@@ -88,7 +91,14 @@ describe('fleetwave CLI, end to end', () => {
     assert.equal(machine.json.status, 3);
     assert.equal(machine.json.error!.code, 'INVENTORY_INVALID');
     const problems = (machine.json.error!.details as { problems: { line: number; field: string }[] }).problems;
-    assert.deepEqual(problems.map((problem) => [problem.line, problem.field]), [[3, 'hostname'], [4, 'port'], [5, 'hostname']]);
+    assert.deepEqual(
+      problems.map((problem) => [problem.line, problem.field]),
+      [
+        [3, 'hostname'],
+        [4, 'port'],
+        [5, 'hostname'],
+      ],
+    );
     assert.equal(fingerprint(db), before);
   });
 
@@ -113,14 +123,22 @@ describe('fleetwave CLI, end to end', () => {
     const next = path.join(dir, 'next.csv');
     writeFileSync(next, 'hostname,address,zone,rack\nweb-01,127.1.0.1,a,r1\nweb-03,127.1.0.5,c,r1\n');
     const before = fingerprint(db);
-    const dry = runCliJson<{ dryRun: boolean; added: string[]; changed: { hostname: string; changes: { field: string }[] }[]; removed: string[] }>(
-      ['fleet', 'import', next, '--prune', '--dry-run', ...dbFlag(db)],
-    );
+    const dry = runCliJson<{ dryRun: boolean; added: string[]; changed: { hostname: string; changes: { field: string }[] }[]; removed: string[] }>([
+      'fleet',
+      'import',
+      next,
+      '--prune',
+      '--dry-run',
+      ...dbFlag(db),
+    ]);
     assert.equal(dry.code, 0);
     assert.equal(dry.json.result.dryRun, true);
     assert.deepEqual(dry.json.result.added, ['web-03']);
     assert.deepEqual(dry.json.result.removed, ['db-01', 'web-02']);
-    assert.deepEqual(dry.json.result.changed.map((change) => [change.hostname, change.changes.map((item) => item.field)]), [['web-01', ['port', 'user', 'cluster', 'labels']]]);
+    assert.deepEqual(
+      dry.json.result.changed.map((change) => [change.hostname, change.changes.map((item) => item.field)]),
+      [['web-01', ['port', 'user', 'cluster', 'labels']]],
+    );
     assert.equal(fingerprint(db), before);
 
     const humanDry = runCli(['fleet', 'import', next, '--prune', '--dry-run', ...dbFlag(db)]);
@@ -131,9 +149,18 @@ describe('fleetwave CLI, end to end', () => {
     const real = runCliJson<{ removed: string[] }>(['fleet', 'import', next, '--prune', ...dbFlag(pruneDb), '--reason', 'decommission']);
     assert.deepEqual(real.json.result.removed, ['db-01', 'web-02']);
     const remaining = runCliJson<{ hosts: HostJson[] }>(['fleet', 'list', ...dbFlag(pruneDb)]);
-    assert.deepEqual(remaining.json.result.hosts.map((host) => host.hostname), ['web-01', 'web-03']);
+    assert.deepEqual(
+      remaining.json.result.hosts.map((host) => host.hostname),
+      ['web-01', 'web-03'],
+    );
     const removal = runCliJson<{ events: { action: string; reason: string }[] }>(['audit', 'log', '--host', 'db-01', ...dbFlag(pruneDb)]);
-    assert.deepEqual(removal.json.result.events.map((event) => [event.action, event.reason]), [['host.added', null], ['host.removed', 'decommission']]);
+    assert.deepEqual(
+      removal.json.result.events.map((event) => [event.action, event.reason]),
+      [
+        ['host.added', null],
+        ['host.removed', 'decommission'],
+      ],
+    );
   });
 
   test('--dry-run against a database that does not exist yet creates nothing', () => {
@@ -151,7 +178,10 @@ describe('fleetwave CLI, end to end', () => {
 
   test('list --where uses the selector language; a bad selector exits 3 with the column', () => {
     const run = runCliJson<{ hosts: HostJson[] }>(['fleet', 'list', '--where', 'zone=a,role=web,rack!=r2', ...dbFlag(db)]);
-    assert.deepEqual(run.json.result.hosts.map((host) => host.hostname), ['web-01']);
+    assert.deepEqual(
+      run.json.result.hosts.map((host) => host.hostname),
+      ['web-01'],
+    );
     const bad = runCli(['fleet', 'list', '-w', 'zone=a,,x', ...dbFlag(db)]);
     assert.equal(bad.code, 3);
     assert.match(bad.stderr, /SELECTOR_INVALID.*column 8/);
@@ -163,7 +193,10 @@ describe('fleetwave CLI, end to end', () => {
   test('show prints one host with its events; an unknown host exits 4', () => {
     const run = runCliJson<{ host: HostJson; recentEvents: { action: string }[] }>(['fleet', 'show', 'web-01', ...dbFlag(db)]);
     assert.equal(run.json.result.host.rack, 'r1');
-    assert.deepEqual(run.json.result.recentEvents.map((event) => event.action), ['host.added']);
+    assert.deepEqual(
+      run.json.result.recentEvents.map((event) => event.action),
+      ['host.added'],
+    );
     const missing = runCliJson(['fleet', 'show', 'nope', ...dbFlag(db)]);
     assert.equal(missing.code, 4);
     assert.equal(missing.json.error!.code, 'HOST_NOT_FOUND');
@@ -172,16 +205,20 @@ describe('fleetwave CLI, end to end', () => {
   test('summary counts kernel x CNI, grouped by a failure domain', () => {
     const run = runCliJson<{ total: number; groups: { key: string; total: number }[] }>(['fleet', 'summary', '--by', 'zone', ...dbFlag(db)]);
     assert.equal(run.json.result.total, 3);
-    assert.deepEqual(run.json.result.groups.map((group) => [group.key, group.total]), [['a', 2], ['b', 1]]);
+    assert.deepEqual(
+      run.json.result.groups.map((group) => [group.key, group.total]),
+      [
+        ['a', 2],
+        ['b', 1],
+      ],
+    );
     const human = runCli(['fleet', 'summary', ...dbFlag(db)]);
     assert.match(human.stdout, /KERNEL\s+UNKNOWN\s+TOTAL/);
     assert.match(human.stdout, /3 hosts in total/);
   });
 
   test('audit log filters by host and action, and exports NDJSON', () => {
-    const byAction = runCliJson<{ events: { action: string; reason: string | null; actorUser: string }[]; totalMatching: number }>(
-      ['audit', 'log', '--action', 'fleet.*', ...dbFlag(db)],
-    );
+    const byAction = runCliJson<{ events: { action: string; reason: string | null; actorUser: string }[]; totalMatching: number }>(['audit', 'log', '--action', 'fleet.*', ...dbFlag(db)]);
     assert.ok(byAction.json.result.events.length >= 1);
     assert.ok(byAction.json.result.events.every((event) => event.action === 'fleet.imported'));
     assert.equal(byAction.json.result.events[0]!.reason, 'initial load');
@@ -189,7 +226,10 @@ describe('fleetwave CLI, end to end', () => {
 
     const ndjson = runCli(['audit', 'log', '--ndjson', '--host', 'web-01', ...dbFlag(db)]);
     assert.equal(ndjson.code, 0);
-    const lines = ndjson.stdout.trim().split('\n').map((line) => JSON.parse(line) as { host: string; hash: string });
+    const lines = ndjson.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { host: string; hash: string });
     assert.ok(lines.length >= 1);
     assert.ok(lines.every((event) => event.host === 'web-01' && /^[0-9a-f]{64}$/.test(event.hash)));
 
@@ -199,7 +239,7 @@ describe('fleetwave CLI, end to end', () => {
     assert.equal(badTime.code, 3);
   });
 
-  test('audit verify passes, then catches a row edited behind fleetwave\'s back (exit 6)', () => {
+  test("audit verify passes, then catches a row edited behind fleetwave's back (exit 6)", () => {
     const tampered = path.join(dir, 'tampered.db');
     runCliJson(['fleet', 'import', `${INVENTORIES}hosts.csv`, ...dbFlag(tampered)]);
     const ok = runCliJson<{ ok: boolean; eventsChecked: number }>(['audit', 'verify', ...dbFlag(tampered)]);
@@ -265,7 +305,14 @@ describe('fleetwave CLI, end to end', () => {
   });
 
   test('--help prints examples and the flags', () => {
-    for (const command of [['fleet', 'import'], ['fleet', 'list'], ['fleet', 'show'], ['fleet', 'summary'], ['audit', 'log'], ['audit', 'verify']]) {
+    for (const command of [
+      ['fleet', 'import'],
+      ['fleet', 'list'],
+      ['fleet', 'show'],
+      ['fleet', 'summary'],
+      ['audit', 'log'],
+      ['audit', 'verify'],
+    ]) {
       const run = runCli([...command, '--help']);
       assert.equal(run.code, 0, command.join(' '));
       assert.match(run.stdout, /EXAMPLES/, command.join(' '));

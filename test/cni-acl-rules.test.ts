@@ -52,10 +52,7 @@ describe('ACL rules: parsing, compilation, the lookup oracle', () => {
       '19: Invalid option: expected one of "allow"|"deny"',
     ]);
     // Rules that clash are judged once each rule is valid on its own.
-    assert.deepEqual(problems(text.split('\n').slice(0, 12).join('\n')), [
-      '8: matches exactly what rule 1 matches (tcp to 10.1.0.0/16 port 443); keep one',
-      '8: the name web is already rule 1\'s',
-    ]);
+    assert.deepEqual(problems(text.split('\n').slice(0, 12).join('\n')), ['8: matches exactly what rule 1 matches (tcp to 10.1.0.0/16 port 443); keep one', "8: the name web is already rule 1's"]);
   });
 
   test('the most specific match wins: protocol and port, then protocol, then any; the longest prefix within each', () => {
@@ -87,7 +84,7 @@ describe('ACL rules: parsing, compilation, the lookup oracle', () => {
     }
   });
 
-  test('map keys and values have the program\'s layout and decode back to the same entry', () => {
+  test("map keys and values have the program's layout and decode back to the same entry", () => {
     const [entry] = compileAcl(AclRuleSetSchema.parse({ rules: [{ action: 'deny', to: '10.244.1.0/24', protocol: 'tcp', port: 8080 }] })).entries;
     const key = encodeRuleKey(entry!, 0x01020304);
     assert.deepEqual(key, [88, 0, 0, 0, 4, 3, 2, 1, 6, 0, 0x1f, 0x90, 10, 244, 1, 0]);

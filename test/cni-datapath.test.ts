@@ -19,11 +19,14 @@ import { tempDir } from './support/temp.js';
  */
 const SUBNET = '10.244.199.0/24';
 const ACL_OBJECT = path.join(REPO_ROOT, 'bpf', 'out', 'acl.bpf.o');
+// The CNI plugin's result document, as the CNI spec defines it; read loosely here.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 const ipOf = (result: { json: any }) => String(result.json.ips[0].address).split('/')[0]!;
 
 interface Pod {
   netns: string;
   ip: string;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the CNI result document
   result: any;
 }
 
@@ -118,7 +121,7 @@ describe('fleetwave-cni on this machine: the CNI spec, veth pods, netkit fallbac
       assert.equal(node.cni('STATUS', 'x', null, config()).code, 0, 'STATUS is ready when host-local is in CNI_PATH');
     }));
 
-  test('the ACL program loads and pins under the node\'s bpffs; an empty set lets everything through', () =>
+  test("the ACL program loads and pins under the node's bpffs; an empty set lets everything through", () =>
     withNode(async ({ node, layout, loadAcl }) => {
       await loadAcl();
       assert.deepEqual(readdirSync(path.join(node.bpffs, 'acl', 'maps')).sort(), ['acl_config', 'acl_counters', 'acl_rules']);
@@ -159,7 +162,10 @@ describe('fleetwave-cni on this machine: the CNI spec, veth pods, netkit fallbac
       const { result } = addPod('c', { cniVersion: '1.1.0' });
       assert.equal(result.cniVersion, '1.1.0');
       assert.match(result.interfaces[0].name, /^fwve/, 'a veth pair');
-      const log = readFileSync(node.fallbackLog, 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+      const log = readFileSync(node.fallbackLog, 'utf8')
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line));
       assert.equal(log.at(-1).container, 'c');
       assert.equal(log.at(-1).fallback, 'veth');
       assert.match(log.at(-1).reason, /^netkit pair: (ip utility, iproute2-[0-9.]+, .* cannot create netkit devices \(iproute2 >= 6\.8 can\)|.*Unknown device type)/);
@@ -181,7 +187,10 @@ describe('fleetwave-cni on this machine: the CNI spec, veth pods, netkit fallbac
       await listen('b', 8080);
       assert.ok(tcpConnects(node, 'a', pods.b!.ip, 8080), 'allowed: TCP to pod b');
       const reading = await readNodeAcl(node, layout);
-      assert.deepEqual(entriesInForce(reading.state), acl.entries.map(({ name: _name, ...entry }) => entry));
+      assert.deepEqual(
+        entriesInForce(reading.state),
+        acl.entries.map(({ name: _name, ...entry }) => entry),
+      );
       const counters = await readNodeAclCounters(node, layout);
       const denied = counters.counters.find((rule) => rule.name === 'no-ping-b')!;
       assert.ok(denied.packets >= 1 && denied.bytes >= 84, `the deny rule counted the dropped ping: ${JSON.stringify(denied)}`);
@@ -220,15 +229,22 @@ describe('fleetwave-cni on this machine: the CNI spec, veth pods, netkit fallbac
       const outcome = await applyNodeAcl(node, layout, set2);
       assert.equal(outcome.generation, 2);
       const installed = await readNodeAcl(node, layout);
-      assert.deepEqual(installed.state.entries.map((entry) => entry.generation), [2], 'leftovers of the failed apply and the old set are gone');
+      assert.deepEqual(
+        installed.state.entries.map((entry) => entry.generation),
+        [2],
+        'leftovers of the failed apply and the old set are gone',
+      );
       assert.ok(ping(node, 'a', pods.b!.ip), 'ICMP to b passes under the new set');
       assert.equal(tcpConnects(node, 'a', pods.b!.ip, 8080), false, 'TCP 8080 in the subnet is dropped');
       assert.ok(tcpConnects(node, 'a', pods.b!.ip, 8081), 'TCP 8081 passes');
       const counters = await readNodeAclCounters(node, layout);
       assert.equal(counters.generation, 2);
-      assert.deepEqual(counters.counters.map((rule) => rule.name), ['no rule matched', 'no-8080']);
+      assert.deepEqual(
+        counters.counters.map((rule) => rule.name),
+        ['no rule matched', 'no-8080'],
+      );
       assert.ok(counters.counters[1]!.packets >= 1, 'the new rule counted its drop');
-      assert.ok(counters.counters[0]!.packets >= 2 && counters.counters[0]!.packets < 100, 'the new set\'s counters started from zero');
+      assert.ok(counters.counters[0]!.packets >= 2 && counters.counters[0]!.packets < 100, "the new set's counters started from zero");
     }));
 
   test('CHECK notices a pod whose node side is gone; DEL frees the address and is idempotent, also without the namespace', () =>
@@ -246,7 +262,14 @@ describe('fleetwave-cni on this machine: the CNI spec, veth pods, netkit fallbac
       assert.deepEqual(readdirSync(path.join(node.stateDir, 'pods')).length, 1, 'only b is recorded on the node');
       assert.equal(node.cni('DEL', 'b', '', config()).code, 0, 'DEL without a namespace still releases the address');
       assert.equal(existsSync(ipamFile(pods.b!.ip)), false);
-      assert.deepEqual(node.sh('ip -o link show').split('\n').filter((line) => /fw(ve|nk)/.test(line)), [], 'no pod device is left on the node');
+      assert.deepEqual(
+        node
+          .sh('ip -o link show')
+          .split('\n')
+          .filter((line) => /fw(ve|nk)/.test(line)),
+        [],
+        'no pod device is left on the node',
+      );
       assert.deepEqual(readdirSync(path.join(node.stateDir, 'pods')), []);
       for (const pod of Object.keys(pods)) delete pods[pod];
     }));
@@ -254,7 +277,13 @@ describe('fleetwave-cni on this machine: the CNI spec, veth pods, netkit fallbac
   test('unload keeps a program a pod holds, removes it once none does, and leaves what others put in the bpffs', () =>
     withNode(async ({ node, pods, config, addPod, loadAcl }) => {
       await loadAcl();
-      const record = (pod: string) => JSON.parse(node.sh(`cat ${node.stateDir}/pods/*`).split('\n').find((line) => line.includes(`"container":"${pod}"`))!);
+      const record = (pod: string) =>
+        JSON.parse(
+          node
+            .sh(`cat ${node.stateDir}/pods/*`)
+            .split('\n')
+            .find((line) => line.includes(`"container":"${pod}"`))!,
+        );
       const unload = () => node.sh(`FLEETWAVE_BPFFS=${node.bpffs} FLEETWAVE_CNI_STATE=${node.stateDir} ${path.join(REPO_ROOT, 'bpf', 'cni', 'fleetwave-acl')} unload`).trim();
       mkdirSync(path.join(node.bpffs, 'links', 'not-fleetwaves'), { recursive: true });
       const { netns } = addPod('d');

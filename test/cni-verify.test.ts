@@ -10,12 +10,26 @@ import { createLocalCniNode, linkLocalNodes, type LocalCniNode } from './support
 import { REPO_ROOT } from './support/paths.js';
 import { tempDir } from './support/temp.js';
 
-const pod = (requested: 'veth' | 'netkit', device: 'veth' | 'netkit' | null, address: string | null, extra: Partial<NodeUp['pods'][number]> = {}) => ({ requested, device, address, fallback: null, error: null, ...extra });
-const node = (hostname: string, up: Partial<NodeUp> & Pick<NodeUp, 'pods'>, acl: VerifyNode['acl'] = null): VerifyNode => ({ hostname, up: { simulated: false, hostAddress: `192.0.2.${hostname.length}`, ...up }, acl });
+const pod = (requested: 'veth' | 'netkit', device: 'veth' | 'netkit' | null, address: string | null, extra: Partial<NodeUp['pods'][number]> = {}) => ({
+  requested,
+  device,
+  address,
+  fallback: null,
+  error: null,
+  ...extra,
+});
+const node = (hostname: string, up: Partial<NodeUp> & Pick<NodeUp, 'pods'>, acl: VerifyNode['acl'] = null): VerifyNode => ({
+  hostname,
+  up: { simulated: false, hostAddress: `192.0.2.${hostname.length}`, ...up },
+  acl,
+});
 
 describe('cni verify, the pure part: which cells are probed, and what a cell says', () => {
   test('two healthy nodes: every cell is probed, both directions across nodes, TCP only between pods', () => {
-    const nodes = [node('a', { pods: [pod('veth', 'veth', '10.1.0.2'), pod('netkit', 'netkit', '10.1.0.3')] }), node('bb', { pods: [pod('veth', 'veth', '10.2.0.2'), pod('netkit', 'netkit', '10.2.0.3')] })];
+    const nodes = [
+      node('a', { pods: [pod('veth', 'veth', '10.1.0.2'), pod('netkit', 'netkit', '10.1.0.3')] }),
+      node('bb', { pods: [pod('veth', 'veth', '10.2.0.2'), pod('netkit', 'netkit', '10.2.0.3')] }),
+    ];
     const plan = planProbes(nodes);
     assert.deepEqual(plan.unprobed, []);
     const ids = plan.probes.get('a')!.map(({ cell, address }) => `${cell.id} -> ${address}`);
@@ -40,16 +54,34 @@ describe('cni verify, the pure part: which cells are probed, and what a cell say
 
   test('cells that cannot be probed say why: fallback and simulation are untestable, a pod the plugin could not make is a failure', () => {
     const cases: Array<{ why: string; up: Partial<NodeUp> & Pick<NodeUp, 'pods'>; status: string; detail: RegExp }> = [
-      { why: 'a kernel without netkit', up: { pods: [pod('veth', 'veth', '10.1.0.2'), pod('netkit', 'veth', '10.1.0.3', { fallback: 'netkit pair: Error: Unknown device type.' })] }, status: 'untestable', detail: /made the netkit test pod on veth: netkit pair: Error: Unknown device type\./ },
-      { why: 'a simulated lab kernel', up: { simulated: true, pods: [pod('veth', 'veth', '10.1.0.2'), pod('netkit', 'veth', '10.1.0.3')] }, status: 'untestable', detail: /simulated kernel on a lab host \(a\)/ },
-      { why: 'a plugin that cannot make pods', up: { pods: [pod('veth', null, null, { error: 'IPAM (host-local) failed' }), pod('netkit', 'netkit', '10.1.0.3')] }, status: 'failed', detail: /veth test pod could not be made on a: IPAM/ },
+      {
+        why: 'a kernel without netkit',
+        up: { pods: [pod('veth', 'veth', '10.1.0.2'), pod('netkit', 'veth', '10.1.0.3', { fallback: 'netkit pair: Error: Unknown device type.' })] },
+        status: 'untestable',
+        detail: /made the netkit test pod on veth: netkit pair: Error: Unknown device type\./,
+      },
+      {
+        why: 'a simulated lab kernel',
+        up: { simulated: true, pods: [pod('veth', 'veth', '10.1.0.2'), pod('netkit', 'veth', '10.1.0.3')] },
+        status: 'untestable',
+        detail: /simulated kernel on a lab host \(a\)/,
+      },
+      {
+        why: 'a plugin that cannot make pods',
+        up: { pods: [pod('veth', null, null, { error: 'IPAM (host-local) failed' }), pod('netkit', 'netkit', '10.1.0.3')] },
+        status: 'failed',
+        detail: /veth test pod could not be made on a: IPAM/,
+      },
     ];
     for (const item of cases) {
       const plan = planProbes([node('a', item.up)]);
       const cell = plan.unprobed.find((verdict) => verdict.id === 'a:netkit>veth:icmp')!;
       assert.equal(cell.status, item.status, item.why);
       assert.match(cell.detail, item.detail, item.why);
-      assert.ok(plan.probes.get('a')!.every(({ cell: probed }) => probed.from !== probed.to.hostname), item.why);
+      assert.ok(
+        plan.probes.get('a')!.every(({ cell: probed }) => probed.from !== probed.to.hostname),
+        item.why,
+      );
     }
   });
 
@@ -81,11 +113,75 @@ describe('cni verify, the pure part: which cells are probed, and what a cell say
     const reading = (generationInForce: number, counts: Array<[number, number]>) => ({ generationInForce, packets: new Map(counts) });
     const summary = (checks: ReturnType<typeof judgeCounters>) => checks.map((check) => [check.ruleId, check.action, check.probes, check.packets, check.status]);
     const table: Array<[string, Parameters<typeof judgeCounters>[3], Parameters<typeof judgeCounters>[4], unknown[]]> = [
-      ['every rule counted at least its probes (other traffic adds more)', reading(4, [[0, 10], [1, 0]]), reading(4, [[0, 19], [1, 3]]), [[0, 'allow', 2, 9, 'ok'], [1, 'deny', 1, 3, 'ok']]],
-      ['a drop the program did not count: something else dropped it', reading(4, [[0, 10], [1, 5]]), reading(4, [[0, 12], [1, 5]]), [[0, 'allow', 2, 2, 'ok'], [1, 'deny', 1, 0, 'failed']]],
-      ['fewer packets than probes', reading(4, [[0, 0], [1, 0]]), reading(4, [[0, 1], [1, 1]]), [[0, 'allow', 2, 1, 'failed'], [1, 'deny', 1, 1, 'ok']]],
-      ['the set was replaced during the run: not comparable, not failed', reading(4, [[0, 0], [1, 0]]), reading(5, [[0, 0], [1, 0]]), [[0, 'allow', 2, null, 'untestable'], [1, 'deny', 1, null, 'untestable']]],
-      ['unreadable counters fail', { problem: 'bpftool: no such map' }, reading(4, []), [[0, 'allow', 2, null, 'failed'], [1, 'deny', 1, null, 'failed']]],
+      [
+        'every rule counted at least its probes (other traffic adds more)',
+        reading(4, [
+          [0, 10],
+          [1, 0],
+        ]),
+        reading(4, [
+          [0, 19],
+          [1, 3],
+        ]),
+        [
+          [0, 'allow', 2, 9, 'ok'],
+          [1, 'deny', 1, 3, 'ok'],
+        ],
+      ],
+      [
+        'a drop the program did not count: something else dropped it',
+        reading(4, [
+          [0, 10],
+          [1, 5],
+        ]),
+        reading(4, [
+          [0, 12],
+          [1, 5],
+        ]),
+        [
+          [0, 'allow', 2, 2, 'ok'],
+          [1, 'deny', 1, 0, 'failed'],
+        ],
+      ],
+      [
+        'fewer packets than probes',
+        reading(4, [
+          [0, 0],
+          [1, 0],
+        ]),
+        reading(4, [
+          [0, 1],
+          [1, 1],
+        ]),
+        [
+          [0, 'allow', 2, 1, 'failed'],
+          [1, 'deny', 1, 1, 'ok'],
+        ],
+      ],
+      [
+        'the set was replaced during the run: not comparable, not failed',
+        reading(4, [
+          [0, 0],
+          [1, 0],
+        ]),
+        reading(5, [
+          [0, 0],
+          [1, 0],
+        ]),
+        [
+          [0, 'allow', 2, null, 'untestable'],
+          [1, 'deny', 1, null, 'untestable'],
+        ],
+      ],
+      [
+        'unreadable counters fail',
+        { problem: 'bpftool: no such map' },
+        reading(4, []),
+        [
+          [0, 'allow', 2, null, 'failed'],
+          [1, 'deny', 1, null, 'failed'],
+        ],
+      ],
     ];
     for (const [name, before, after, expected] of table) assert.deepEqual(summary(judgeCounters(acl, 4, verdicts, before, after)), expected, name);
     assert.match(judgeCounters(acl, 4, verdicts, reading(4, [[1, 5]]), reading(4, [[1, 5]]))[1]!.detail, /ACL rule 1 \(deny\) counted 0 packets for 1 probe: the program did not see every probe/);
@@ -102,7 +198,11 @@ describe('cni verify on two local nodes: real veth pods, netkit untestable, the 
   const dir = tempDir('fleetwave-cni-verify-');
   let nodeA: LocalCniNode;
   let nodeB: LocalCniNode;
-  const layoutOf = (target: LocalCniNode): VerifyLayout => ({ aclHelper: path.join(REPO_ROOT, 'bpf', 'cni', 'fleetwave-acl'), bpffs: target.bpffs, verifyHelper: path.join(REPO_ROOT, 'bpf', 'cni', 'fleetwave-verify') });
+  const layoutOf = (target: LocalCniNode): VerifyLayout => ({
+    aclHelper: path.join(REPO_ROOT, 'bpf', 'cni', 'fleetwave-acl'),
+    bpffs: target.bpffs,
+    verifyHelper: path.join(REPO_ROOT, 'bpf', 'cni', 'fleetwave-verify'),
+  });
   const leftNamespaces = () => readdirSync('/run/netns').filter((name) => name.startsWith(`${nodeA.name}-v`) || name.startsWith(`${nodeB.name}-v`));
   const targets = () => [
     { hostname: 'node-a', shell: nodeA, layout: layoutOf(nodeA) },
@@ -127,8 +227,20 @@ describe('cni verify on two local nodes: real veth pods, netkit untestable, the 
     assert.equal(outcome.failed, 0, JSON.stringify(outcome.nodes.flatMap((matrix) => matrix.cells.filter((cell) => cell.status === 'failed'))));
     for (const matrix of outcome.nodes) {
       const vethOnly = matrix.cells.filter((cell) => cell.from === 'veth' && (cell.to.kind === 'host' || cell.to.device === 'veth'));
-      assert.deepEqual(vethOnly.map((cell) => `${cell.id} ${cell.status}`), vethOnly.map((cell) => `${cell.id} ok`));
-      assert.deepEqual(vethOnly.map((cell) => cell.id.split(':').slice(1).join(':').replace(/@node-[ab]/, '@other')), ['veth>host:icmp', 'veth>veth@other:icmp', 'veth>veth@other:tcp']);
+      assert.deepEqual(
+        vethOnly.map((cell) => `${cell.id} ${cell.status}`),
+        vethOnly.map((cell) => `${cell.id} ok`),
+      );
+      assert.deepEqual(
+        vethOnly.map((cell) =>
+          cell.id
+            .split(':')
+            .slice(1)
+            .join(':')
+            .replace(/@node-[ab]/, '@other'),
+        ),
+        ['veth>host:icmp', 'veth>veth@other:icmp', 'veth>veth@other:tcp'],
+      );
       for (const cell of matrix.cells.filter((candidate) => candidate.from === 'netkit' || (candidate.to.kind === 'pod' && candidate.to.device === 'netkit'))) {
         assert.equal(cell.status, 'untestable', cell.id);
         assert.match(cell.detail, /made the netkit test pod on veth: netkit pair: (.*cannot create netkit devices|.*Unknown device type)/, cell.id);
@@ -152,20 +264,30 @@ describe('cni verify on two local nodes: real veth pods, netkit untestable, the 
     assert.equal(outcome.failed, 0);
     // node-a's probes that reached the program: the denied TCP connect, and ICMP to node-b's pod and to node-a.
     const counters = outcome.nodes[0]!.counters;
-    assert.deepEqual(counters.map((check) => [check.ruleId, check.action, check.probes, check.status]), [[0, 'allow', 2, 'ok'], [1, 'deny', 1, 'ok']], JSON.stringify(counters));
+    assert.deepEqual(
+      counters.map((check) => [check.ruleId, check.action, check.probes, check.status]),
+      [
+        [0, 'allow', 2, 'ok'],
+        [1, 'deny', 1, 'ok'],
+      ],
+      JSON.stringify(counters),
+    );
     assert.ok(counters[1]!.packets! >= 1, 'the deny rule counted the dropped SYN');
     assert.deepEqual(outcome.counters.failed, 0);
     assert.deepEqual(leftNamespaces(), []);
   });
 
-  test('a node whose plugin cannot make pods fails verify, cell by cell, with the plugin\'s reason', async () => {
+  test("a node whose plugin cannot make pods fails verify, cell by cell, with the plugin's reason", async () => {
     nodeB.sh(`cp ${nodeB.env.FLEETWAVE_CNI_CONF} ${nodeB.env.FLEETWAVE_CNI_CONF}.good && jq '.ipam.type = "no-such-ipam"' ${nodeB.env.FLEETWAVE_CNI_CONF}.good > ${nodeB.env.FLEETWAVE_CNI_CONF}`);
     try {
       const outcome = await runVerify(targets(), layoutOf(nodeA));
       const b = outcome.nodes.find((matrix) => matrix.hostname === 'node-b')!;
       assert.ok(b.failed > 0);
       assert.match(b.cells.find((cell) => cell.id === 'node-b:veth>host:icmp')!.detail, /veth test pod could not be made on node-b: the IPAM plugin no-such-ipam is not in CNI_PATH/);
-      assert.ok(outcome.nodes[0]!.cells.filter((cell) => cell.to.hostname === 'node-b').every((cell) => cell.status !== 'ok'), 'cells towards the broken node do not pass either');
+      assert.ok(
+        outcome.nodes[0]!.cells.filter((cell) => cell.to.hostname === 'node-b').every((cell) => cell.status !== 'ok'),
+        'cells towards the broken node do not pass either',
+      );
     } finally {
       nodeB.sh(`mv ${nodeB.env.FLEETWAVE_CNI_CONF}.good ${nodeB.env.FLEETWAVE_CNI_CONF}`);
     }

@@ -18,21 +18,24 @@ const COMMANDS: CompletableCommand[] = [
   { id: 'audit:log', args: [], flags: { host: { type: 'option' }, db: { type: 'option' } } },
   { id: '__complete', args: [], flags: {}, hidden: true },
 ];
-const names = { rollouts: (prefix: string) => ['kernel-515', 'cni-netkit'].filter((name) => name.startsWith(prefix)), hostnames: (prefix: string) => ['web-01', 'web-02', 'db-01'].filter((name) => name.startsWith(prefix)) };
+const names = {
+  rollouts: (prefix: string) => ['kernel-515', 'cni-netkit'].filter((name) => name.startsWith(prefix)),
+  hostnames: (prefix: string) => ['web-01', 'web-02', 'db-01'].filter((name) => name.startsWith(prefix)),
+};
 
 describe('what completes (pure)', () => {
   const cases: Array<[string, string[], string[]]> = [
     ['topics and commands at the start, hidden ones left out', [''], ['audit', 'fleet', 'rollout', 'schema']],
-    ['a topic\'s commands', ['fleet', 'h'], ['history']],
+    ["a topic's commands", ['fleet', 'h'], ['history']],
     ['flags of the command', ['rollout', 'status', '--'], ['--help', '--state', '--watch']],
-    ['a flag\'s options', ['rollout', 'status', 'k', '--state', 'p'], ['pending']],
+    ["a flag's options", ['rollout', 'status', 'k', '--state', 'p'], ['pending']],
     ['rollout names from the database', ['rollout', 'status', ''], ['cni-netkit', 'kernel-515']],
     ['host names from the database, after a flag and its value', ['fleet', 'history', '--since', '7d', 'web'], ['web-01', 'web-02']],
     ['every further host of a variadic host list', ['fleet', 'unquarantine', 'web-01', 'd'], ['db-01']],
     ['--host takes host names', ['audit', 'log', '--host', 'd'], ['db-01']],
     ['files where a file goes', ['rollout', 'plan', ''], [FILES]],
     ['--db is a file', ['fleet', 'list', '--db', ''], [FILES]],
-    ['an argument\'s options', ['schema', 'p'], ['playbook']],
+    ["an argument's options", ['schema', 'p'], ['playbook']],
     ['nothing after the last argument', ['rollout', 'status', 'kernel-515', ''], []],
     ['nothing for a free-form flag value', ['fleet', 'list', '--where', ''], []],
   ];
@@ -57,7 +60,9 @@ describe('completion in a real bash', () => {
         '_fleetwave_complete',
         'printf "%s\\n" "${COMPREPLY[@]}"',
       ].join('\n');
-      return execFileSync('bash', ['--norc', '--noprofile', '-c', program], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '/usr/bin:/bin', FLEETWAVE_DB: db } }).split('\n').filter(Boolean);
+      return execFileSync('bash', ['--norc', '--noprofile', '-c', program], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '/usr/bin:/bin', FLEETWAVE_DB: db } })
+        .split('\n')
+        .filter(Boolean);
     };
     assert.deepEqual(reply('fleetwave rollout sta'), ['status']);
     assert.deepEqual(reply('fleetwave fleet show j-'), ['j-01', 'j-02']);

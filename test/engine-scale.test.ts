@@ -16,11 +16,19 @@ describe('the engine at fleet scale (simulated fleet)', () => {
     const hosts = 200_000;
     const preparing = performance.now();
     // One change per host (no reboot, no check): the engine's own cost per host.
-    const prepared = prepareSimulatedRollout({ dir: tempDir('fleetwave-scale-'), hosts, clock: systemClock, playbook: ONE_CHANGE_PLAYBOOK, spec: { waves: [1, '1%', '10%', '100%'], canary: 1, parallel: 5000, spread: { rack: 1 } } });
+    const prepared = prepareSimulatedRollout({
+      dir: tempDir('fleetwave-scale-'),
+      hosts,
+      clock: systemClock,
+      playbook: ONE_CHANGE_PLAYBOOK,
+      spec: { waves: [1, '1%', '10%', '100%'], canary: 1, parallel: 5000, spread: { rack: 1 } },
+    });
     const running = performance.now();
     const { result, fleet } = await runSimulatedRollout(prepared, { clock: systemClock, pollMs: 50 });
     const finished = performance.now();
-    t.diagnostic(`import and plan ${((running - preparing) / 1000).toFixed(1)} s; run ${((finished - running) / 1000).toFixed(1)} s (${Math.round(((finished - running) * 1000) / hosts)} us per host)`);
+    t.diagnostic(
+      `import and plan ${((running - preparing) / 1000).toFixed(1)} s; run ${((finished - running) / 1000).toFixed(1)} s (${Math.round(((finished - running) * 1000) / hosts)} us per host)`,
+    );
     assert.equal(result.status, 'completed');
     assert.deepEqual(result.hosts, { succeeded: hosts });
     assert.deepEqual(fleet.stats, { commands: 3 * hosts, uploads: 0, reboots: 0, failures: 0 }, 'a baseline probe, the change and a probe after it, on every host');

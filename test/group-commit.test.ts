@@ -32,9 +32,20 @@ describe('group commit: host workers share transactions, each write on its own',
         return 'c moved';
       }),
     ]);
-    assert.deepEqual(results.map((result) => result.status), ['fulfilled', 'rejected', 'fulfilled']);
+    assert.deepEqual(
+      results.map((result) => result.status),
+      ['fulfilled', 'rejected', 'fulfilled'],
+    );
     assert.equal((results[2] as PromiseFulfilledResult<string>).value, 'c moved');
-    assert.deepEqual(store.rollouts.hosts('g').map((host) => [host.hostname, host.state.status]), [['a', 'running'], ['b', 'pending'], ['c', 'running']], "b's write was undone, a's and c's kept");
+    assert.deepEqual(
+      store.rollouts.hosts('g').map((host) => [host.hostname, host.state.status]),
+      [
+        ['a', 'running'],
+        ['b', 'pending'],
+        ['c', 'running'],
+      ],
+      "b's write was undone, a's and c's kept",
+    );
     assert.deepEqual(writes.stats, { commits: 1, writes: 3 }, 'one transaction carried all three');
   });
 
@@ -42,7 +53,10 @@ describe('group commit: host workers share transactions, each write on its own',
     const { store, writes, at } = setup();
     store.write(() => store.ledger.takeLease({ rollout: 'g', owner: 'runner-2', pid: process.pid, machine: 'here', acquiredAt: at, heartbeatAt: at, ttlMs: 30_000 }));
     const results = await Promise.allSettled([writes.submit(() => store.rollouts.saveHostState('g', 'a', { status: 'running', step: 0 }, at)), writes.submit(() => 1)]);
-    assert.deepEqual(results.map((result) => result.status), ['rejected', 'rejected']);
+    assert.deepEqual(
+      results.map((result) => result.status),
+      ['rejected', 'rejected'],
+    );
     assert.match(String((results[0] as PromiseRejectedResult).reason), /no longer holds rollout g/);
     assert.equal(store.rollouts.host('g', 'a')!.state.status, 'pending');
   });
@@ -51,10 +65,14 @@ describe('group commit: host workers share transactions, each write on its own',
     const { store, writes, at } = setup(2);
     const order: string[] = [];
     const hostnames = ['a', 'b', 'c'];
-    await Promise.all(hostnames.map((hostname) => writes.submit(() => {
-      store.rollouts.saveHostState('g', hostname, { status: 'running', step: 0 }, at);
-      order.push(hostname);
-    })));
+    await Promise.all(
+      hostnames.map((hostname) =>
+        writes.submit(() => {
+          store.rollouts.saveHostState('g', hostname, { status: 'running', step: 0 }, at);
+          order.push(hostname);
+        }),
+      ),
+    );
     assert.deepEqual(writes.stats, { commits: 2, writes: 3 }, 'two writes, then one');
     assert.deepEqual(order, hostnames);
     assert.ok(store.rollouts.hosts('g').every((host) => host.state.status === 'running'));

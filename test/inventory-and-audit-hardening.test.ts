@@ -34,7 +34,10 @@ describe('imports never undo what fleetwave decided; hostnames are DNS names', (
     const lifted = runCliJson<{ hosts: { hostname: string; was: string }[] }>(['fleet', 'unquarantine', 'web-1', '--reason', 'checked by hand, OPS-1', '--db', db]);
     assert.deepEqual(lifted.json.result.hosts, [{ hostname: 'web-1', was: 'rollback failed in rollout r1' }]);
     const events = runCliJson<{ events: { action: string; reason: string }[] }>(['audit', 'log', '--action', 'host.unquarantined', '--db', db]);
-    assert.deepEqual(events.json.result.events.map((event) => [event.action, event.reason]), [['host.unquarantined', 'checked by hand, OPS-1']]);
+    assert.deepEqual(
+      events.json.result.events.map((event) => [event.action, event.reason]),
+      [['host.unquarantined', 'checked by hand, OPS-1']],
+    );
   });
 
   test('a host listed twice in other capitals, or spelled otherwise than the fleet has it, is refused; nothing is imported', () => {
@@ -60,6 +63,7 @@ describe('imports never undo what fleetwave decided; hostnames are DNS names', (
     assert.equal(runCliJson(['fleet', 'import', file, '--db', db]).code, 0);
     const list = runCli(['fleet', 'list', '--where', 'hostname=web-7', '--db', db]);
     assert.equal(list.code, 0);
+    // eslint-disable-next-line no-control-regex -- control characters are what must not reach the terminal
     assert.doesNotMatch(list.stdout, /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
     assert.match(list.stdout, /a\\x1b\[2Jb\\x07\\x9b31m/);
     const json = runCliJson<{ hosts: { zone: string }[] }>(['fleet', 'list', '--where', 'hostname=web-7', '--db', db]);

@@ -20,7 +20,13 @@ describe('CSV inventories', () => {
     assert.deepEqual(result.problems, []);
     const hosts = byName(result.hosts);
     assert.deepEqual(hosts.get('web-01'), {
-      hostname: 'web-01', address: '127.1.0.1', port: 22, user: 'root', cluster: 'prod', zone: 'a', rack: 'r1',
+      hostname: 'web-01',
+      address: '127.1.0.1',
+      port: 22,
+      user: 'root',
+      cluster: 'prod',
+      zone: 'a',
+      rack: 'r1',
       labels: { role: 'web', tier: 'front', owner: 'alice' },
     });
     assert.equal(hosts.get('web-02')!.port, undefined);
@@ -32,7 +38,11 @@ describe('CSV inventories', () => {
     const result = parseFixture('bad-rows.csv');
     assert.deepEqual(
       result.problems.map((problem) => [problem.line, problem.field]),
-      [[3, 'hostname'], [4, 'port'], [5, 'hostname']],
+      [
+        [3, 'hostname'],
+        [4, 'port'],
+        [5, 'hostname'],
+      ],
     );
     assert.match(result.problems[2]!.problem, /listed twice \(first at line 2\)/);
   });
@@ -88,14 +98,21 @@ describe('fleetwave JSON and YAML inventories', () => {
     const result = parseFixture('bad-syntax.yaml');
     assert.ok(result.problems.length >= 1);
     assert.equal(result.hosts.length, 0);
-    assert.ok(result.problems.every((problem) => problem.line >= 5), JSON.stringify(result.problems));
+    assert.ok(
+      result.problems.every((problem) => problem.line >= 5),
+      JSON.stringify(result.problems),
+    );
     assert.match(result.problems[0]!.problem, /invalid YAML/);
   });
 
   test('field problems point at the line of the field, or of the host when the field is missing', () => {
     const result = parseFixture('bad-fields.yaml');
     const found = result.problems.map((problem) => [problem.line, problem.field]);
-    assert.deepEqual(found, [[4, 'adress'], [5, 'hostname'], [8, 'labels.bad key!']]);
+    assert.deepEqual(found, [
+      [4, 'adress'],
+      [5, 'hostname'],
+      [8, 'labels.bad key!'],
+    ]);
   });
 
   test('JSON syntax errors name the line', () => {
@@ -106,7 +123,10 @@ describe('fleetwave JSON and YAML inventories', () => {
 
   test('JSON validation errors are located lazily with the right line', () => {
     const result = parseInventory('x.json', '{\n  "hosts": [\n    { "hostname": "a" },\n    { "hostname": "b",\n      "port": "http" }\n  ]\n}\n');
-    assert.deepEqual(result.problems.map((problem) => [problem.line, problem.field]), [[5, 'port']]);
+    assert.deepEqual(
+      result.problems.map((problem) => [problem.line, problem.field]),
+      [[5, 'port']],
+    );
   });
 
   test('JSON duplicate hostnames name both lines', () => {
@@ -127,12 +147,14 @@ describe('Ansible inventories', () => {
     assert.deepEqual(result.problems, []);
     assert.deepEqual(result.warnings, []);
     const hosts = byName(result.hosts);
-    assert.deepEqual([...hosts.keys()].sort(), [
-      'db-a.example.net', 'edge-00.example.net', 'web-01.example.net', 'web-02.example.net', 'web-03.example.net', 'web-10.example.net',
-    ]);
+    assert.deepEqual([...hosts.keys()].sort(), ['db-a.example.net', 'edge-00.example.net', 'web-01.example.net', 'web-02.example.net', 'web-03.example.net', 'web-10.example.net']);
     // web is a child of prod: its vars (rack=r2) beat prod's (rack=r1); host vars beat both.
     assert.deepEqual(hosts.get('web-02.example.net'), {
-      hostname: 'web-02.example.net', user: 'root', cluster: 'prod', zone: 'a', rack: 'r2',
+      hostname: 'web-02.example.net',
+      user: 'root',
+      cluster: 'prod',
+      zone: 'a',
+      rack: 'r2',
       labels: { 'group.web': 'true', 'group.prod': 'true' },
     });
     const web10 = hosts.get('web-10.example.net')!;
@@ -148,7 +170,10 @@ describe('Ansible inventories', () => {
 
   test('INI: problems carry their lines', () => {
     const result = parseFixture('bad.ini');
-    assert.deepEqual(result.problems.map((problem) => problem.line), [2, 3, 5]);
+    assert.deepEqual(
+      result.problems.map((problem) => problem.line),
+      [2, 3, 5],
+    );
     assert.equal(result.problems[0]!.field, 'port');
     assert.match(result.problems[1]!.problem, /key=value/);
     assert.match(result.problems[2]!.problem, /section header/);
@@ -156,7 +181,10 @@ describe('Ansible inventories', () => {
 
   test('INI: a children cycle is reported', () => {
     const result = parseInventory('x.ini', '[a]\nh1\n[a:children]\nb\n[b:children]\na\n');
-    assert.ok(result.problems.some((problem) => /cycle/.test(problem.problem)), JSON.stringify(result.problems));
+    assert.ok(
+      result.problems.some((problem) => /cycle/.test(problem.problem)),
+      JSON.stringify(result.problems),
+    );
   });
 
   test('YAML: nested children, inherited vars, ranges, non-scalar vars skipped with a warning', () => {

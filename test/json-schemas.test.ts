@@ -16,7 +16,10 @@ function validatorFor(kind: string) {
 }
 
 const load = (file: string) => yaml.load(readFileSync(file, 'utf8'));
-const yamlIn = (dir: string) => readdirSync(dir).filter((name) => name.endsWith('.yaml')).map((name) => path.join(dir, name));
+const yamlIn = (dir: string) =>
+  readdirSync(dir)
+    .filter((name) => name.endsWith('.yaml'))
+    .map((name) => path.join(dir, name));
 
 describe('JSON Schemas for editors', () => {
   test('the shipped playbooks, rollout specs and sample inventory validate against the schemas fleetwave prints', () => {

@@ -14,30 +14,62 @@ import { tempDir } from './support/temp.js';
 describe('kernel series pieces (pure)', () => {
   test('C enums are numbered as the compiler does: implicit, explicit, negative, shifts, anonymous by first member', () => {
     const header = '/* x */\nenum a { A0, A1, /* gap */ A5 = 5, A6, // c\n A_NEG = -1, A_SH = (1U << 3), A_REF = A6 };\nenum { ANON_FIRST, ANON_SECOND };\n';
-    assert.deepEqual([...parseCEnum(header, 'a')!], [['A0', 0], ['A1', 1], ['A5', 5], ['A6', 6], ['A_NEG', -1], ['A_SH', 8], ['A_REF', 6]]);
-    assert.deepEqual([...parseCEnum(header, 'ANON_FIRST')!], [['ANON_FIRST', 0], ['ANON_SECOND', 1]]);
+    assert.deepEqual(
+      [...parseCEnum(header, 'a')!],
+      [
+        ['A0', 0],
+        ['A1', 1],
+        ['A5', 5],
+        ['A6', 6],
+        ['A_NEG', -1],
+        ['A_SH', 8],
+        ['A_REF', 6],
+      ],
+    );
+    assert.deepEqual(
+      [...parseCEnum(header, 'ANON_FIRST')!],
+      [
+        ['ANON_FIRST', 0],
+        ['ANON_SECOND', 1],
+      ],
+    );
     assert.equal(parseCEnum(header, 'missing'), null);
     assert.equal(parseCEnum(bpfHeader515(), 'bpf_attach_type')!.get('BPF_PERF_EVENT'), 41, 'the synthetic 5.15 header numbers like the real one');
   });
 
   test('uapi checks name every member that differs or is missing', () => {
     const problems = checkUapi(
-      [{ header: 'bpf.h', enum: 'bpf_attach_type', values: { BPF_PERF_EVENT: 41, BPF_TCX_INGRESS: 46 } }, { header: 'gone.h', enum: 'x', values: { X: 1 } }],
+      [
+        { header: 'bpf.h', enum: 'bpf_attach_type', values: { BPF_PERF_EVENT: 41, BPF_TCX_INGRESS: 46 } },
+        { header: 'gone.h', enum: 'x', values: { X: 1 } },
+      ],
       (header) => (header === 'bpf.h' ? bpfHeader515(['BPF_TCX_INGRESS']) : null),
     );
-    assert.deepEqual(problems.map((problem) => [problem.member, problem.expected, problem.actual]), [['BPF_TCX_INGRESS', 46, 42], ['X', 1, null]]);
+    assert.deepEqual(
+      problems.map((problem) => [problem.member, problem.expected, problem.actual]),
+      [
+        ['BPF_TCX_INGRESS', 46, 42],
+        ['X', 1, null],
+      ],
+    );
   });
 
   test('config fragments: a symbol is kept only with the value asked for; absent is n', () => {
     const fragment = parseConfig('CONFIG_A=y\n# CONFIG_B is not set\nCONFIG_C=m\nCONFIG_D="x"\n');
     const final = parseConfig('CONFIG_A=y\nCONFIG_B=y\nCONFIG_D="x"\n');
-    assert.deepEqual(droppedSymbols(fragment, final), [{ symbol: 'CONFIG_B', wanted: 'n', got: 'y' }, { symbol: 'CONFIG_C', wanted: 'm', got: 'n' }]);
+    assert.deepEqual(droppedSymbols(fragment, final), [
+      { symbol: 'CONFIG_B', wanted: 'n', got: 'y' },
+      { symbol: 'CONFIG_C', wanted: 'm', got: 'n' },
+    ]);
   });
 
   test('DEP-3 headers: required fields, continuation lines, Origin forms', () => {
     const good = parseDep3('Description: reserve slots\n so numbers match\nOrigin: upstream, commit:053c8e1f235dc3f69d13375b32f4209228e1cb96\nAuthor: A <a@example.invalid>\n---\n--- a/x\n');
     assert.deepEqual([good.problems, good.fields.Description], [[], 'reserve slots\nso numbers match']);
-    assert.deepEqual(parseDep3('Subject: x\nOrigin: somewhere\n---\n').problems, ['missing DEP-3 field Author', 'Origin "somewhere" must be "upstream, commit:<sha>", "backport, commit:<sha>", "vendor[, url]" or "other[, url]"']);
+    assert.deepEqual(parseDep3('Subject: x\nOrigin: somewhere\n---\n').problems, [
+      'missing DEP-3 field Author',
+      'Origin "somewhere" must be "upstream, commit:<sha>", "backport, commit:<sha>", "vendor[, url]" or "other[, url]"',
+    ]);
   });
 
   test('the shipped 5.15-netkit-tcx series is valid: DEP-3 patches, fragment, upstream uapi numbers', () => {
@@ -45,8 +77,14 @@ describe('kernel series pieces (pure)', () => {
     assert.equal(loaded.series.base, '5.15');
     const commits = loaded.series.series.filter((entry) => 'commit' in entry);
     assert.ok(commits.length >= 30);
-    assert.ok(commits.some((entry) => 'commit' in entry && entry.commit.startsWith('35dfaad7188c')), 'netkit itself');
-    assert.ok(commits.some((entry) => 'commit' in entry && entry.commit.startsWith('e420bed02507')), 'tcx itself');
+    assert.ok(
+      commits.some((entry) => 'commit' in entry && entry.commit.startsWith('35dfaad7188c')),
+      'netkit itself',
+    );
+    assert.ok(
+      commits.some((entry) => 'commit' in entry && entry.commit.startsWith('e420bed02507')),
+      'tcx itself',
+    );
     for (const symbol of ['CONFIG_BPF_SYSCALL', 'CONFIG_NET_XGRESS', 'CONFIG_NETKIT', 'CONFIG_DEBUG_INFO_BTF']) assert.equal(loaded.fragment.get(symbol), 'y', symbol);
     const attach = loaded.series.uapi.find((check) => check.enum === 'bpf_attach_type')!;
     assert.deepEqual([attach.values.BPF_TCX_INGRESS, attach.values.BPF_NETKIT_PRIMARY], [46, 54]);
@@ -60,7 +98,19 @@ function writeSeries(dir: string, entries: unknown[], options: { fragment: strin
   writeFiles(dir, { 'config.fragment': options.fragment, ...(options.patches ?? {}) });
   writeFileSync(
     path.join(dir, 'series.yaml'),
-    JSON.stringify({ name: path.basename(dir), description: 'test series on a synthetic tree', base: '5.15', sources: ['https://example.invalid/series'], series: entries, config: 'config.fragment', uapi: options.uapi }, null, 2),
+    JSON.stringify(
+      {
+        name: path.basename(dir),
+        description: 'test series on a synthetic tree',
+        base: '5.15',
+        sources: ['https://example.invalid/series'],
+        series: entries,
+        config: 'config.fragment',
+        uapi: options.uapi,
+      },
+      null,
+      2,
+    ),
   );
   return dir;
 }
@@ -85,8 +135,12 @@ describe('kernel build on a synthetic kernel-like git repository', () => {
       ...(netkit ? ['BPF_NETKIT_PRIMARY', 'BPF_NETKIT_PEER'] : ['__BPF_RESERVED_NETKIT_PRIMARY', '__BPF_RESERVED_NETKIT_PEER']),
     ]);
   const linkSlots = (tcx: boolean, netkit: boolean) => [
-    '__BPF_RESERVED_LINK_8 = 8', '__BPF_RESERVED_LINK_9 = 9', '__BPF_RESERVED_LINK_10 = 10',
-    tcx ? 'BPF_LINK_TYPE_TCX = 11' : '__BPF_RESERVED_LINK_TCX = 11', '__BPF_RESERVED_LINK_12 = 12', netkit ? 'BPF_LINK_TYPE_NETKIT = 13' : '__BPF_RESERVED_LINK_NETKIT = 13',
+    '__BPF_RESERVED_LINK_8 = 8',
+    '__BPF_RESERVED_LINK_9 = 9',
+    '__BPF_RESERVED_LINK_10 = 10',
+    tcx ? 'BPF_LINK_TYPE_TCX = 11' : '__BPF_RESERVED_LINK_TCX = 11',
+    '__BPF_RESERVED_LINK_12 = 12',
+    netkit ? 'BPF_LINK_TYPE_NETKIT = 13' : '__BPF_RESERVED_LINK_NETKIT = 13',
   ];
   const symbols = ['NET', 'BPF NET', 'BPF_SYSCALL BPF', 'VETH NET'];
 
@@ -112,7 +166,10 @@ describe('kernel build on a synthetic kernel-like git repository', () => {
     commits.netkit = commitAll(repo, 'netkit, bpf: Add bpf programmable net device');
     // A tcx that numbers its attach types right after 5.15's last one: what skipping the reservation gives.
     git(repo, 'checkout', '-q', '-b', 'misnumbered', 'v5.15.170');
-    writeFiles(repo, { 'include/uapi/linux/bpf.h': bpfHeader515(['BPF_TCX_INGRESS', 'BPF_TCX_EGRESS'], ['BPF_LINK_TYPE_TCX = 8']), 'Kconfig.symbols': `${[...symbols, 'NET_XGRESS NET'].join('\n')}\n` });
+    writeFiles(repo, {
+      'include/uapi/linux/bpf.h': bpfHeader515(['BPF_TCX_INGRESS', 'BPF_TCX_EGRESS'], ['BPF_LINK_TYPE_TCX = 8']),
+      'Kconfig.symbols': `${[...symbols, 'NET_XGRESS NET'].join('\n')}\n`,
+    });
     commits.misnumbered = commitAll(repo, 'bpf: tcx, numbered in place');
     // A vendor base whose dev.c differs where tcx touches it.
     git(repo, 'checkout', '-q', '-b', 'vendor', 'v5.15.170');
@@ -127,18 +184,56 @@ describe('kernel build on a synthetic kernel-like git repository', () => {
   const patchEntry = { patch: 'patches/0001-reserve.patch', subject: 'uapi: reserve the upstream numbers', why: 'adaptation' };
   const commitEntry = (name: 'tcx' | 'netkit' | 'misnumbered', subject: string) => ({ commit: commits[name], subject, upstream: name === 'netkit' ? 'v6.7' : 'v6.6', why: 'feature' });
   const build = (series: string, base: string, work: string, extra: string[] = []) =>
-    runCliJson<{ id: number }>(['kernel', 'build', '--git', repo, '--base', base, '--series', series, '--base-config', 'defconfig', '--localversion', '-netkit', '--pkgversion', '5.15.170-1fw', '-j', '2', '--work-dir', path.join(dir, work), '--db', db, '--reason', 'CHG-7', ...extra]);
+    runCliJson<{ id: number }>([
+      'kernel',
+      'build',
+      '--git',
+      repo,
+      '--base',
+      base,
+      '--series',
+      series,
+      '--base-config',
+      'defconfig',
+      '--localversion',
+      '-netkit',
+      '--pkgversion',
+      '5.15.170-1fw',
+      '-j',
+      '2',
+      '--work-dir',
+      path.join(dir, work),
+      '--db',
+      db,
+      '--reason',
+      'CHG-7',
+      ...extra,
+    ]);
 
   test('a clean apply builds packages and records full provenance', () => {
     const series = writeSeries(path.join(dir, 'clean'), [patchEntry, commitEntry('tcx', 'tcx'), commitEntry('netkit', 'netkit')], { fragment: FRAGMENT, uapi: UAPI, patches: reservePatchFile() });
     const run = build(series, 'v5.15.170', 'build-clean');
     assert.equal(run.code, 0, run.stdout + run.stderr);
     const shown = runCliJson<{
-      status: string; kernelRelease: string; baseCommit: string; baseRef: string; resultCommit: string; seriesName: string; seriesSha256: string; seriesApplied: boolean;
-      configSha256: string; buildHost: string; durationMs: number; logPath: string; packages: { package: string; version: string; path: string; sha256: string; sizeBytes: number }[];
+      status: string;
+      kernelRelease: string;
+      baseCommit: string;
+      baseRef: string;
+      resultCommit: string;
+      seriesName: string;
+      seriesSha256: string;
+      seriesApplied: boolean;
+      configSha256: string;
+      buildHost: string;
+      durationMs: number;
+      logPath: string;
+      packages: { package: string; version: string; path: string; sha256: string; sizeBytes: number }[];
     }>(['kernel', 'show', String(run.json.result.id), '--db', db]);
     const built = shown.json.result;
-    assert.deepEqual([built.status, built.kernelRelease, built.baseRef, built.baseCommit, built.seriesName, built.seriesApplied], ['succeeded', '5.15.170-netkit', 'v5.15.170', commits.base, 'clean', true]);
+    assert.deepEqual(
+      [built.status, built.kernelRelease, built.baseRef, built.baseCommit, built.seriesName, built.seriesApplied],
+      ['succeeded', '5.15.170-netkit', 'v5.15.170', commits.base, 'clean', true],
+    );
     assert.equal(built.seriesSha256, loadSeries(series).sha256);
     assert.equal(built.packages.length, 1);
     const [kernelPackage] = built.packages;
@@ -153,7 +248,12 @@ describe('kernel build on a synthetic kernel-like git repository', () => {
     assert.match(log, new RegExp(`cherry picked from commit ${commits.netkit}`));
     assert.match(log, new RegExp(`cherry picked from commit ${commits.tcx}`));
     assert.match(log, /fleetwave series clean: patches\/0001-reserve.patch\nOrigin: other/);
-    assert.equal(built.configSha256, createHash('sha256').update(readFileSync(path.join(worktree, '.config'))).digest('hex'));
+    assert.equal(
+      built.configSha256,
+      createHash('sha256')
+        .update(readFileSync(path.join(worktree, '.config')))
+        .digest('hex'),
+    );
     assert.match(readFileSync(path.join(worktree, '.config'), 'utf8'), /CONFIG_NETKIT=y/);
     const list = runCliJson<{ builds: { id: number; status: string }[] }>(['kernel', 'list', '--db', db]);
     assert.ok(list.json.result.builds.some((entry) => entry.id === run.json.result.id && entry.status === 'succeeded'));

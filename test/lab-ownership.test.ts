@@ -17,7 +17,11 @@ const dir = tempDir('fleetwave-lab-ownership-');
 const registry = path.join(dir, 'registry');
 const env = { FLEETWAVE_LAB_REGISTRY: registry };
 const cli = <T = unknown>(args: string[]) => runCliJson<T>(args, { env });
-const namespaces = () => execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }).split('\n').map((line) => line.split(' ')[0]!).filter(Boolean);
+const namespaces = () =>
+  execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' })
+    .split('\n')
+    .map((line) => line.split(' ')[0]!)
+    .filter(Boolean);
 const slotNamespaces = (slot: number) => namespaces().filter((name) => name.startsWith(`fwlab${slot}-`));
 
 describe('lab commands touch only what they made', { concurrency: false }, () => {
@@ -96,7 +100,7 @@ describe('lab commands touch only what they made', { concurrency: false }, () =>
     const up = cli<{ slot: number; rolloutSpec: string }>(['lab', 'up', '--hosts', '2', '--name', 'shared', '--lab-dir', labDir, '--db', db]);
     assert.equal(up.code, 0, up.stdout);
     const { slot } = up.json.result;
-    writeFileSync(path.join(labDir, 'my-notes.md'), 'not the lab\'s');
+    writeFileSync(path.join(labDir, 'my-notes.md'), "not the lab's");
     // A stray namespace named like a lab's, never recorded: --all must leave it alone.
     execFileSync('ip', ['netns', 'add', 'fwlab31-h9']);
     try {
@@ -135,7 +139,11 @@ describe('lab commands touch only what they made', { concurrency: false }, () =>
     const labDir = path.join(dir, 'corrupt');
     mkdirSync(labDir);
     writeFileSync(path.join(labDir, 'lab.json'), '{"name": "x", "slot": ');
-    for (const args of [['lab', 'down'], ['lab', 'status'], ['lab', 'up', '--hosts', '1', '--name', 'corrupt']]) {
+    for (const args of [
+      ['lab', 'down'],
+      ['lab', 'status'],
+      ['lab', 'up', '--hosts', '1', '--name', 'corrupt'],
+    ]) {
       const run = cli([...args, '--lab-dir', labDir, '--db', path.join(dir, 'fleet.db')]);
       assert.deepEqual([run.code, run.json.error?.code], [5, 'LAB_STATE_INVALID'], args.join(' '));
     }

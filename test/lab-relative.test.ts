@@ -7,7 +7,10 @@ import { tempDir } from './support/temp.js';
 
 /** The processes in a lab's network namespaces (fwlabSLOT-hN), as `ip netns pids` lists them. */
 function labProcesses(slot: number): number[] {
-  const namespaces = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }).split('\n').map((line) => line.split(' ')[0]!).filter((netns) => netns.startsWith(`fwlab${slot}-h`));
+  const namespaces = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' })
+    .split('\n')
+    .map((line) => line.split(' ')[0]!)
+    .filter((netns) => netns.startsWith(`fwlab${slot}-h`));
   return namespaces.flatMap((netns) => execFileSync('ip', ['netns', 'pids', netns], { encoding: 'utf8' }).split('\n').filter(Boolean).map(Number));
 }
 

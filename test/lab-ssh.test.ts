@@ -60,7 +60,9 @@ describe('the lab fleet over real SSH', () => {
   after(() => {
     const down = runCliJson<{ namespacesRemoved: number }>(['lab', 'down', '--lab-dir', labDir, '--db', db]);
     assert.equal(down.code, 0, down.stdout);
-    const left = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }).split('\n').filter((line) => line.startsWith(`fwlab${slot}-`));
+    const left = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' })
+      .split('\n')
+      .filter((line) => line.startsWith(`fwlab${slot}-`));
     assert.deepEqual(left, [], 'lab down leaves no namespace behind');
   });
 
@@ -79,7 +81,11 @@ describe('the lab fleet over real SSH', () => {
     assert.match(execFileSync('ip', ['-4', 'route', 'show', 'type', 'unreachable'], { encoding: 'utf8' }), /198\.18\.0\.0\/15/);
     const host = layout.hosts[0]!;
     const routes = execFileSync('ip', ['-n', host.netns, '-4', 'route', 'show'], { encoding: 'utf8' }).trim().split('\n');
-    assert.deepEqual(routes.map((route) => route.split(' ')[0]), [layout.subnet], 'only the lab subnet is routable');
+    assert.deepEqual(
+      routes.map((route) => route.split(' ')[0]),
+      [layout.subnet],
+      'only the lab subnet is routable',
+    );
     // A route lookup sends nothing; it proves any other destination is unreachable from the host.
     const outside = spawnSync('ip', ['-n', host.netns, 'route', 'get', '192.0.2.1'], { encoding: 'utf8' });
     assert.notEqual(outside.status, 0);
@@ -103,14 +109,20 @@ describe('the lab fleet over real SSH', () => {
     assert.equal(run.code, 7);
     assert.equal(run.json.status, 7);
     assert.deepEqual([run.json.result.ok, run.json.result.failed, run.json.result.errors], [HOSTS - 1, 1, 0]);
-    assert.deepEqual(run.json.result.groups.map((group) => [group.hostnames.length, group.status]), [[HOSTS - 1, 'ok'], [1, 'failed']]);
+    assert.deepEqual(
+      run.json.result.groups.map((group) => [group.hostnames.length, group.status]),
+      [
+        [HOSTS - 1, 'ok'],
+        [1, 'failed'],
+      ],
+    );
     assert.deepEqual(run.json.result.groups[1]!.hostnames, ['tlab-h003']);
     const human = runCli(['fleet', 'exec', 'lab=tlab', '--db', db, '--', 'true'], { env: { FLEETWAVE_SSH_CONFIG: sshConfig } });
     assert.equal(human.code, 0);
     assert.match(human.stdout, new RegExp(`${HOSTS} hosts: ok`));
   });
 
-  test('after lab up nothing needs exporting: the lab\'s hosts answer through the config lab up recorded, even past a user config that would misroute them, and the user\'s own host goes by the user\'s config', () => {
+  test("after lab up nothing needs exporting: the lab's hosts answer through the config lab up recorded, even past a user config that would misroute them, and the user's own host goes by the user's config", () => {
     const home = tempDir('fleetwave-home-');
     mkdirSync(path.join(home, '.ssh'));
     const target = runCliJson<{ host: { address: string } }>(['fleet', 'show', 'tlab-h004', '--db', db]).json.result.host;
@@ -120,17 +132,28 @@ describe('the lab fleet over real SSH', () => {
     try {
       writeFileSync(
         path.join(home, '.ssh', 'config'),
-        [`Host mine-1`, `  HostName ${target.address}`, '  Port 22', '  User root', `  IdentityFile ${path.join(labDir, 'id_ed25519')}`, '  IdentitiesOnly yes', 'Host *', '  User nobody', '  Port 1', ''].join('\n'),
+        [
+          `Host mine-1`,
+          `  HostName ${target.address}`,
+          '  Port 22',
+          '  User root',
+          `  IdentityFile ${path.join(labDir, 'id_ed25519')}`,
+          '  IdentitiesOnly yes',
+          'Host *',
+          '  User nobody',
+          '  Port 1',
+          '',
+        ].join('\n'),
       );
       const env = { HOME: home };
       const lab = runCliJson<ExecJson>(['fleet', 'exec', 'lab=tlab', '--db', db, '--', 'true'], { env });
       assert.equal(lab.code, 0, lab.stdout);
-      assert.equal(lab.json.result.ok, HOSTS, 'the lab config decides for lab hosts, before the user\'s Host *');
+      assert.equal(lab.json.result.ok, HOSTS, "the lab config decides for lab hosts, before the user's Host *");
       const probe = runCliJson<{ probed: unknown[] }>(['fleet', 'probe', 'lab=tlab', '--db', db], { env });
       assert.equal(probe.json.result.probed.length, HOSTS);
       const mine = runCliJson<ExecJson>(['fleet', 'exec', 'hostname=mine-1', '--db', db, '--accept-new', '--', 'uname -n'], { env });
       assert.equal(mine.code, 0, mine.stdout);
-      assert.equal(resultFor(mine, 'mine-1').stdout.trim(), 'tlab-h004', 'reached through the user\'s own Host block');
+      assert.equal(resultFor(mine, 'mine-1').stdout.trim(), 'tlab-h004', "reached through the user's own Host block");
     } finally {
       removeHostRow('mine-1');
     }
@@ -236,7 +259,15 @@ describe('the lab fleet over real SSH', () => {
     writeFileSync(local, Buffer.from(Array.from({ length: 200_000 }, (_, index) => index % 251)));
     const env = localEnvironment();
     const lookup = loadSshConfig(sshConfig, env);
-    const executor = new SshExecutor({ concurrency: 4, connectTimeoutMs: 5000, connectAttempts: 1, commandTimeoutMs: 10_000, outputCapBytes: 4096, acceptNew: false, hostKeys: { pinned: () => [], pin: () => undefined } });
+    const executor = new SshExecutor({
+      concurrency: 4,
+      connectTimeoutMs: 5000,
+      connectAttempts: 1,
+      commandTimeoutMs: 10_000,
+      outputCapBytes: 4096,
+      acceptNew: false,
+      hostKeys: { pinned: () => [], pin: () => undefined },
+    });
     const host = planLab('tlab', slot, HOSTS).hosts[5]!;
     const settings = resolveConnection({ hostname: host.hostname, address: host.address, port: 22, user: 'root' }, lookup, env);
     const remote = `${hostDirectory(labDir, host)}/home/payload.bin`;
@@ -288,17 +319,20 @@ describe('the lab fleet over real SSH', () => {
     }
   });
 
-  test('probe records each host\'s kernels, boot id and netkit capability; an unreachable host is listed and left alone', () => {
+  test("probe records each host's kernels, boot id and netkit capability; an unreachable host is listed and left alone", () => {
     const layout = planLab('tlab', slot, HOSTS);
     const ghostCsv = path.join(dir, 'ghost2.csv');
     writeFileSync(ghostCsv, `hostname,address,port,labels\ntlab-ghost2,${layout.hosts[0]!.address},2222,lab=tlab\n`);
     runCliJson(['fleet', 'import', ghostCsv, '--db', db]);
-    const run = runCliJson<{ probed: { hostname: string; runningKernel: string; bootId: string; netkitCapable: boolean; netkitDetail: string; installedKernels: string[]; cniMode: string | null }[]; unreachable: { hostname: string; kind: string }[] }>(
-      ['fleet', 'probe', 'lab=tlab', '--db', db],
-      { env: { FLEETWAVE_SSH_CONFIG: sshConfig } },
-    );
+    const run = runCliJson<{
+      probed: { hostname: string; runningKernel: string; bootId: string; netkitCapable: boolean; netkitDetail: string; installedKernels: string[]; cniMode: string | null }[];
+      unreachable: { hostname: string; kind: string }[];
+    }>(['fleet', 'probe', 'lab=tlab', '--db', db], { env: { FLEETWAVE_SSH_CONFIG: sshConfig } });
     assert.equal(run.code, 7, 'one host could not be probed');
-    assert.deepEqual(run.json.result.unreachable.map((host) => [host.hostname, host.kind]), [['tlab-ghost2', 'unreachable']]);
+    assert.deepEqual(
+      run.json.result.unreachable.map((host) => [host.hostname, host.kind]),
+      [['tlab-ghost2', 'unreachable']],
+    );
     assert.equal(run.json.result.probed.length, HOSTS);
     const first = run.json.result.probed[0]!;
     assert.equal(first.runningKernel, '5.15.0-91-generic');
@@ -344,10 +378,9 @@ describe('the lab fleet over real SSH', () => {
       assert.deepEqual(await waitForPort22([labHost(index).address], 20_000), [], `${labHost(index).hostname} is back`);
     };
     const probe = (hostname: string) =>
-      runCliJson<{ probed: { runningKernel: string; defaultKernel: string; nextBootKernel: string | null; bootId: string; installedKernels: string[]; netkitDetail: string; kernelSimulated: boolean }[] }>(
-        ['fleet', 'probe', `hostname=${hostname}`, '--db', db],
-        { env: { FLEETWAVE_SSH_CONFIG: sshConfig } },
-      ).json.result.probed[0]!;
+      runCliJson<{
+        probed: { runningKernel: string; defaultKernel: string; nextBootKernel: string | null; bootId: string; installedKernels: string[]; netkitDetail: string; kernelSimulated: boolean }[];
+      }>(['fleet', 'probe', `hostname=${hostname}`, '--db', db], { env: { FLEETWAVE_SSH_CONFIG: sshConfig } }).json.result.probed[0]!;
 
     before(() => {
       deb = buildKernelDeb(dir, release, { netkit: true });
@@ -357,7 +390,7 @@ describe('the lab fleet over real SSH', () => {
       }
     });
 
-    test('dpkg -i installs the package\'s /boot; grub-reboot is one-shot; reboot brings a new boot id; the next plain reboot returns to the default', async () => {
+    test("dpkg -i installs the package's /boot; grub-reboot is one-shot; reboot brings a new boot id; the next plain reboot returns to the default", async () => {
       const host = labHost(2).hostname;
       const before = probe(host);
       assert.equal(onHost(host, 'dpkg -i ~/kernel.deb && grub-reboot 5.15.0-200-netkit').status, 'ok');
@@ -372,7 +405,7 @@ describe('the lab fleet over real SSH', () => {
       assert.notEqual(rebooted.bootId, before.bootId);
       assert.equal(rebooted.nextBootKernel, null, 'the one-shot entry was consumed');
       assert.equal(rebooted.netkitDetail, 'CONFIG_NETKIT is set and a netkit pair was created', 'on a netkit kernel the lab simulates the pair (src/lab/sim-bin/ip)');
-      assert.equal(rebooted.kernelSimulated, true, 'and the probe says that this host\'s kernel is a simulation');
+      assert.equal(rebooted.kernelSimulated, true, "and the probe says that this host's kernel is a simulation");
       const listed = onHost(host, 'ip link add nk0 type netkit peer name nk1 && ip -o link show type netkit; ip link del nk0');
       assert.match(listed.stdout, /nk0@nk1: .*\[fleetwave lab simulation\]/, 'the simulated pair says it is one');
 
@@ -461,17 +494,19 @@ describe('the lab fleet over real SSH', () => {
 
   test('kernel verify says per host what is missing on a kernel without netkit, and exits 7', () => {
     const hostnames = Array.from({ length: HOSTS }, (_, index) => `tlab-h00${index + 1}`);
-    const run = runCliJson<{ hosts: { hostname: string; kernel: string | null; ok: boolean; missing: string[]; error: string | null }[] }>(
-      ['kernel', 'verify', ...hostnames, '--db', db],
-      { env: { FLEETWAVE_SSH_CONFIG: sshConfig } },
-    );
+    const run = runCliJson<{ hosts: { hostname: string; kernel: string | null; ok: boolean; missing: string[]; error: string | null }[] }>(['kernel', 'verify', ...hostnames, '--db', db], {
+      env: { FLEETWAVE_SSH_CONFIG: sshConfig },
+    });
     assert.equal(run.code, 7, run.stdout);
     const stock = run.json.result.hosts.filter((host) => host.kernel === '5.15.0-91-generic');
     assert.ok(stock.length > 0, 'some lab hosts still run the stock kernel');
     for (const host of stock) {
       assert.equal(host.ok, false);
       assert.ok(host.missing.includes('CONFIG_NETKIT (not set)'), JSON.stringify(host.missing));
-      assert.ok(host.missing.some((line) => line.startsWith('a netkit pair cannot be created (Error: Unknown device type.')), JSON.stringify(host.missing));
+      assert.ok(
+        host.missing.some((line) => line.startsWith('a netkit pair cannot be created (Error: Unknown device type.')),
+        JSON.stringify(host.missing),
+      );
     }
     const audited = runCliJson<{ events: { host: string; details: { ok: boolean } }[] }>(['audit', 'log', '--action', 'host.kernel-verified', '--db', db]);
     assert.ok(audited.json.result.events.length >= stock.length);

@@ -38,10 +38,14 @@ describe('one progress policy', () => {
       progress.end();
       const text = out.written.join('');
       if (expect === 'silent') assert.equal(text, '');
-      if (expect === 'lines') assert.equal(text, 'wave 1 host-a: running \\x1b[31mred\\x1b[0m\n', 'plain lines: no status line, no escape of ours, and a host\'s escape shown as text');
+      if (expect === 'lines') assert.equal(text, 'wave 1 host-a: running \\x1b[31mred\\x1b[0m\n', "plain lines: no status line, no escape of ours, and a host's escape shown as text");
       if (expect === 'live') {
         assert.equal(progress.live, true);
-        assert.deepEqual(out.written, ['\r\u001b[2Kwave 1 host-a: running \\x1b[31mred\\x1b[0m\n', '\r\u001b[2Kwave 1/3: 4 running', '\n'], 'the status line drawn once (unchanged text is not redrawn) and ended');
+        assert.deepEqual(
+          out.written,
+          ['\r\u001b[2Kwave 1 host-a: running \\x1b[31mred\\x1b[0m\n', '\r\u001b[2Kwave 1/3: 4 running', '\n'],
+          'the status line drawn once (unchanged text is not redrawn) and ended',
+        );
       }
     });
   }
@@ -49,8 +53,12 @@ describe('one progress policy', () => {
 });
 
 describe('exit statuses are told in one place', () => {
-  test('every command\'s --help ends with the ERROR CODES section generated from the exit-code table', () => {
-    for (const command of [['fleet', 'list'], ['rollout', 'run'], ['kernel', 'build']]) {
+  test("every command's --help ends with the ERROR CODES section generated from the exit-code table", () => {
+    for (const command of [
+      ['fleet', 'list'],
+      ['rollout', 'run'],
+      ['kernel', 'build'],
+    ]) {
       const help = runCli([...command, '--help']);
       assert.equal(help.code, 0);
       assert.ok(help.stdout.trimEnd().endsWith(errorCodesSection()), `${command.join(' ')} --help`);
@@ -60,15 +68,18 @@ describe('exit statuses are told in one place', () => {
   test('no command restates an exit status in its own help text', () => {
     const manifest = JSON.parse(readFileSync(path.join(REPO_ROOT, 'oclif.manifest.json'), 'utf8')) as { commands: Record<string, { summary?: string; description?: string }> };
     // lab fault's help tells what a fault makes a command on the host do, not fleetwave's status.
-    const restating = Object.entries(manifest.commands).filter(([id, command]) => id !== 'lab:fault' && /\bexits? (with )?(status )?\d\b/i.test(`${command.summary ?? ''} ${command.description ?? ''}`));
-    assert.deepEqual(restating.map(([id]) => id), []);
+    const restating = Object.entries(manifest.commands).filter(
+      ([id, command]) => id !== 'lab:fault' && /\bexits? (with )?(status )?\d\b/i.test(`${command.summary ?? ''} ${command.description ?? ''}`),
+    );
+    assert.deepEqual(
+      restating.map(([id]) => id),
+      [],
+    );
   });
 
   test("the README's exit table lists the same error codes under each status as the code does", () => {
     const readme = readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8');
-    const rows = new Map(
-      [...readme.matchAll(/^\| (\d) \| ([^|]+) \|([^|]*)\|$/gm)].map((match) => [Number(match[1]), [...match[3]!.matchAll(/`([A-Z_]+)`/g)].map((code) => code[1]!).sort()]),
-    );
+    const rows = new Map([...readme.matchAll(/^\| (\d) \| ([^|]+) \|([^|]*)\|$/gm)].map((match) => [Number(match[1]), [...match[3]!.matchAll(/`([A-Z_]+)`/g)].map((code) => code[1]!).sort()]));
     for (const row of exitCodeTable()) assert.deepEqual(rows.get(row.exit), [...row.codes].sort(), `exit ${row.exit}`);
     assert.equal(rows.size, exitCodeTable().length, 'every status has its row');
   });
@@ -88,7 +99,10 @@ describe('rollout status --watch --json', () => {
     const { result } = await runSimulatedRollout({ dbPath, name: 'simulated' }, { clock: systemClock, pollMs: 20 });
     assert.equal(result.status, 'completed');
     assert.equal(await exited, 0);
-    const readings = stdout.trimEnd().split('\n').map((line) => JSON.parse(line) as { status: number; result: { rollout: { status: string } } });
+    const readings = stdout
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { status: number; result: { rollout: { status: string } } });
     assert.ok(readings.length >= 2, `${readings.length} readings`);
     assert.equal(readings[0]!.result.rollout.status, 'planned');
     assert.equal(readings.at(-1)!.result.rollout.status, 'completed');

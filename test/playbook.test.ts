@@ -24,7 +24,7 @@ const sh = (command: string) => execFileSync('sh', ['-c', command], { encoding: 
 const bash = (command: string) => execFileSync('bash', ['-c', command], { encoding: 'utf8' });
 /** The rendered command without its leading `export FLEETWAVE_...` line. */
 const body = (rendered: string) => rendered.slice(rendered.indexOf('\n') + 1);
-const hostile = "x'; touch /tmp/fleetwave-pwned; echo \"$(id)\" `id` \\\n#";
+const hostile = 'x\'; touch /tmp/fleetwave-pwned; echo "$(id)" `id` \\\n#';
 
 describe('templates: every value is one shell word', () => {
   test('plain values stay readable; anything else is single-quoted', () => {
@@ -84,15 +84,15 @@ describe('templates: every value is one shell word', () => {
       'echo $( (echo {{ host.rack }}) )',
       'diff <(echo {{ host.rack }}) /dev/null',
       'echo $# {{ host.rack }}',
-      "cat <<EOF\nstatic\nEOF\necho {{ host.rack }}",
-      "grep -q x#y {{ host.rack }}",
+      'cat <<EOF\nstatic\nEOF\necho {{ host.rack }}',
+      'grep -q x#y {{ host.rack }}',
       "echo {{ '{{' }}.State.Pid}}",
     ]) {
       assert.deepEqual(commandTemplateProblems(template), [], template);
     }
   });
 
-  test('malformed placeholders are errors, not text; {{ \'{{\' }} is a literal', () => {
+  test("malformed placeholders are errors, not text; {{ '{{' }} is a literal", () => {
     for (const template of ['echo {{ host.rack }', 'echo {{host-rack}}', 'echo {{ }}', 'echo {{ vars. }}', 'echo {{ a b }}', 'echo {{ {{ target }}']) {
       assert.throws(() => placeholders(template), TemplateError, template);
     }
@@ -112,8 +112,14 @@ describe('templates: every value is one shell word', () => {
 
   test('unknown names are errors; unregistered values are told apart', () => {
     assert.throws(() => renderCommand('{{ vars.nope }}', scope), /vars.nope .*not defined/);
-    assert.throws(() => renderCommand('{{ registered.nope }}', scope), (error: TemplateError) => /never registered on this host/.test(error.message) && error.kind === 'unregistered');
-    assert.throws(() => renderCommand('{{ vars.nope }}', scope), (error: TemplateError) => error.kind === 'invalid');
+    assert.throws(
+      () => renderCommand('{{ registered.nope }}', scope),
+      (error: TemplateError) => /never registered on this host/.test(error.message) && error.kind === 'unregistered',
+    );
+    assert.throws(
+      () => renderCommand('{{ vars.nope }}', scope),
+      (error: TemplateError) => error.kind === 'invalid',
+    );
     assert.throws(() => renderCommand('{{ hostname }}', scope), /not a known placeholder/);
     assert.equal(body(renderCommand('echo {{ host.zone }}', scope)), "echo ''");
   });
@@ -158,20 +164,33 @@ describe('playbooks: schema, file:line errors, references', () => {
     const loaded = load(readFileSync(file, 'utf8'));
     assert.ok(loaded.value, JSON.stringify(loaded.problems));
     assert.deepEqual(checkPlaybookReferences(loaded.value, { package: 'k.deb', health_check: 'true' }), []);
-    assert.deepEqual(checkPlaybookReferences(loaded.value, {}).map((problem) => problem.replace(/ \(.*?\)/, '')), [
-      'steps[2]: {{ vars.package }} is not set by the spec\'s vars or the playbook\'s vars',
-      'steps[10]: {{ vars.health_check }} is not set by the spec\'s vars or the playbook\'s vars',
-      'checks[0]: {{ vars.health_check }} is not set by the spec\'s vars or the playbook\'s vars',
-    ]);
-    assert.deepEqual(loaded.value.steps.map((step) => stepAction(step).kind), ['run', 'run', 'upload', 'run', 'run', 'run', 'run', 'reboot', 'check', 'check', 'check', 'run', 'run']);
-    assert.deepEqual(loaded.value.steps.filter((step) => step.local).map((step) => step.name), ['drain the node', 'uncordon the node'], 'kubectl runs on the control host');
+    assert.deepEqual(
+      checkPlaybookReferences(loaded.value, {}).map((problem) => problem.replace(/ \(.*?\)/, '')),
+      [
+        "steps[2]: {{ vars.package }} is not set by the spec's vars or the playbook's vars",
+        "steps[10]: {{ vars.health_check }} is not set by the spec's vars or the playbook's vars",
+        "checks[0]: {{ vars.health_check }} is not set by the spec's vars or the playbook's vars",
+      ],
+    );
+    assert.deepEqual(
+      loaded.value.steps.map((step) => stepAction(step).kind),
+      ['run', 'run', 'upload', 'run', 'run', 'run', 'run', 'reboot', 'check', 'check', 'check', 'run', 'run'],
+    );
+    assert.deepEqual(
+      loaded.value.steps.filter((step) => step.local).map((step) => step.name),
+      ['drain the node', 'uncordon the node'],
+      'kubectl runs on the control host',
+    );
   });
 
   test('the shipped cni-netkit playbook is valid, needs only datapath, and verifies from the control host', () => {
     const loaded = load(readFileSync(path.join(REPO_ROOT, 'playbooks', 'cni-netkit.yaml'), 'utf8'));
     assert.ok(loaded.value, JSON.stringify(loaded.problems));
     assert.deepEqual(checkPlaybookReferences(loaded.value, { datapath: '../../bpf' }), []);
-    assert.deepEqual(checkPlaybookReferences(loaded.value, {}).map((problem) => problem.replace(/ \(.*?\)/, '').replace(/^steps\[\d+\]: /, '')), Array(5).fill('{{ vars.datapath }} is not set by the spec\'s vars or the playbook\'s vars'));
+    assert.deepEqual(
+      checkPlaybookReferences(loaded.value, {}).map((problem) => problem.replace(/ \(.*?\)/, '').replace(/^steps\[\d+\]: /, '')),
+      Array(5).fill("{{ vars.datapath }} is not set by the spec's vars or the playbook's vars"),
+    );
     assert.deepEqual(
       [...loaded.value.steps, ...loaded.value.rollback].filter((step) => step.local).map((step) => step.name),
       ['the veth/netkit matrix passes on the node', 'the matrix passes on the previous mode'],
@@ -185,7 +204,9 @@ describe('playbooks: schema, file:line errors, references', () => {
   });
 
   test('each problem names its line', () => {
-    const loaded = load('name: p\nsteps:\n  - run: "true"\n  - name: two things\n    run: a\n    check: b\n  - reboot: {}\n    retries: 2\n  - check: x\n    register: out\n  - wait_for: { run: x, timeout: 5 minutes }\nbogus: 1\n');
+    const loaded = load(
+      'name: p\nsteps:\n  - run: "true"\n  - name: two things\n    run: a\n    check: b\n  - reboot: {}\n    retries: 2\n  - check: x\n    register: out\n  - wait_for: { run: x, timeout: 5 minutes }\nbogus: 1\n',
+    );
     assert.equal(loaded.value, null);
     assert.deepEqual(
       loaded.problems.map((problem) => [problem.line, problem.problem]),
@@ -211,7 +232,10 @@ describe('playbooks: schema, file:line errors, references', () => {
     const zones = execFileSync('sh', ['-c', 'printf %s "$FLEETWAVE_VAR_zones" | jq -r ".[1]"'], { env: { ...process.env, FLEETWAVE_VAR_zones: loaded.value!.vars.zones! }, encoding: 'utf8' });
     assert.equal(zones.trim(), 'b', 'a nested script reads a list var with jq');
     const unset = load('name: p\nvars:\n  empty: null\nsteps:\n  - run: "true"\n');
-    assert.deepEqual(unset.problems.map((problem) => [problem.line, problem.problem]), [[3, 'a var is a string, number, boolean, list or map (not null)']]);
+    assert.deepEqual(
+      unset.problems.map((problem) => [problem.line, problem.problem]),
+      [[3, 'a var is a string, number, boolean, list or map (not null)']],
+    );
   });
 
   test('registered values must come from an earlier step; rollback may use any', () => {
@@ -247,7 +271,10 @@ describe('gates: judged from their answers, failing closed', () => {
 
   test('all gates must be healthy; the unhealthy ones are named', () => {
     assert.deepEqual(judgeGates([]), { healthy: true, detail: 'no gates' });
-    const verdict = judgeGates([{ gate: 'a', healthy: true, detail: 'ok' }, { gate: 'b', healthy: false, detail: 'HTTP 503' }]);
+    const verdict = judgeGates([
+      { gate: 'a', healthy: true, detail: 'ok' },
+      { gate: 'b', healthy: false, detail: 'HTTP 503' },
+    ]);
     assert.deepEqual(verdict, { healthy: false, detail: 'gate b: HTTP 503' });
   });
 });

@@ -9,7 +9,13 @@ describe('failure budget', () => {
     ['within a count budget', { perWave: 2, overall: 5, onSpent: 'pause' }, { waveHosts: 10, waveFailed: 2, plannedHosts: 100, totalFailed: 2 }, false, null],
     ['10% of a 10-host wave is 1', { perWave: { percent: 10 }, overall: 50, onSpent: 'pause' }, { waveHosts: 10, waveFailed: 2, plannedHosts: 100, totalFailed: 2 }, true, 'wave'],
     ['5% of a 3-host wave still allows one', { perWave: { percent: 5 }, overall: 50, onSpent: 'pause' }, { waveHosts: 3, waveFailed: 1, plannedHosts: 100, totalFailed: 1 }, false, null],
-    ['the overall budget catches failures spread over waves', { perWave: 1, overall: 3, onSpent: 'rollback-all' }, { waveHosts: 10, waveFailed: 1, plannedHosts: 100, totalFailed: 4 }, true, 'overall'],
+    [
+      'the overall budget catches failures spread over waves',
+      { perWave: 1, overall: 3, onSpent: 'rollback-all' },
+      { waveHosts: 10, waveFailed: 1, plannedHosts: 100, totalFailed: 4 },
+      true,
+      'overall',
+    ],
   ];
   for (const [name, budget, counts, spent, scope] of cases) {
     test(name, () => {

@@ -5,15 +5,22 @@ import { kernelFromGrubEntry, parseProbeOutput, ProbeParseError } from '../src/p
 const lines = (...parts: string[]) => `${parts.join('\n')}\nprobe=done\n`;
 
 describe('probe output', () => {
-  test('a 5.15 host without netkit (as this machine\'s probe prints it)', () => {
+  test("a 5.15 host without netkit (as this machine's probe prints it)", () => {
     const facts = parseProbeOutput(
       lines(
-        'kernel=5.15.0-91-generic', 'boot_id=183523ff-c5a5-4eac-8642-bc060e606bcb', 'uptime=3766.69',
+        'kernel=5.15.0-91-generic',
+        'boot_id=183523ff-c5a5-4eac-8642-bc060e606bcb',
+        'uptime=3766.69',
         'grub_saved=Advanced options for Ubuntu>Ubuntu, with Linux 5.15.0-91-generic',
-        'installed=5.15.0-91-generic', 'installed=5.15.0-200-netkit', 'installed=5.15.0-88-generic',
-        'config_CONFIG_NETKIT=n', 'config_CONFIG_NET_XGRESS=n', 'config_CONFIG_BPF_SYSCALL=y',
+        'installed=5.15.0-91-generic',
+        'installed=5.15.0-200-netkit',
+        'installed=5.15.0-88-generic',
+        'config_CONFIG_NETKIT=n',
+        'config_CONFIG_NET_XGRESS=n',
+        'config_CONFIG_BPF_SYSCALL=y',
         'netkit_create=failed: Garbage instead of arguments "peer ...". Try "ip link help".',
-        'links_veth=12', 'links_netkit=0',
+        'links_veth=12',
+        'links_netkit=0',
       ),
     );
     assert.equal(facts.runningKernel, '5.15.0-91-generic');

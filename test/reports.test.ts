@@ -26,8 +26,28 @@ function input(overrides: Partial<RolloutReportInput> = {}): RolloutReportInput 
   const empty = { at: T(0), summary: summarizeFleet([], null) };
   return {
     generatedAt: T(59),
-    rollout: { name: 'k', kind: 'kernel', target: '6.12.0', specSha256: 'a'.repeat(64), status: 'completed', wave: 1, reason: null, rollbackWave: null, soakStartedAt: null, hosts: 3, createdAt: T(0), updatedAt: T(30) },
-    definition: { spec: { name: 'k', vars: { note: HOSTILE } } as never, specPath: '/specs/k.yaml', playbookPath: '/p/kernel.yaml', playbook: 'x', playbookSha256: 'b'.repeat(64), artifacts: { '/p/kernel.deb': 'c'.repeat(64) } },
+    rollout: {
+      name: 'k',
+      kind: 'kernel',
+      target: '6.12.0',
+      specSha256: 'a'.repeat(64),
+      status: 'completed',
+      wave: 1,
+      reason: null,
+      rollbackWave: null,
+      soakStartedAt: null,
+      hosts: 3,
+      createdAt: T(0),
+      updatedAt: T(30),
+    },
+    definition: {
+      spec: { name: 'k', vars: { note: HOSTILE } } as never,
+      specPath: '/specs/k.yaml',
+      playbookPath: '/p/kernel.yaml',
+      playbook: 'x',
+      playbookSha256: 'b'.repeat(64),
+      artifacts: { '/p/kernel.deb': 'c'.repeat(64) },
+    },
     hosts: [
       { hostname: 'web-1', wave: 0, batch: 0, position: 0, state: { status: 'succeeded' } },
       { hostname: 'web-2', wave: 1, batch: 0, position: 0, state: { status: 'rolled-back', reason: HOSTILE, hostFailed: true } },
@@ -56,21 +76,36 @@ describe('the rollout report (pure)', () => {
   test('hosts carry their steps, dispatch and end; batches span first dispatch to last host done; health reads and the runner noticing stay out of the lifecycle', () => {
     const report = buildRolloutReport(input());
     assert.deepEqual(
-      report.hosts.map((host) => [host.hostname, host.status, host.dispatchedAt?.slice(17, 19) ?? null, host.finishedAt?.slice(17, 19) ?? null, host.steps.map((step) => `${step.section}:${step.name}:${step.outcome}:${step.durationMs}`)]),
+      report.hosts.map((host) => [
+        host.hostname,
+        host.status,
+        host.dispatchedAt?.slice(17, 19) ?? null,
+        host.finishedAt?.slice(17, 19) ?? null,
+        host.steps.map((step) => `${step.section}:${step.name}:${step.outcome}:${step.durationMs}`),
+      ]),
       [
         ['web-1', 'succeeded', '02', '05', ['step:install:ok:1500']],
         ['web-2', 'rolled-back', '10', '14', ['step:install:failed:900', 'rollback:remove:ok:300']],
         ['web-3', 'pending', null, null, []],
       ],
     );
-    assert.deepEqual(report.batches.map((batch) => [batch.wave, batch.batch, batch.start?.slice(17, 19) ?? null, batch.end?.slice(17, 19) ?? null, batch.outcomes]), [
-      [0, 0, '02', '05', { succeeded: 1 }],
-      [1, 0, '10', '14', { 'rolled-back': 1 }],
-      [1, 1, null, null, { pending: 1 }],
-    ]);
-    assert.deepEqual(report.lifecycle.map((entry) => entry.action), ['rollout.planned', 'rollout.paused']);
+    assert.deepEqual(
+      report.batches.map((batch) => [batch.wave, batch.batch, batch.start?.slice(17, 19) ?? null, batch.end?.slice(17, 19) ?? null, batch.outcomes]),
+      [
+        [0, 0, '02', '05', { succeeded: 1 }],
+        [1, 0, '10', '14', { 'rolled-back': 1 }],
+        [1, 1, null, null, { pending: 1 }],
+      ],
+    );
+    assert.deepEqual(
+      report.lifecycle.map((entry) => entry.action),
+      ['rollout.planned', 'rollout.paused'],
+    );
     assert.equal(report.lifecycle[1]!.reason, 'INC-7');
-    assert.deepEqual(report.healthReads.map((read) => [read.wave, read.healthy, read.gates.length]), [[0, true, 1]]);
+    assert.deepEqual(
+      report.healthReads.map((read) => [read.wave, read.healthy, read.gates.length]),
+      [[0, true, 1]],
+    );
     assert.deepEqual(report.hostsByStatus, { succeeded: 1, 'rolled-back': 1, pending: 1 });
     assert.deepEqual([report.audit.eventsDrawnOn, report.audit.firstEventId! < report.audit.lastEventId!], [11, true]);
   });
@@ -95,9 +130,20 @@ describe('both reports in a real headless Chromium', () => {
       dir,
       hosts: 30,
       clock: systemClock,
-      spec: { waves: [1, 5, '100%'], canary: 1, parallel: 4, spread: { rack: 1 }, failureBudget: { perWave: 3, overall: 3 }, gates: [{ name: 'control-host-ok', command: 'true' }], vars: { note: HOSTILE } },
+      spec: {
+        waves: [1, 5, '100%'],
+        canary: 1,
+        parallel: 4,
+        spread: { rack: 1 },
+        failureBudget: { perWave: 3, overall: 3 },
+        gates: [{ name: 'control-host-ok', command: 'true' }],
+        vars: { note: HOSTILE },
+      },
     });
-    const { result } = await runSimulatedRollout({ dbPath, name: 'simulated' }, { clock: systemClock, pollMs: 5, fleet: { fails: (hostname, command) => hostname === broken && /install-kernel/.test(command) } });
+    const { result } = await runSimulatedRollout(
+      { dbPath, name: 'simulated' },
+      { clock: systemClock, pollMs: 5, fleet: { fails: (hostname, command) => hostname === broken && /install-kernel/.test(command) } },
+    );
     assert.equal(result.status, 'completed');
 
     const file = path.join(dir, 'rollout.html');
@@ -107,7 +153,11 @@ describe('both reports in a real headless Chromium', () => {
     assert.ok(report.healthReads.length >= 3, 'one read per wave at least');
     assert.equal(report.audit.ok, true);
     assert.equal(report.composition.before.summary.total, 30);
-    assert.deepEqual(report.composition.after.summary.groups[0]!.kernels.map((row) => [row.kernel, row.total]), [['6.12.0-simulated', 30]], 'after: every host probed on its (simulated) kernel');
+    assert.deepEqual(
+      report.composition.after.summary.groups[0]!.kernels.map((row) => [row.kernel, row.total]),
+      [['6.12.0-simulated', 30]],
+      'after: every host probed on its (simulated) kernel',
+    );
     assert.throws(() => reportRollout({ dbPath, name: 'simulated', html: file, force: false, clock: systemClock }), /exists; the report was not written/);
     assert.equal(readFileSync(file, 'utf8'), rolloutReportHtml(report), 'the refused second write left the first file as it was');
 
@@ -137,14 +187,21 @@ describe('both reports in a real headless Chromium', () => {
       assert.equal(counts.scripts, 0, 'the hostile spec value did not become a script');
       assert.ok(counts.lifecycle! >= 3, 'planned, runner started, completed');
       const rows = await page.texts('table#hosts tbody tr');
-      assert.match(rows.find((row) => row.startsWith(broken))!, /rolled-back/);
+      assert.match(
+        rows.find((row) => row.startsWith(broken))!,
+        /rolled-back/,
+      );
       assert.ok((await page.texts('#spec')).join('').includes(JSON.stringify(HOSTILE)), 'the spec shows the value as text');
       assert.match((await page.texts('#audit-verdict')).join(''), /audit verify: intact/);
     });
 
     const fleetFile = path.join(dir, 'fleet.html');
     const fleet = reportFleet({ dbPath, at: beforeRollout, html: fleetFile, force: false, clock: systemClock });
-    assert.deepEqual(fleet.report.overall.groups[0]!.kernels.map((row) => row.kernel), ['(not probed)'], 'before the rollout nothing was probed');
+    assert.deepEqual(
+      fleet.report.overall.groups[0]!.kernels.map((row) => row.kernel),
+      ['(not probed)'],
+      'before the rollout nothing was probed',
+    );
     await withPage(fleetFile, async (page) => {
       const counts = await page.count({ all: 'svg[data-chart="composition-all"] rect.bar', clusters: 'table#composition-cluster-table tbody tr', zones: 'table#composition-zone-table tbody tr' });
       const screenshot = path.join(dir, 'fleet-report.png');

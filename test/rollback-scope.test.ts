@@ -35,7 +35,10 @@ describe('what a rollback runs, for the shipped kernel-upgrade playbook', () => 
       if (step.when === 'vars.drain') return 'not-run';
       return at === index(last) ? lastRan : 'ran';
     });
-  const running = (ran: StepRan[], vars = playbook.vars) => planRollback(playbook, ran, vars).steps.filter((step) => step.run).map((step) => step.name);
+  const running = (ran: StepRan[], vars = playbook.vars) =>
+    planRollback(playbook, ran, vars)
+      .steps.filter((step) => step.run)
+      .map((step) => step.name);
 
   const cases: [string, StepRan[], string[]][] = [
     ['the host could not be reached at all: nothing to undo', playbook.steps.map(() => 'not-run'), []],
@@ -92,10 +95,11 @@ describe('is the host back? its boot state against the baseline', () => {
   const cases: [string, Parameters<typeof makeFacts>[0], string[]][] = [
     ['everything as before', {}, []],
     ['a one-shot entry left pointing at the new kernel', { nextBootKernel: '5.15.0-200-netkit' }, ['next-boot (one-shot) entry is 5.15.0-200-netkit, was none']],
-    ['still running the new kernel, which is also the default', { runningKernel: '5.15.0-200-netkit', defaultKernel: '5.15.0-200-netkit' }, [
-      'running kernel is 5.15.0-200-netkit, was 5.15.0-91-generic',
-      'default boot entry is 5.15.0-200-netkit, was 5.15.0-91-generic',
-    ]],
+    [
+      'still running the new kernel, which is also the default',
+      { runningKernel: '5.15.0-200-netkit', defaultKernel: '5.15.0-200-netkit' },
+      ['running kernel is 5.15.0-200-netkit, was 5.15.0-91-generic', 'default boot entry is 5.15.0-200-netkit, was 5.15.0-91-generic'],
+    ],
     ['facts a kernel rollout does not restore do not count', { installedKernels: ['5.15.0-91-generic', '6.1.0-1'], uptimeSeconds: 5, bootId: 'new' }, []],
   ];
   for (const [name, after, expected] of cases) {

@@ -52,7 +52,15 @@ describe('rollout plan and rollout schema, end to end', () => {
 
   test('the shipped example plans the selected cluster, canaries first, one host per rack in flight, and is saved with its hosts locked', () => {
     const db = freshDb();
-    const run = runCliJson<{ saved: boolean; selected: number; plan: { hostCount: number; waves: { canary: boolean; batches: string[][] }[] } }>(['rollout', 'plan', copy, '--db', db, '--reason', 'CHG-1']);
+    const run = runCliJson<{ saved: boolean; selected: number; plan: { hostCount: number; waves: { canary: boolean; batches: string[][] }[] } }>([
+      'rollout',
+      'plan',
+      copy,
+      '--db',
+      db,
+      '--reason',
+      'CHG-1',
+    ]);
     assert.equal(run.code, 0, run.stdout);
     const { plan } = run.json.result;
     assert.equal(run.json.result.saved, true);
@@ -67,9 +75,15 @@ describe('rollout plan and rollout schema, end to end', () => {
       assert.equal(new Set(racks).size, racks.length);
     }
     const list = runCliJson<{ rollouts: { name: string; status: string; hosts: number }[] }>(['rollout', 'list', '--db', db]);
-    assert.deepEqual(list.json.result.rollouts.map((rollout) => [rollout.name, rollout.status, rollout.hosts]), [['kernel-515-netkit', 'planned', 12]]);
+    assert.deepEqual(
+      list.json.result.rollouts.map((rollout) => [rollout.name, rollout.status, rollout.hosts]),
+      [['kernel-515-netkit', 'planned', 12]],
+    );
     const events = runCliJson<{ events: { action: string; reason: string; subject: string }[] }>(['audit', 'log', '--action', 'rollout.*', '--db', db]);
-    assert.deepEqual(events.json.result.events.map((event) => [event.subject, event.action, event.reason]), [['rollout:kernel-515-netkit', 'rollout.planned', 'CHG-1']]);
+    assert.deepEqual(
+      events.json.result.events.map((event) => [event.subject, event.action, event.reason]),
+      [['rollout:kernel-515-netkit', 'rollout.planned', 'CHG-1']],
+    );
   });
 
   test('a saved rollout is never replaced: the same spec again, or a changed spec under its name, exits 5', () => {
@@ -107,7 +121,10 @@ describe('rollout plan and rollout schema, end to end', () => {
     assert.equal(again.json.error!.code, 'ROLLOUT_STATE');
     assert.equal(runCliJson(['rollout', 'abort', 'no-such-rollout', '--reason', 'x', '--db', db]).code, 4);
     const events = runCliJson<{ events: { action: string; reason: string }[] }>(['audit', 'log', '--action', 'rollout.aborted', '--db', db]);
-    assert.deepEqual(events.json.result.events.map((event) => event.reason), ['wrong target']);
+    assert.deepEqual(
+      events.json.result.events.map((event) => event.reason),
+      ['wrong target'],
+    );
     const other = otherSpec();
     const replanned = runCliJson<{ saved: boolean; plan: { hostCount: number } }>(['rollout', 'plan', other, '--db', db]);
     assert.deepEqual([replanned.code, replanned.json.result.saved, replanned.json.result.plan.hostCount], [0, true, 4]);
@@ -136,7 +153,15 @@ describe('rollout plan and rollout schema, end to end', () => {
     assert.equal(run.code, 3);
     assert.equal(run.json.error!.code, 'SPEC_INVALID');
     const problems = (run.json.error!.details as { problems: { line: number; field: string }[] }).problems;
-    assert.deepEqual(problems.map((problem) => [problem.line, problem.field]), [[1, 'name'], [5, 'waves.0'], [6, 'soak'], [7, 'extra']]);
+    assert.deepEqual(
+      problems.map((problem) => [problem.line, problem.field]),
+      [
+        [1, 'name'],
+        [5, 'waves.0'],
+        [6, 'soak'],
+        [7, 'extra'],
+      ],
+    );
   });
 
   test('a canary the plan cannot use makes the run exit 3 with the reason', () => {
@@ -153,13 +178,19 @@ describe('rollout plan and rollout schema, end to end', () => {
     assert.equal(run.code, 0);
     // One branch per rollout kind: `kind` picks it, and the kind types `target` and defaults `playbook`.
     const schema = JSON.parse(run.stdout) as { oneOf: Array<{ properties: Record<string, { const?: string; enum?: string[]; pattern?: string; default?: string }>; required: string[] }> };
-    assert.deepEqual(schema.oneOf.map((branch) => branch.properties.kind!.const), ['kernel', 'cni']);
+    assert.deepEqual(
+      schema.oneOf.map((branch) => branch.properties.kind!.const),
+      ['kernel', 'cni'],
+    );
     for (const branch of schema.oneOf) {
       assert.ok(['name', 'kind', 'target', 'waves', 'canary', 'spread', 'failureBudget', 'maintenanceWindows'].every((key) => key in branch.properties));
       assert.deepEqual([...branch.required].sort(), ['kind', 'name', 'target']);
     }
     assert.deepEqual(schema.oneOf[1]!.properties.target!.enum, ['netkit', 'veth']);
-    assert.deepEqual(schema.oneOf.map((branch) => branch.properties.playbook!.default), ['kernel-upgrade', 'cni-netkit']);
+    assert.deepEqual(
+      schema.oneOf.map((branch) => branch.properties.playbook!.default),
+      ['kernel-upgrade', 'cni-netkit'],
+    );
   });
 });
 
@@ -180,7 +211,10 @@ describe('hosts held by a rollout', () => {
     assert.equal(pruned.code, 5, pruned.stdout);
     assert.equal(pruned.json.error!.code, 'HOSTS_LOCKED');
     assert.match(pruned.json.error!.message, /web-2: held/);
-    assert.deepEqual(runCliJson<{ hosts: { hostname: string }[] }>(['fleet', 'list', '--db', db]).json.result.hosts.map((host) => host.hostname), ['web-1', 'web-2']);
+    assert.deepEqual(
+      runCliJson<{ hosts: { hostname: string }[] }>(['fleet', 'list', '--db', db]).json.result.hosts.map((host) => host.hostname),
+      ['web-1', 'web-2'],
+    );
     assert.equal(runCliJson(['rollout', 'abort', 'held', '--reason', 'not needed', '--db', db]).code, 0);
     assert.equal(runCliJson(['fleet', 'import', inventory, '--prune', '--db', db]).code, 0, 'once the rollout ends, the host can go');
   });

@@ -11,7 +11,18 @@ function fleet(): Host[] {
   for (const zone of ['a', 'b', 'c']) {
     for (let rack = 1; rack <= 4; rack += 1) {
       for (let node = 1; node <= 5; node += 1) {
-        hosts.push(makeHost({ hostname: `${zone}-r${rack}-n${node}`, cluster: 'prod', zone, rack: `${zone}-r${rack}`, runningKernel: '5.15.0-91', defaultKernel: '5.15.0-91', cniMode: 'veth', netkitCapable: true }));
+        hosts.push(
+          makeHost({
+            hostname: `${zone}-r${rack}-n${node}`,
+            cluster: 'prod',
+            zone,
+            rack: `${zone}-r${rack}`,
+            runningKernel: '5.15.0-91',
+            defaultKernel: '5.15.0-91',
+            cniMode: 'veth',
+            netkitCapable: true,
+          }),
+        );
       }
     }
   }
@@ -33,12 +44,18 @@ describe('rollout planner', () => {
     assert.equal(new Set(planned).size, 60);
     assert.equal(plan.waves[0]!.canary, true);
     assert.equal(plan.waves[0]!.batches.flat().length, 2);
-    assert.deepEqual(plan.waves.map((wave) => wave.batches.flat().length), [2, 5, 15, 38]);
+    assert.deepEqual(
+      plan.waves.map((wave) => wave.batches.flat().length),
+      [2, 5, 15, 38],
+    );
   });
 
   test('the last wave size repeats until every host is planned', () => {
     const plan = planRollout(spec({ waves: [10], canary: 0 }), fleet(), noLocks);
-    assert.deepEqual(plan.waves.map((wave) => wave.batches.flat().length), [10, 10, 10, 10, 10, 10]);
+    assert.deepEqual(
+      plan.waves.map((wave) => wave.batches.flat().length),
+      [10, 10, 10, 10, 10, 10],
+    );
     assert.ok(plan.waves.every((wave) => !wave.canary));
   });
 
@@ -57,7 +74,10 @@ describe('rollout planner', () => {
       assert.equal(new Set(racks).size, racks.length, `one host per rack: ${batch.join(' ')}`);
       const perZone = new Map<string, number>();
       for (const hostname of batch) perZone.set(hostname[0]!, (perZone.get(hostname[0]!) ?? 0) + 1);
-      assert.ok([...perZone.values()].every((count) => count <= 2), `at most 10% of 20 = 2 per zone: ${batch.join(' ')}`);
+      assert.ok(
+        [...perZone.values()].every((count) => count <= 2),
+        `at most 10% of 20 = 2 per zone: ${batch.join(' ')}`,
+      );
     }
     assert.equal(all(plan).length, 60);
   });
@@ -129,7 +149,8 @@ describe('rollout spec', () => {
     ['a bad duration', { soak: '10 minutes' }],
     ['a bad time zone', { maintenanceWindows: [{ days: ['mon'], start: '01:00', end: '05:00', timezone: 'Mars/Olympus' }] }],
   ];
-  for (const [name, overrides] of invalid) test(`rejects ${name}`, () => assert.equal(RolloutSpecSchema.safeParse({ name: 'x', kind: 'kernel', target: 't', playbook: 'p', ...overrides }).success, false));
+  for (const [name, overrides] of invalid)
+    test(`rejects ${name}`, () => assert.equal(RolloutSpecSchema.safeParse({ name: 'x', kind: 'kernel', target: 't', playbook: 'p', ...overrides }).success, false));
 
   const amounts: [Parameters<typeof resolveAmount>[0], number, number][] = [
     [5, 100, 5],

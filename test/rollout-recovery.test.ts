@@ -56,7 +56,10 @@ describe('rollout run on the lab fleet: on-call control, stopped runners', { con
     try {
       await run.waitFor(/waiting: fleet frozen: holiday change freeze/);
       const status = await statusOf('frozen');
-      assert.deepEqual(Object.values(status.hosts).map((state) => state.status), ['pending', 'pending']);
+      assert.deepEqual(
+        Object.values(status.hosts).map((state) => state.status),
+        ['pending', 'pending'],
+      );
       const second = await cli(['freeze', '--reason', 'again']);
       assert.equal(second.code, 5, 'a second freeze is refused, naming the first');
     } finally {
@@ -74,7 +77,10 @@ describe('rollout run on the lab fleet: on-call control, stopped runners', { con
     const before = reboots(hosts);
     const run = startRun('windowed');
     await run.waitFor(/waiting: outside every maintenance window/);
-    assert.deepEqual(Object.values((await statusOf('windowed')).hosts).map((state) => state.status), ['pending', 'pending', 'pending', 'pending']);
+    assert.deepEqual(
+      Object.values((await statusOf('windowed')).hosts).map((state) => state.status),
+      ['pending', 'pending', 'pending', 'pending'],
+    );
     await cli(['rollout', 'abort', 'windowed', '--reason', 'not this week']);
     const end = await run.done;
     assert.equal(end.json!.result.status, 'aborted');
@@ -92,7 +98,10 @@ describe('rollout run on the lab fleet: on-call control, stopped runners', { con
     assert.match(loser.json!.error!.message, /already being run by pid \d+/);
     // Only the winner took the lease: one start for this rollout, by a live pid over SSH.
     const starts = await events('rollout.runner-started', 'racing');
-    assert.deepEqual(starts.map((event) => [typeof event.details.pid, event.details.transport]), [['number', 'ssh']]);
+    assert.deepEqual(
+      starts.map((event) => [typeof event.details.pid, event.details.transport]),
+      [['number', 'ssh']],
+    );
   });
 
   test('kill -9 of the runner at several points, then run again: every host changed once, rebooted once, nothing lost', async () => {
@@ -127,7 +136,11 @@ describe('rollout run on the lab fleet: on-call control, stopped runners', { con
     }
     const verified = (await events('rollout.host.step', 'killed')).filter((event) => /the reboot a previous runner issued/.test(String(event.details.detail)));
     assert.ok(verified.length >= 1, 'a reboot left in flight by a killed runner was verified by boot id, not repeated');
-    assert.match([...progress, end.stderr].join('\n'), /a previous runner issued this reboot, or died just before: waiting for a new boot id, at most \d+s more while the old boot id answers/, 'the runner says what it waits for, and how long');
+    assert.match(
+      [...progress, end.stderr].join('\n'),
+      /a previous runner issued this reboot, or died just before: waiting for a new boot id, at most \d+s more while the old boot id answers/,
+      'the runner says what it waits for, and how long',
+    );
     await auditVerifies();
   });
 
@@ -145,7 +158,10 @@ describe('rollout run on the lab fleet: on-call control, stopped runners', { con
     assert.match(end.stderr, /SIGINT: stopping after the steps in flight/);
     const status = await cli<{ runner: unknown; hosts: { state: { status: string } }[] }>(['rollout', 'status', 'interrupted']);
     assert.equal(status.json.result.runner, null, 'the lease is released: the next runner need not wait for it to expire');
-    assert.ok(status.json.result.hosts.every((host) => host.state.status === 'running' || host.state.status === 'succeeded'), JSON.stringify(status.json.result.hosts));
+    assert.ok(
+      status.json.result.hosts.every((host) => host.state.status === 'running' || host.state.status === 'succeeded'),
+      JSON.stringify(status.json.result.hosts),
+    );
     const resumed = await startRun('interrupted').done;
     assert.equal(resumed.code, 0, resumed.stderr);
     assert.deepEqual(resumed.json!.result.hosts, { succeeded: 2 });

@@ -31,7 +31,9 @@ describe('rollout run on the lab fleet: rolling back', { concurrency: false }, (
     assert.equal(end.code, 8, end.stderr);
     assert.equal(end.json!.result.status, 'aborted');
     const status = await statusOf('aborting');
-    const states = Object.values(status.hosts).map((state) => state.status).sort();
+    const states = Object.values(status.hosts)
+      .map((state) => state.status)
+      .sort();
     assert.deepEqual(states, ['rolled-back', 'rolled-back', 'skipped', 'skipped']);
     for (const hostname of hosts) assert.equal(kernelOf(hostname), previous[hostname], `${hostname} on its previous kernel`);
     const locks = await cli<{ plan: { hostCount: number } }>(['rollout', 'plan', writeSpec('after-abort', '5.15.0-205-netkit', hosts), '--dry-run']);
@@ -51,7 +53,12 @@ describe('rollout run on the lab fleet: rolling back', { concurrency: false }, (
       assert.equal(end.json!.result.status, 'halted');
       assert.match(end.stderr, /health gate failed: gate error ratio: \{.*\}=0.5 not <= 0.1/);
       const status = await statusOf('gated');
-      assert.deepEqual(Object.values(status.hosts).map((state) => state.status).sort(), ['pending', 'succeeded']);
+      assert.deepEqual(
+        Object.values(status.hosts)
+          .map((state) => state.status)
+          .sort(),
+        ['pending', 'succeeded'],
+      );
     } finally {
       prometheus.stop();
       await exporter.close();
@@ -84,7 +91,10 @@ describe('rollout run on the lab fleet: rolling back', { concurrency: false }, (
     await plan(writeSpec('one-shot-left', '5.15.0-214-netkit', [host!], { playbook, canary: [host] }));
     const end = await startRun('one-shot-left').done;
     assert.equal(end.code, 8, end.stderr);
-    assert.deepEqual(end.json!.result.failed.map((failed) => [failed.hostname, failed.status]), [[host, 'rolled-back']]);
+    assert.deepEqual(
+      end.json!.result.failed.map((failed) => [failed.hostname, failed.status]),
+      [[host, 'rolled-back']],
+    );
     assert.equal(onceOf(host!), '', 'no one-shot entry is left for the next ordinary reboot');
     assert.deepEqual([kernelOf(host!), defaultOf(host!)], [previous, previous]);
     assert.equal(existsSync(path.join(labDir, 'hosts', host!, 'boot', 'vmlinuz-5.15.0-214-netkit')), false, 'the package the rollout installed is removed');
@@ -107,7 +117,10 @@ describe('rollout run on the lab fleet: rolling back', { concurrency: false }, (
     await plan(writeSpec('abort-one-shot', '5.15.0-215-netkit', hosts, { playbook, canary: 0, waves: ['100%'], parallel: 2 }));
     const run = startRun('abort-one-shot');
     await run.waitFor(/boot the new kernel once: ok/);
-    assert.ok(hosts.some((hostname) => onceOf(hostname) === '5.15.0-215-netkit'), 'a one-shot entry is pending');
+    assert.ok(
+      hosts.some((hostname) => onceOf(hostname) === '5.15.0-215-netkit'),
+      'a one-shot entry is pending',
+    );
     const aborted = await cli<{ to: string }>(['rollout', 'abort', 'abort-one-shot', '--reason', 'wrong build, INC-7']);
     assert.equal(aborted.json.result.to, 'aborted');
     await run.waitFor(/waiting: aborting|rollback: /);
@@ -160,33 +173,62 @@ describe('rollout run on the lab fleet: rolling back', { concurrency: false }, (
     await auditVerifies();
   });
 
-  test('drain on: each node is cordoned and drained (real kubectl, a stand-in API) before its reboot and uncordoned after; a failed host\'s rollback uncordons it', async () => {
+  test("drain on: each node is cordoned and drained (real kubectl, a stand-in API) before its reboot and uncordoned after; a failed host's rollback uncordons it", async () => {
     ensureKubectl();
     const kube = await startKubeStandIn(dir);
     const [good, bad] = [name(11), name(12)];
     const previous = kernelOf(bad);
     assert.equal((await cli(['lab', 'fault', bad, 'bad-kernel', '--value', '5.15.0-217-netkit', '--lab-dir', labDir])).code, 0);
     try {
-      await plan(writeSpec('drained', '5.15.0-217-netkit', [good, bad], { canary: [good], vars: { package: path.relative(dir, buildKernelDeb(path.join(dir, 'packages'), '5.15.0-217-netkit', { netkit: true })), health_check: 'fleetwave-health', drain: 'true', drain_timeout: '30s' } }));
+      await plan(
+        writeSpec('drained', '5.15.0-217-netkit', [good, bad], {
+          canary: [good],
+          vars: {
+            package: path.relative(dir, buildKernelDeb(path.join(dir, 'packages'), '5.15.0-217-netkit', { netkit: true })),
+            health_check: 'fleetwave-health',
+            drain: 'true',
+            drain_timeout: '30s',
+          },
+        }),
+      );
       const end = await startRun('drained', [], { KUBECONFIG: kube.kubeconfig, KUBECACHEDIR: path.join(dir, 'kube-cache') }).done;
       assert.equal(end.code, 8, end.stderr);
-      assert.deepEqual(end.json!.result.failed.map((failed) => [failed.hostname, failed.status]), [[bad, 'rolled-back']]);
-      assert.deepEqual(kube.changes.filter(([node]) => node === good), [[good, true], [good, false]], 'cordoned once, uncordoned once');
-      assert.ok(kube.requests.some((request) => request.startsWith('GET /api/v1/pods') && decodeURIComponent(request).includes(`spec.nodeName=${good}`)), 'kubectl drain listed the pods on the node');
+      assert.deepEqual(
+        end.json!.result.failed.map((failed) => [failed.hostname, failed.status]),
+        [[bad, 'rolled-back']],
+      );
+      assert.deepEqual(
+        kube.changes.filter(([node]) => node === good),
+        [
+          [good, true],
+          [good, false],
+        ],
+        'cordoned once, uncordoned once',
+      );
+      assert.ok(
+        kube.requests.some((request) => request.startsWith('GET /api/v1/pods') && decodeURIComponent(request).includes(`spec.nodeName=${good}`)),
+        'kubectl drain listed the pods on the node',
+      );
       const steps = (await events('rollout.host.step')).filter((event) => event.host === good).map((event) => event.details.name);
       assert.ok(steps.indexOf('drain the node') < steps.indexOf('reboot into it') && steps.indexOf('make it the default') < steps.indexOf('uncordon the node'), steps.join(' > '));
       // The failed host: drained, booted the bad kernel (fell back), then its rollback drained it again (a reboot back may be needed) and uncordoned it.
       assert.deepEqual(kube.changes.filter(([node]) => node === bad).at(-1), [bad, false]);
       assert.equal(kube.schedulable(good) && kube.schedulable(bad), true, 'no node is left cordoned');
       const rollback = (await events('rollout.host.rollback')).filter((event) => event.host === bad).map((event) => [event.details.name, event.details.outcome]);
-      assert.deepEqual(rollback.find(([step]) => step === 'uncordon the node'), ['uncordon the node', 'ok']);
+      assert.deepEqual(
+        rollback.find(([step]) => step === 'uncordon the node'),
+        ['uncordon the node', 'ok'],
+      );
       assert.equal(kernelOf(bad), previous);
       // Resumed, the rollout completes with the failed host rolled back: that is not a plain success.
       assert.equal((await cli(['rollout', 'resume', 'drained', '--reason', 'bad kernel on one host, known'])).code, 0);
       const resumed = await startRun('drained', [], { KUBECONFIG: kube.kubeconfig, KUBECACHEDIR: path.join(dir, 'kube-cache') }).done;
       assert.equal(resumed.code, 7, resumed.stderr);
       assert.equal(resumed.json!.result.status, 'completed');
-      assert.deepEqual(resumed.json!.result.failed.map((failed) => failed.hostname), [bad]);
+      assert.deepEqual(
+        resumed.json!.result.failed.map((failed) => failed.hostname),
+        [bad],
+      );
       assert.match((resumed.json as unknown as { warnings: string[] }).warnings.join('\n'), /completed, but 1 hosts are not on 5.15.0-217-netkit: they failed and were rolled back/);
     } finally {
       await cli(['lab', 'fault', bad, 'bad-kernel', '--clear', '--lab-dir', labDir]);
@@ -202,7 +244,10 @@ describe('rollout run on the lab fleet: rolling back', { concurrency: false }, (
       const end = await startRun('unreachable', ['--connect-timeout', '2']).done;
       assert.equal(end.code, 8, end.stderr);
       assert.equal(end.json!.result.status, 'halted');
-      assert.deepEqual(end.json!.result.failed.map((host) => [host.hostname, host.status]), [[name(17), 'rolled-back']]);
+      assert.deepEqual(
+        end.json!.result.failed.map((host) => [host.hostname, host.status]),
+        [[name(17), 'rolled-back']],
+      );
       assert.match(end.json!.result.failed[0]!.reason, /before any change: cannot read the host's state to restore it later: unreachable/);
       assert.match(end.stderr, /rollback: .*skipped - nothing to undo: no step changed the host/);
       const shown = await cli<{ host: { labels: Record<string, string> } }>(['fleet', 'show', name(17)]);

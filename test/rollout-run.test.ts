@@ -70,13 +70,22 @@ describe('rollout run on the lab fleet', { concurrency: false }, () => {
       assert.ok(reads.length >= 4 && reads.every((read) => read.details.healthy === true), 'every wave was read healthy');
       assert.match(JSON.stringify(reads[0]!.details.gates), /error ratio/);
       // Webhooks are delivered in the background; the runner waits for them before it exits.
-      assert.deepEqual(messages.map((message) => `${message.from}->${message.to}`), ['planned->running', 'running->completed']);
+      assert.deepEqual(
+        messages.map((message) => `${message.from}->${message.to}`),
+        ['planned->running', 'running->completed'],
+      );
       assert.equal((await statusOf('clean')).status, 'completed');
       await auditVerifies();
       // The hosts this rollout moved to a netkit kernel pass `kernel verify`.
       const verified = await cli<{ hosts: { hostname: string; ok: boolean; kernel: string; missing: string[] }[] }>(['kernel', 'verify', name(1), name(2)]);
       assert.equal(verified.code, 0, verified.stdout);
-      assert.deepEqual(verified.json.result.hosts.map((host) => [host.hostname, host.ok, host.missing]), [[name(1), true, []], [name(2), true, []]]);
+      assert.deepEqual(
+        verified.json.result.hosts.map((host) => [host.hostname, host.ok, host.missing]),
+        [
+          [name(1), true, []],
+          [name(2), true, []],
+        ],
+      );
     } finally {
       prometheus.stop();
       await exporter.close();
@@ -94,7 +103,10 @@ describe('rollout run on the lab fleet', { concurrency: false }, () => {
       const end = await startRun('canary-fails').done;
       assert.equal(end.code, 8, end.stderr);
       assert.deepEqual([end.json!.result.status, end.json!.result.stoppedBecause], ['halted', 'halted']);
-      assert.deepEqual(end.json!.result.failed.map((host) => [host.hostname, host.status]), [[name(1), 'rolled-back']]);
+      assert.deepEqual(
+        end.json!.result.failed.map((host) => [host.hostname, host.status]),
+        [[name(1), 'rolled-back']],
+      );
       assert.match(end.json!.result.failed[0]!.reason, /healthy on the new kernel/);
       assert.deepEqual([kernelOf(name(1)), defaultOf(name(1))], [previous, previous], 'the canary is back on its previous kernel');
       assert.equal(rebootsOf(name(1)) - before[name(1)]!, 2, 'the canary rebooted into the new kernel and back');
@@ -135,7 +147,10 @@ describe('rollout run on the lab fleet', { concurrency: false }, () => {
         assert.equal(state.status, 'rolled-back', hostname);
         assert.equal(kernelOf(hostname), previous[hostname], `${hostname} back on the previous kernel`);
       }
-      assert.ok(Object.values(status.hosts).some((state) => state.status === 'pending'), 'the last wave was never started');
+      assert.ok(
+        Object.values(status.hosts).some((state) => state.status === 'pending'),
+        'the last wave was never started',
+      );
       assert.equal(kernelOf(badHost), previous[badHost]);
       assert.equal(rebootsOf(badHost) - before[badHost]!, 1, 'the bad host booted once (and fell back); its rollback needed no second reboot');
     } finally {
@@ -191,7 +206,10 @@ describe('rollout run on the lab fleet', { concurrency: false }, () => {
     assert.equal(summary.json.result.groups[0]!.kernels.find((row) => row.kernel === '5.15.0-220-netkit')?.total, 2);
     const shown = await cli<{ at: string; host: Host; recentEvents: { at: string }[] }>(['fleet', 'show', bad, '--at', between, '--events', '50']);
     assert.equal(shown.json.result.host.runningKernel, kernelsBefore[bad]);
-    assert.ok(shown.json.result.recentEvents.every((event) => event.at < between), 'show --at lists only the events before that time');
+    assert.ok(
+      shown.json.result.recentEvents.every((event) => event.at < between),
+      'show --at lists only the events before that time',
+    );
 
     // Each host's story, in order.
     const story = async (hostname: string) => {
@@ -224,11 +242,17 @@ describe('rollout run on the lab fleet', { concurrency: false }, () => {
 
     // Both reports, for the change ticket, opened in a real headless Chromium.
     const reportFile = path.join(dir, 'history-back.html');
-    const reported = await cli<{ written: { file: string }; report: { rollout: { status: string }; hostsByStatus: Record<string, number>; lifecycle: Entry[]; hosts: Array<{ hostname: string; status: string; steps: unknown[] }>; audit: { ok: boolean } } }>(['rollout', 'report', 'history-back', '--html', reportFile]);
+    const reported = await cli<{
+      written: { file: string };
+      report: { rollout: { status: string }; hostsByStatus: Record<string, number>; lifecycle: Entry[]; hosts: Array<{ hostname: string; status: string; steps: unknown[] }>; audit: { ok: boolean } };
+    }>(['rollout', 'report', 'history-back', '--html', reportFile]);
     assert.equal(reported.code, 0, reported.stdout);
     const report = reported.json.result.report;
     assert.deepEqual([report.rollout.status, report.hostsByStatus, report.audit.ok], ['aborted', { 'rolled-back': 1, skipped: 1 }, true]);
-    assert.deepEqual(report.lifecycle.filter((entry) => /^rollout\.(planned|aborted)$/.test(entry.action)).map((entry) => entry.action), ['rollout.planned', 'rollout.aborted']);
+    assert.deepEqual(
+      report.lifecycle.filter((entry) => /^rollout\.(planned|aborted)$/.test(entry.action)).map((entry) => entry.action),
+      ['rollout.planned', 'rollout.aborted'],
+    );
     assert.ok(report.hosts.find((host) => host.hostname === bad)!.steps.length > 5, 'the rolled-back host carries its forward and rollback steps');
     await withPage(reportFile, async (page) => {
       const counts = await page.count({ hosts: 'table#hosts tbody tr', bars: 'svg[data-chart="timeline"] rect.bar', readings: 'svg[data-chart="gates"] .reading' });

@@ -18,10 +18,12 @@ function snapshot(
 ): RunSnapshot {
   const spec = RolloutSpecSchema.parse({ name: 'r', kind: 'kernel', target: 't', playbook: 'p', soak: '60s', ...options.spec });
   // The runner knows where each host it holds sits in the plan; the view never reads them.
-  const held = new Map((options.busy ?? []).map((hostname) => {
-    const known = hosts.find((candidate) => candidate.hostname === hostname)!;
-    return [hostname, { wave: known.wave, batch: known.batch }];
-  }));
+  const held = new Map(
+    (options.busy ?? []).map((hostname) => {
+      const known = hosts.find((candidate) => candidate.hostname === hostname)!;
+      return [hostname, { wave: known.wave, batch: known.batch }];
+    }),
+  );
   const rollout = { status, wave: options.wave ?? 0, reason: null, rollbackWave: options.rollbackWave ?? null, soakStartedAt: options.soakStartedAt ?? null };
   return {
     rollout,
@@ -66,9 +68,14 @@ describe('decideRun: what the runner does next, from plain rows', () => {
     const [first] = decideRun(snapshot('running', hosts, { spec: { parallel: 5000 } }));
     assert.equal(first!.kind, 'dispatch');
     const chunk = (first as { hostnames: string[] }).hostnames;
-    assert.deepEqual(chunk, hosts.slice(0, DISPATCH_CHUNK).map((one) => one.hostname));
+    assert.deepEqual(
+      chunk,
+      hosts.slice(0, DISPATCH_CHUNK).map((one) => one.hostname),
+    );
     const after = hosts.map((one) => (chunk.includes(one.hostname) ? host(one.hostname, 0, 0, running) : one));
-    assert.deepEqual(decideRun(snapshot('running', after, { spec: { parallel: 5000 }, busy: chunk })), [{ kind: 'dispatch', wave: 0, batch: 0, hostnames: hosts.slice(DISPATCH_CHUNK).map((one) => one.hostname) }]);
+    assert.deepEqual(decideRun(snapshot('running', after, { spec: { parallel: 5000 }, busy: chunk })), [
+      { kind: 'dispatch', wave: 0, batch: 0, hostnames: hosts.slice(DISPATCH_CHUNK).map((one) => one.hostname) },
+    ]);
   });
 
   test('a freeze or a closed maintenance window blocks dispatch, and says why', () => {
@@ -120,7 +127,10 @@ describe('decideRun: what the runner does next, from plain rows', () => {
 
   test('paused: hosts in flight finish, nothing new starts', () => {
     const hosts = [host('a', 0, 0, running), host('b', 0, 0)];
-    assert.deepEqual(decideRun(snapshot('paused', hosts)), [{ kind: 'drive', hostnames: ['a'] }, { kind: 'wait', why: 'paused' }]);
+    assert.deepEqual(decideRun(snapshot('paused', hosts)), [
+      { kind: 'drive', hostnames: ['a'] },
+      { kind: 'wait', why: 'paused' },
+    ]);
   });
 
   test('halted: settles failed hosts, then hands over to an operator', () => {
@@ -181,9 +191,21 @@ describe('judgeSoak: what one reading of a soaking wave means', () => {
       ['final, all healthy: the wave completes', reading({ final: true, last: true }), { healthy: true, unhealthy: [], event: { type: 'WaveCompleted', wave: 1, last: true } }],
       ['a host fails its checks: it fails alone, the wave goes on soaking', reading({ hosts: [ok('a'), sick('b')] }), { healthy: false, unhealthy: ['b'], event: null }],
       ['final with a sick host: not completed on this reading', reading({ final: true, hosts: [sick('a'), ok('b')] }), { healthy: false, unhealthy: ['a'], event: null }],
-      ['a gate fails: the wave fails, whatever the hosts say', reading({ gates: [gate(true), gate(false)] }), { healthy: false, unhealthy: [], event: { type: 'GateFailed', wave: 1, reason: 'health gate failed: gate errors: 0.2 > 0.05' } }],
-      ['a gate fails at the end: still a failure, not a completion', reading({ final: true, gates: [gate(false)] }), { healthy: false, unhealthy: [], event: { type: 'GateFailed', wave: 1, reason: 'health gate failed: gate errors: 0.2 > 0.05' } }],
-      ['no gates and no hosts to check: a final reading completes', reading({ final: true, hosts: [], gates: [], gated: false }), { healthy: true, unhealthy: [], event: { type: 'WaveCompleted', wave: 1, last: false } }],
+      [
+        'a gate fails: the wave fails, whatever the hosts say',
+        reading({ gates: [gate(true), gate(false)] }),
+        { healthy: false, unhealthy: [], event: { type: 'GateFailed', wave: 1, reason: 'health gate failed: gate errors: 0.2 > 0.05' } },
+      ],
+      [
+        'a gate fails at the end: still a failure, not a completion',
+        reading({ final: true, gates: [gate(false)] }),
+        { healthy: false, unhealthy: [], event: { type: 'GateFailed', wave: 1, reason: 'health gate failed: gate errors: 0.2 > 0.05' } },
+      ],
+      [
+        'no gates and no hosts to check: a final reading completes',
+        reading({ final: true, hosts: [], gates: [], gated: false }),
+        { healthy: true, unhealthy: [], event: { type: 'WaveCompleted', wave: 1, last: false } },
+      ],
     ];
     for (const [name, given, expected] of table) {
       const verdict = judgeSoak(given);

@@ -88,14 +88,20 @@ describe('the runner reads a bounded view of a rollout', () => {
     // whole rollout and filter by status: a pause of a million-host rollout took 1.1 s.
     const { store } = plannedRollout('plans', [[1]]);
     const listEveryHost = new Set(['selectHosts', 'selectPage']);
-    const statements = Object.entries(store.rollouts as unknown as Record<string, unknown>).filter((entry): entry is [string, Statement] => entry[1] instanceof Object && typeof (entry[1] as Statement).source === 'string');
+    const statements = Object.entries(store.rollouts as unknown as Record<string, unknown>).filter(
+      (entry): entry is [string, Statement] => entry[1] instanceof Object && typeof (entry[1] as Statement).source === 'string',
+    );
     assert.ok(statements.length > 20, `found the repository's statements (${statements.length})`);
     const walking = statements
       .filter(([name]) => !listEveryHost.has(name))
       .flatMap(([name, statement]) => {
         const names = [...statement.source.matchAll(/[:@](\w+)/g)].map((match) => match[1]!);
         const explain = store.db.prepare(`EXPLAIN QUERY PLAN ${statement.source}`);
-        const rows = (names.length > 0 ? explain.all(Object.fromEntries(names.map((key) => [key, key === 'statuses' ? '[]' : 1]))) : explain.all(...Array.from({ length: (statement.source.match(/\?/g) ?? []).length }, () => '[]'))) as Array<{ detail: string }>;
+        const rows = (
+          names.length > 0
+            ? explain.all(Object.fromEntries(names.map((key) => [key, key === 'statuses' ? '[]' : 1])))
+            : explain.all(...Array.from({ length: (statement.source.match(/\?/g) ?? []).length }, () => '[]'))
+        ) as Array<{ detail: string }>;
         return rows.filter((row) => /^SCAN rollout_hosts|rollout_hosts USING (COVERING )?INDEX \w+ \(rollout=\?\)$/.test(row.detail)).map((row) => `${name}: ${row.detail}`);
       });
     assert.deepEqual(walking, []);
@@ -123,7 +129,11 @@ describe('the runner reads a bounded view of a rollout', () => {
     assert.equal(whole.hosts.length, hostnames.length, 'the default page holds a rollout this small whole');
     const page = status({ states: ['failed'], limit: 5, offset: 5 });
     assert.deepEqual(page.hostPage, { states: ['failed'], matching: failed.length, offset: 5, limit: 5 });
-    assert.deepEqual(page.hosts.map((host) => host.hostname), failed.slice(5, 10), 'failed hosts, in plan order, the second page');
+    assert.deepEqual(
+      page.hosts.map((host) => host.hostname),
+      failed.slice(5, 10),
+      'failed hosts, in plan order, the second page',
+    );
     const two = status({ states: ['failed', 'pending'], limit: 0, offset: 0 });
     assert.equal(two.hosts.length, two.hostPage.matching);
     assert.deepEqual(new Set(two.hosts.map((host) => host.state.status)), new Set(['failed', 'pending']));
@@ -139,8 +149,19 @@ describe('the runner reads a bounded view of a rollout', () => {
     const db = openDatabase({ path: dbPath, create: true, migrationsDir: older });
     const at = '2026-11-30T00:00:00Z';
     db.prepare("INSERT INTO rollouts (name, kind, target, spec, spec_sha256, status, created_at, updated_at) VALUES ('old', 'kernel', '6.12.0', '{}', 'sha', 'running', ?, ?)").run(at, at);
-    const states = [{ status: 'succeeded' }, { status: 'failed', reason: 'x' }, { status: 'rolled-back', reason: 'x', hostFailed: true }, { status: 'running', step: 1 }, { status: 'pending' }, { status: 'pending' }];
-    states.forEach((state, index) => db.prepare('INSERT INTO rollout_hosts (rollout, hostname, wave, batch, position, state, updated_at) VALUES (?, ?, ?, 0, ?, ?, ?)').run('old', `h${index}`, index < 4 ? 0 : 1, index, JSON.stringify(state), at));
+    const states = [
+      { status: 'succeeded' },
+      { status: 'failed', reason: 'x' },
+      { status: 'rolled-back', reason: 'x', hostFailed: true },
+      { status: 'running', step: 1 },
+      { status: 'pending' },
+      { status: 'pending' },
+    ];
+    states.forEach((state, index) =>
+      db
+        .prepare('INSERT INTO rollout_hosts (rollout, hostname, wave, batch, position, state, updated_at) VALUES (?, ?, ?, 0, ?, ?, ?)')
+        .run('old', `h${index}`, index < 4 ? 0 : 1, index, JSON.stringify(state), at),
+    );
     db.close();
     const store = openStore({ path: dbPath, create: false });
     const request = { status: 'running' as const, wave: 0, rollbackWave: null, parallel: 10, held: new Set<string>() };
@@ -148,7 +169,13 @@ describe('the runner reads a bounded view of a rollout', () => {
     assert.deepEqual(view, viewOfHosts(store.rollouts.hosts('old'), request));
     assert.deepEqual(
       view.tallies.map((tally) => [tally.wave, tally.status, tally.hosts, tally.unacknowledgedFailures]),
-      [[0, 'failed', 1, 1], [0, 'rolled-back', 1, 1], [0, 'running', 1, 0], [0, 'succeeded', 1, 0], [1, 'pending', 2, 0]],
+      [
+        [0, 'failed', 1, 1],
+        [0, 'rolled-back', 1, 1],
+        [0, 'running', 1, 0],
+        [0, 'succeeded', 1, 0],
+        [1, 'pending', 2, 0],
+      ],
     );
     assert.equal(store.rollouts.find('old')!.hosts, 6);
     store.close();

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import path from 'node:path';
 import { describe, test } from 'node:test';
 import { systemClock } from '../src/adapters/clock.js';
 import { openStore } from '../src/adapters/store/store.js';
@@ -39,13 +38,21 @@ describe('the runner on a simulated fleet', () => {
     const store = openStore({ path: prepared.dbPath, create: false });
     try {
       const started = store.events.query({ action: 'rollout.runner-started', limit: 0 }).events;
-      assert.deepEqual(started.map((event) => (event.details as { transport: string }).transport), ['simulated fleet']);
+      assert.deepEqual(
+        started.map((event) => (event.details as { transport: string }).transport),
+        ['simulated fleet'],
+      );
       const installs = store.events.query({ action: 'rollout.host.step', limit: 0 }).events.filter((event) => (event.details as { name?: string }).name === 'install the kernel');
       assert.equal(new Set(installs.map((event) => event.host)).size, 60, 'every host has its install step in the audit trail');
       assert.equal(installs.length, 60, 'and only one');
       // Each probe's "what changed" is judged against the inventory as the previous probe left it.
-      const probes = store.events.query({ host: simulatedHostname(7), action: 'host.probed', limit: 0 }).events.map((event) => event.details as { purpose: string; rebooted: boolean; changed: string[] });
-      assert.deepEqual(probes.map((probe) => probe.purpose), ['baseline', 'succeeded']);
+      const probes = store.events
+        .query({ host: simulatedHostname(7), action: 'host.probed', limit: 0 })
+        .events.map((event) => event.details as { purpose: string; rebooted: boolean; changed: string[] });
+      assert.deepEqual(
+        probes.map((probe) => probe.purpose),
+        ['baseline', 'succeeded'],
+      );
       assert.equal(probes[0]!.rebooted, false, 'never probed before: no boot to compare with');
       assert.deepEqual([probes[1]!.rebooted, probes[1]!.changed], [true, ['bootId']], 'after the reboot only the boot id differs from the baseline (the simulated kernel does not change)');
     } finally {
@@ -56,7 +63,12 @@ describe('the runner on a simulated fleet', () => {
 
   test('a host whose change fails is rolled back and verified, the budget halts the rollout, and no later batch starts', async () => {
     const broken = simulatedHostname(3);
-    const prepared = prepareSimulatedRollout({ dir: tempDir('fleetwave-sim-'), hosts: 30, clock: systemClock, spec: { waves: [1, '100%'], canary: 1, parallel: 5, failureBudget: { perWave: 0, overall: 0 } } });
+    const prepared = prepareSimulatedRollout({
+      dir: tempDir('fleetwave-sim-'),
+      hosts: 30,
+      clock: systemClock,
+      spec: { waves: [1, '100%'], canary: 1, parallel: 5, failureBudget: { perWave: 0, overall: 0 } },
+    });
     const dispatched: string[] = [];
     const { result, fleet } = await runSimulatedRollout(prepared, {
       clock: systemClock,
@@ -67,7 +79,10 @@ describe('the runner on a simulated fleet', () => {
       },
     });
     assert.equal(result.status, 'halted');
-    assert.deepEqual(result.failed.map((host) => [host.hostname, host.status]), [[broken, 'rolled-back']]);
+    assert.deepEqual(
+      result.failed.map((host) => [host.hostname, host.status]),
+      [[broken, 'rolled-back']],
+    );
     assert.match(result.failed[0]!.reason, /install the kernel/);
     assert.equal(fleet.stats.failures, 1);
     const batchOf = new Map<string, number>();
@@ -78,7 +93,10 @@ describe('the runner on a simulated fleet', () => {
       store.close();
     }
     const brokenBatch = batchOf.get(broken)!;
-    assert.ok(dispatched.every((hostname) => batchOf.get(hostname)! <= brokenBatch), `nothing after the failing host's batch was dispatched: ${dispatched.join(' ')}`);
+    assert.ok(
+      dispatched.every((hostname) => batchOf.get(hostname)! <= brokenBatch),
+      `nothing after the failing host's batch was dispatched: ${dispatched.join(' ')}`,
+    );
   });
 
   test('paused: hosts in flight finish, nothing is dispatched over many ticks, and resume carries on to the end', async () => {
@@ -137,7 +155,7 @@ describe('the runner on a simulated fleet', () => {
     assert.equal(new Set(dispatched).size, 1501, 'after the resume, the rest of the batch, each host once');
   });
 
-  test('an operator\'s rollback mid-run: pending hosts are skipped, changed hosts are undone newest wave first, each verified', async () => {
+  test("an operator's rollback mid-run: pending hosts are skipped, changed hosts are undone newest wave first, each verified", async () => {
     const prepared = prepareSimulatedRollout({ dir: tempDir('fleetwave-sim-'), hosts: 40, clock: systemClock, spec: { waves: [1, 10, '100%'], canary: 1, parallel: 4 } });
     const rollingBack: number[] = [];
     let requested: Promise<unknown> | null = null;
@@ -154,7 +172,11 @@ describe('the runner on a simulated fleet', () => {
     const undone = result.hosts['rolled-back'] ?? 0;
     assert.equal(undone + (result.hosts.skipped ?? 0), 40, JSON.stringify(result.hosts));
     assert.ok(undone >= 12, `every host that had changed was rolled back: ${JSON.stringify(result.hosts)}`);
-    assert.deepEqual(rollingBack, [...rollingBack].sort((a, b) => b - a), 'newest wave first');
+    assert.deepEqual(
+      rollingBack,
+      [...rollingBack].sort((a, b) => b - a),
+      'newest wave first',
+    );
     assert.equal(rollingBack.at(-1), 0, 'the canary last');
     const store = openStore({ path: prepared.dbPath, create: false });
     try {
@@ -171,7 +193,13 @@ describe('the runner on a simulated fleet', () => {
     // 200,000 and 1,000,000 hosts are measured by npm run bench:engine (minutes, not a test's seconds).
     const hosts = 10_000;
     // One change per host and no reboot: the engine's own cost per host, at fleet scale.
-    const prepared = prepareSimulatedRollout({ dir: tempDir('fleetwave-sim-'), hosts, clock: systemClock, playbook: ONE_CHANGE_PLAYBOOK, spec: { waves: [1, '1%', '100%'], canary: 1, parallel: 5000, spread: { rack: 1 } } });
+    const prepared = prepareSimulatedRollout({
+      dir: tempDir('fleetwave-sim-'),
+      hosts,
+      clock: systemClock,
+      playbook: ONE_CHANGE_PLAYBOOK,
+      spec: { waves: [1, '1%', '100%'], canary: 1, parallel: 5000, spread: { rack: 1 } },
+    });
     const { result, fleet } = await runSimulatedRollout(prepared, { clock: systemClock, pollMs: 50 });
     assert.equal(result.status, 'completed');
     assert.deepEqual(result.hosts, { succeeded: hosts });

@@ -27,10 +27,7 @@ describe('known_hosts', () => {
   });
 
   test('plain patterns, ports, globs and negation follow OpenSSH', () => {
-    const entries = parseKnownHosts(
-      [`web1,10.0.0.1 ${keyType} ${keyBase64}`, `[db1]:2222 ${keyType} ${keyBase64}`, `*.dc1,!bad.dc1 ${keyType} ${keyBase64}`, '# comment', ''].join('\n'),
-      'kh',
-    );
+    const entries = parseKnownHosts([`web1,10.0.0.1 ${keyType} ${keyBase64}`, `[db1]:2222 ${keyType} ${keyBase64}`, `*.dc1,!bad.dc1 ${keyType} ${keyBase64}`, '# comment', ''].join('\n'), 'kh');
     assert.equal(entries.length, 3);
     assert.equal(entries[0]!.source, 'kh:1');
     assert.ok(entryMatches(entries[0]!, [knownHostsName('10.0.0.1', 22)]));
@@ -46,7 +43,10 @@ describe('known_hosts', () => {
     writeFileSync(file, `lab-h042,198.18.0.44 ${keyType} ${keyBase64}\n[lab-h043]:2222 ${keyType} ${keyBase64}\n`);
     execFileSync('ssh-keygen', ['-H', '-f', file], { stdio: 'ignore' });
     const entries = parseKnownHosts(readFileSync(file, 'utf8'), file);
-    assert.ok(entries.every((entry) => entry.hostPatterns.every((pattern) => pattern.startsWith('|1|'))), 'ssh-keygen hashed every name');
+    assert.ok(
+      entries.every((entry) => entry.hostPatterns.every((pattern) => pattern.startsWith('|1|'))),
+      'ssh-keygen hashed every name',
+    );
     const matching = (name: string) => entries.filter((entry) => entryMatches(entry, [name])).length;
     assert.equal(matching('lab-h042'), 1);
     assert.equal(matching('198.18.0.44'), 1);
@@ -101,7 +101,13 @@ describe('connection settings', () => {
 
   test('ProxyJump chains resolve each hop through the config, in order', () => {
     const { jumps } = resolveConnection({ hostname: 'web-1', address: 'web-1', port: null, user: null }, lookup, env);
-    assert.deepEqual(jumps.map((jump) => [jump.alias, jump.host, jump.port, jump.user]), [['bastion', '198.18.0.2', 22, 'jump'], ['inner', 'inner', 2200, 'admin']]);
+    assert.deepEqual(
+      jumps.map((jump) => [jump.alias, jump.host, jump.port, jump.user]),
+      [
+        ['bastion', '198.18.0.2', 22, 'jump'],
+        ['inner', 'inner', 2200, 'admin'],
+      ],
+    );
     assert.deepEqual(jumps[0]!.knownHostsFiles, ['/home/op/.ssh/bastion_known']);
     assert.deepEqual(jumps[1]!.identityFiles, ['/keys/inner']);
   });
@@ -133,7 +139,14 @@ describe('which ssh config decides for a host', () => {
       const { Host: _matched, ...rest } = lookup(alias) as SshConfigValues & { Host?: string };
       return rest;
     };
-    const lookupFor = sshConfigLookups(undefined, env, new Map([['lab1', lab], ['gone', path.join(dir, 'removed-by-hand')]]));
+    const lookupFor = sshConfigLookups(
+      undefined,
+      env,
+      new Map([
+        ['lab1', lab],
+        ['gone', path.join(dir, 'removed-by-hand')],
+      ]),
+    );
     assert.deepEqual(values(lookupFor({ lab: 'lab1' }), 'lab1-h001'), { HostName: '198.18.0.2', User: 'root' }, "the lab's config alone: no ProxyJump or port of the user's Host *");
     assert.deepEqual(values(lookupFor({}), 'lab1-h001'), { User: 'alice', Port: '2200', ProxyJump: 'bastion' }, "a host not labelled as the lab's is not the lab's");
     assert.deepEqual(values(lookupFor({ role: 'web' }), 'web-1'), { User: 'alice', Port: '2200', ProxyJump: 'bastion' });
@@ -145,19 +158,26 @@ describe('which ssh config decides for a host', () => {
 
 describe('grouping results and capping output', () => {
   const result = (hostname: string, status: 'ok' | 'failed' | 'error', stdout = '', exitCode: number | null = 0) => ({
-    hostname, status, exitCode, signal: null, stdout, stderr: '', error: status === 'error' ? { kind: 'unreachable' as const, message: 'ECONNREFUSED' } : null,
+    hostname,
+    status,
+    exitCode,
+    signal: null,
+    stdout,
+    stderr: '',
+    error: status === 'error' ? { kind: 'unreachable' as const, message: 'ECONNREFUSED' } : null,
   });
 
   test('identical results group, largest first, failures first on a tie', () => {
-    const groups = groupResults([
-      result('c', 'ok', '5.15\n'), result('a', 'ok', '5.15'), result('b', 'failed', 'boom', 1), result('d', 'error', '', null), result('e', 'ok', '6.1'),
-    ]);
-    assert.deepEqual(groups.map((group) => [group.hostnames, group.status, group.output]), [
-      [['a', 'c'], 'ok', '5.15'],
-      [['d'], 'error', 'ECONNREFUSED'],
-      [['b'], 'failed', 'boom'],
-      [['e'], 'ok', '6.1'],
-    ]);
+    const groups = groupResults([result('c', 'ok', '5.15\n'), result('a', 'ok', '5.15'), result('b', 'failed', 'boom', 1), result('d', 'error', '', null), result('e', 'ok', '6.1')]);
+    assert.deepEqual(
+      groups.map((group) => [group.hostnames, group.status, group.output]),
+      [
+        [['a', 'c'], 'ok', '5.15'],
+        [['d'], 'error', 'ECONNREFUSED'],
+        [['b'], 'failed', 'boom'],
+        [['e'], 'ok', '6.1'],
+      ],
+    );
   });
 
   test('the tail buffer keeps the last bytes and says it cut', () => {
@@ -175,12 +195,15 @@ describe('lab layout', () => {
     const layout = planLab('lab', 1, 13);
     assert.equal(layout.subnet, '198.18.16.0/20');
     assert.equal(layout.gateway, '198.18.16.1');
-    assert.deepEqual(layout.hosts.slice(0, 4).map((host) => [host.hostname, host.address, host.zone, host.rack]), [
-      ['lab-h001', '198.18.16.2', 'lab-a', 'lab-a-r01'],
-      ['lab-h002', '198.18.16.3', 'lab-b', 'lab-b-r01'],
-      ['lab-h003', '198.18.16.4', 'lab-c', 'lab-c-r01'],
-      ['lab-h004', '198.18.16.5', 'lab-a', 'lab-a-r01'],
-    ]);
+    assert.deepEqual(
+      layout.hosts.slice(0, 4).map((host) => [host.hostname, host.address, host.zone, host.rack]),
+      [
+        ['lab-h001', '198.18.16.2', 'lab-a', 'lab-a-r01'],
+        ['lab-h002', '198.18.16.3', 'lab-b', 'lab-b-r01'],
+        ['lab-h003', '198.18.16.4', 'lab-c', 'lab-c-r01'],
+        ['lab-h004', '198.18.16.5', 'lab-a', 'lab-a-r01'],
+      ],
+    );
     assert.equal(layout.hosts[12]!.rack, 'lab-a-r02');
     assert.ok(layout.hosts.every((host) => isLabAddress(host.address)));
   });
@@ -223,18 +246,22 @@ describe('fast lookups give the same answers as the slow ones', () => {
   });
 
   test('the known_hosts index finds exactly what a full scan finds', () => {
-    const text = [
-      'a,198.18.0.2 ssh-ed25519 AAAA1',
-      '[a]:2222 ssh-ed25519 AAAA2',
-      '*.dc1,!bad.dc1 ssh-ed25519 AAAA3',
-      'A ssh-rsa AAAA4',
-      '@revoked b ssh-ed25519 AAAA5',
-    ].join('\n');
+    const text = ['a,198.18.0.2 ssh-ed25519 AAAA1', '[a]:2222 ssh-ed25519 AAAA2', '*.dc1,!bad.dc1 ssh-ed25519 AAAA3', 'A ssh-rsa AAAA4', '@revoked b ssh-ed25519 AAAA5'].join('\n');
     const entries = parseKnownHosts(text, 'kh');
     const index = new KnownHostsIndex(entries);
     for (const names of [['a'], ['198.18.0.2'], ['[a]:2222'], ['x.dc1'], ['bad.dc1'], ['b'], ['a', 'x.dc1'], ['nothing']]) {
-      const scanned = entries.filter((entry) => entryMatches(entry, names)).map((entry) => entry.source).sort();
-      assert.deepEqual(index.lookup(names).map((entry) => entry.source).sort(), scanned, names.join(','));
+      const scanned = entries
+        .filter((entry) => entryMatches(entry, names))
+        .map((entry) => entry.source)
+        .sort();
+      assert.deepEqual(
+        index
+          .lookup(names)
+          .map((entry) => entry.source)
+          .sort(),
+        scanned,
+        names.join(','),
+      );
     }
   });
 });

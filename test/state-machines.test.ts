@@ -107,8 +107,14 @@ describe('host state machine: steps', () => {
 
   test('in flight and needing rollback, per status', () => {
     const statuses = Object.values(hostStates);
-    assert.deepEqual(statuses.filter(inFlight).map((state) => state.status), ['running', 'verifying']);
-    assert.deepEqual(statuses.filter(needsRollback).map((state) => state.status), ['running', 'verifying', 'succeeded', 'failed', 'rolling-back']);
+    assert.deepEqual(
+      statuses.filter(inFlight).map((state) => state.status),
+      ['running', 'verifying'],
+    );
+    assert.deepEqual(
+      statuses.filter(needsRollback).map((state) => state.status),
+      ['running', 'verifying', 'succeeded', 'failed', 'rolling-back'],
+    );
   });
 });
 
@@ -182,7 +188,7 @@ describe('rollout state machine: policies', () => {
     assert.equal(transitionRollout(widened, { type: 'RollbackFinished' }).status, 'rolled-back');
   });
 
-  test('a rolled-back rollout rolls back again only when some host\'s rollback failed', () => {
+  test("a rolled-back rollout rolls back again only when some host's rollback failed", () => {
     const rolledBack: RolloutState = { status: 'rolled-back', wave: 1, reason: 'regression', rollbackWave: null };
     assert.throws(() => transitionRollout(rolledBack, { type: 'RollbackRequested', reason: 'again', failedRollbacks: 0 }), InvalidTransitionError);
     const retry = transitionRollout(rolledBack, { type: 'RollbackRequested', reason: 'host repaired', failedRollbacks: 2 });

@@ -32,7 +32,10 @@ describe('opening the state file', () => {
     const dbPath = path.join(tempDir(), 'fresh.db');
     const db = openDatabase({ path: dbPath, create: true });
     const applied = db.prepare('SELECT version, name, checksum FROM schema_migrations ORDER BY version').all();
-    assert.deepEqual(applied, shipped.map((migration) => ({ version: migration.version, name: migration.name, checksum: migration.checksum })));
+    assert.deepEqual(
+      applied,
+      shipped.map((migration) => ({ version: migration.version, name: migration.name, checksum: migration.checksum })),
+    );
     assert.equal(db.pragma('user_version', { simple: true }), shipped.length);
     assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
     assert.equal(db.pragma('synchronous', { simple: true }), 2); // FULL
@@ -85,7 +88,8 @@ describe('opening the state file', () => {
     raw.close();
     assert.throws(
       () => openDatabase({ path: dbPath, create: false }),
-      (error: unknown) => isFleetwaveError('SCHEMA_TOO_NEW')(error) &&
+      (error: unknown) =>
+        isFleetwaveError('SCHEMA_TOO_NEW')(error) &&
         (error as Error).message.includes(`schema version ${shipped.length + 1} (from_the_future), but this fleetwave only knows versions up to ${shipped.length}`),
     );
   });

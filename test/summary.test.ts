@@ -26,7 +26,14 @@ describe('summarizeFleet', () => {
 
   test('groups by a failure domain, hosts without one last', () => {
     const summary = summarizeFleet(hosts, 'zone');
-    assert.deepEqual(summary.groups.map((group) => [group.key, group.total]), [['a', 3], ['b', 1], [null, 1]]);
+    assert.deepEqual(
+      summary.groups.map((group) => [group.key, group.total]),
+      [
+        ['a', 3],
+        ['b', 1],
+        [null, 1],
+      ],
+    );
   });
 
   test('an empty fleet has no groups', () => {

@@ -36,7 +36,12 @@ describe('user errors are never internal errors', () => {
   });
 
   test('arguments the parser refuses are usage errors (exit 2), with the error object under --json', () => {
-    for (const args of [['kernel', 'show', 'abc'], ['fleet', 'list', '--bogus'], ['rollout', 'status'], ['fleet', 'exec', '--concurrency', 'many', '--', 'true']]) {
+    for (const args of [
+      ['kernel', 'show', 'abc'],
+      ['fleet', 'list', '--bogus'],
+      ['rollout', 'status'],
+      ['fleet', 'exec', '--concurrency', 'many', '--', 'true'],
+    ]) {
       const run = runCliJson([...args, '--db', path.join(dir, 'fleet.db')]);
       assert.equal(run.code, 2, `${args.join(' ')}: ${run.stdout}`);
       assert.equal(run.json.status, 2);

@@ -77,7 +77,10 @@ describe('a CNI rollout on real netkit (VM lab)', { concurrency: false }, () => 
     const run = await cli<{ status: string; failed: { hostname: string; status: string; reason: string }[] }>(['rollout', 'run', 'cni-lab']);
     assert.equal(run.json.result.status, 'halted', run.stdout);
     assert.match(run.stdout, /failure budget spent/);
-    assert.deepEqual(run.json.result.failed.map((host) => [host.hostname, host.status]), [['cnilab-h003', 'rolled-back']]);
+    assert.deepEqual(
+      run.json.result.failed.map((host) => [host.hostname, host.status]),
+      [['cnilab-h003', 'rolled-back']],
+    );
     assert.match(run.json.result.failed[0]!.reason, /the veth\/netkit matrix passes on the node/);
 
     const status = await cli<{ hosts: { hostname: string; state: { status: string } }[] }>(['rollout', 'status', 'cni-lab']);
@@ -90,7 +93,13 @@ describe('a CNI rollout on real netkit (VM lab)', { concurrency: false }, () => 
     assert.equal(mode['cnilab-h001'], 'netkit');
     assert.equal(mode['cnilab-h003'], 'none', 'the rollback removed the mode file it had created');
     if (states['cnilab-h002'] === 'succeeded') assert.equal(mode['cnilab-h002'], 'netkit');
-    const programs = await cli<{ results: { hostname: string; stdout: string }[] }>(['fleet', 'exec', 'lab=cnilab', '--', 'test -e /sys/fs/bpf/fleetwave/acl/prog && echo loaded || echo unloaded; if [ -e /sys/fs/bpf/fleetwave/links ] && [ ! -d /sys/fs/bpf/fleetwave/links ]; then echo stale-pin-kept; fi']);
+    const programs = await cli<{ results: { hostname: string; stdout: string }[] }>([
+      'fleet',
+      'exec',
+      'lab=cnilab',
+      '--',
+      'test -e /sys/fs/bpf/fleetwave/acl/prog && echo loaded || echo unloaded; if [ -e /sys/fs/bpf/fleetwave/links ] && [ ! -d /sys/fs/bpf/fleetwave/links ]; then echo stale-pin-kept; fi',
+    ]);
     const program = Object.fromEntries(programs.json.result.results.map((result) => [result.hostname, result.stdout.trim().split('\n')]));
     assert.deepEqual(program['cnilab-h001'], ['loaded'], 'a migrated node keeps its ACL program');
     assert.deepEqual(program['cnilab-h003'], ['unloaded', 'stale-pin-kept'], 'the rollback unloaded the program it had loaded, and left the pin fleetwave did not make');
@@ -100,17 +109,30 @@ describe('a CNI rollout on real netkit (VM lab)', { concurrency: false }, () => 
 
     const verified = await cli<{ events: { host: string; details: { failed: number; ok: number } }[] }>(['audit', 'log', '--action', 'host.cni-verified', '--limit', '0']);
     const byHost = (hostname: string) => verified.json.result.events.filter((event) => event.host === hostname);
-    assert.ok(byHost('cnilab-h001').some((event) => event.details.failed === 0 && event.details.ok > 0), 'the canary\'s matrix passed, with cells really probed');
-    assert.ok(byHost('cnilab-h003').some((event) => event.details.failed > 0), 'h003\'s matrix failed on netkit');
-    assert.ok(byHost('cnilab-h003').some((event) => event.details.failed === 0 && event.details.ok > 0), 'and passed on veth after the rollback');
+    assert.ok(
+      byHost('cnilab-h001').some((event) => event.details.failed === 0 && event.details.ok > 0),
+      "the canary's matrix passed, with cells really probed",
+    );
+    assert.ok(
+      byHost('cnilab-h003').some((event) => event.details.failed > 0),
+      "h003's matrix failed on netkit",
+    );
+    assert.ok(
+      byHost('cnilab-h003').some((event) => event.details.failed === 0 && event.details.ok > 0),
+      'and passed on veth after the rollback',
+    );
     const fallback = await onHost('cnilab-h003', 'tail -n 1 /var/log/fleetwave/cni-fallback.log');
     assert.match(JSON.parse(fallback.stdout).reason, /^netkit program: .*cannot pin the link/);
     const health = await cli<{ events: { details: { gates: { gate: string; healthy: boolean; detail: string }[] } }[] }>(['audit', 'log', '--action', 'rollout.health-read', '--limit', '0']);
     const readings = health.json.result.events.flatMap((event) => event.details.gates);
     assert.ok(readings.length > 0 && readings.every((reading) => reading.gate === 'netkit nodes keep their matrix'), JSON.stringify(readings));
-    assert.ok(readings.some((reading) => reading.healthy && /cni verify cni=netkit: [1-9]\d* ok, 0 failed, 0 not testable/.test(reading.detail)), JSON.stringify(readings));
+    assert.ok(
+      readings.some((reading) => reading.healthy && /cni verify cni=netkit: [1-9]\d* ok, 0 failed, 0 not testable/.test(reading.detail)),
+      JSON.stringify(readings),
+    );
     // Mid-migration a node runs both kinds of pods: one made while the mode said netkit, one asked for veth.
-    const add = (pod: string, args: string) => `ip netns add ${pod} && CNI_COMMAND=ADD CNI_CONTAINERID=${pod} CNI_NETNS=/run/netns/${pod} CNI_IFNAME=eth0 CNI_PATH=/opt/cni/bin CNI_ARGS='${args}' /opt/cni/bin/fleetwave-cni < /etc/cni/net.d/10-fleetwave.conf >/dev/null`;
+    const add = (pod: string, args: string) =>
+      `ip netns add ${pod} && CNI_COMMAND=ADD CNI_CONTAINERID=${pod} CNI_NETNS=/run/netns/${pod} CNI_IFNAME=eth0 CNI_PATH=/opt/cni/bin CNI_ARGS='${args}' /opt/cni/bin/fleetwave-cni < /etc/cni/net.d/10-fleetwave.conf >/dev/null`;
     const made = await onHost('cnilab-h001', `${add('mixveth', 'IgnoreUnknown=1;FLEETWAVE_DEVICE=veth')} && ${add('mixnetkit', 'IgnoreUnknown=1')}`);
     assert.equal(made.exitCode, 0, JSON.stringify(made));
     const probed = await cli<{ probed: { pods: { veth: number; netkit: number } | null; cniMode: string }[] }>(['fleet', 'probe', 'hostname=cnilab-h001']);
@@ -129,7 +151,10 @@ describe('a CNI rollout on real netkit (VM lab)', { concurrency: false }, () => 
     assert.equal(planned.code, 0, planned.stdout);
     assert.equal(planned.json.result.plan.hostCount, 1, 'only h003 still needs netkit');
 
-    const runner = spawn(process.execPath, [CLI, 'rollout', 'run', 'cni-lab-2', '--json', '--progress', 'lines', '--lease-ttl', '5'], { env: { ...process.env, ...env, FLEETWAVE_SSH_CONFIG: sshConfig }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const runner = spawn(process.execPath, [CLI, 'rollout', 'run', 'cni-lab-2', '--json', '--progress', 'lines', '--lease-ttl', '5'], {
+      env: { ...process.env, ...env, FLEETWAVE_SSH_CONFIG: sshConfig },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     const exited = new Promise<string | null>((resolve) => runner.on('close', (_code, signal) => resolve(signal)));
     await new Promise<void>((resolve, reject) => {
       let seen = '';
@@ -147,7 +172,11 @@ describe('a CNI rollout on real netkit (VM lab)', { concurrency: false }, () => 
     assert.deepEqual(resumed.json.result.hosts, { succeeded: 1 });
     const steps = await cli<{ events: { host: string; subject: string; details: { name: string; outcome: string } }[] }>(['audit', 'log', '--action', 'rollout.host.step', '--limit', '0']);
     const flips = steps.json.result.events.filter((event) => event.subject === 'rollout:cni-lab-2' && event.details.name === 'new pods get netkit');
-    assert.deepEqual(flips.map((event) => [event.host, event.details.outcome]), [['cnilab-h003', 'ok']], 'the mode was switched once, by the runner that was killed');
+    assert.deepEqual(
+      flips.map((event) => [event.host, event.details.outcome]),
+      [['cnilab-h003', 'ok']],
+      'the mode was switched once, by the runner that was killed',
+    );
     assert.equal((await onHost('cnilab-h003', 'cat /etc/fleetwave/cni-mode')).stdout.trim(), 'netkit');
   });
 });

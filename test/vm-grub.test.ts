@@ -51,10 +51,13 @@ describe('a real GRUB kernel upgrade and rollback on a QEMU guest, with the ship
     await cli(['lab', 'down', '--lab-dir', labDir]);
   });
 
-  test('the guest boots Debian\'s 6.1 through GRUB, and the probe reads its real boot entries', async () => {
+  test("the guest boots Debian's 6.1 through GRUB, and the probe reads its real boot entries", async () => {
     previous = await probe();
     assert.match(previous.runningKernel, /^6\.1\.\d+-\d+-amd64$/);
-    assert.deepEqual([previous.defaultKernel, previous.nextBootKernel, previous.installedKernels, previous.netkitCapable, previous.kernelSimulated], [previous.runningKernel, null, [previous.runningKernel], false, false]);
+    assert.deepEqual(
+      [previous.defaultKernel, previous.nextBootKernel, previous.installedKernels, previous.netkitCapable, previous.kernelSimulated],
+      [previous.runningKernel, null, [previous.runningKernel], false, false],
+    );
   });
 
   test('rollout run: 6.12 uploaded, installed, booted once through GRUB, netkit created, made the default', async () => {

@@ -64,29 +64,51 @@ describe('a VM lab: real kernels in QEMU guests', { concurrency: false }, () => 
     await cli(['lab', 'down', '--lab-dir', labDir]);
   });
 
-  test('lab up --vm boots two guests on Debian\'s 6.12 kernel, reachable over SSH on loopback ports', () => {
+  test("lab up --vm boots two guests on Debian's 6.12 kernel, reachable over SSH on loopback ports", () => {
     assert.equal(up.kind, 'vm');
     assert.match(up.kernel, /^6\.12\.\d+\+deb12-amd64$/);
-    assert.deepEqual(up.hosts.map((host) => [host.hostname, host.address]), [['vmlab-h001', '127.0.0.1'], ['vmlab-h002', '127.0.0.1']]);
+    assert.deepEqual(
+      up.hosts.map((host) => [host.hostname, host.address]),
+      [
+        ['vmlab-h001', '127.0.0.1'],
+        ['vmlab-h002', '127.0.0.1'],
+      ],
+    );
     for (const pidFile of qemuPidFiles(labDir, ['vmlab-h001', 'vmlab-h002'])) assert.notEqual(guestPid(pidFile), null, `${pidFile}: QEMU runs`);
   });
 
   test('fleet probe and kernel verify see the real kernel: netkit capable because a pair was really created', async () => {
-    const probe = await cli<{ probed: { hostname: string; runningKernel: string; netkitCapable: boolean; netkitDetail: string; kernelSimulated: boolean }[] }>(['fleet', 'probe', 'lab=vmlab'], { FLEETWAVE_SSH_CONFIG: up.sshConfig });
+    const probe = await cli<{ probed: { hostname: string; runningKernel: string; netkitCapable: boolean; netkitDetail: string; kernelSimulated: boolean }[] }>(['fleet', 'probe', 'lab=vmlab'], {
+      FLEETWAVE_SSH_CONFIG: up.sshConfig,
+    });
     assert.equal(probe.code, 0, probe.stdout);
     for (const host of probe.json.result.probed) {
       assert.deepEqual([host.runningKernel, host.netkitCapable, host.kernelSimulated], [up.kernel, true, false], host.hostname);
       assert.equal(host.netkitDetail, 'CONFIG_NETKIT is set and a netkit pair was created');
     }
-    const verify = await cli<{ hosts: { hostname: string; ok: boolean; simulated: boolean; missing: string[] }[] }>(['kernel', 'verify', 'vmlab-h001', 'vmlab-h002'], { FLEETWAVE_SSH_CONFIG: up.sshConfig });
+    const verify = await cli<{ hosts: { hostname: string; ok: boolean; simulated: boolean; missing: string[] }[] }>(['kernel', 'verify', 'vmlab-h001', 'vmlab-h002'], {
+      FLEETWAVE_SSH_CONFIG: up.sshConfig,
+    });
     assert.equal(verify.code, 0, verify.stdout);
-    assert.deepEqual(verify.json.result.hosts.map((host) => [host.ok, host.simulated, host.missing]), [[true, false, []], [true, false, []]]);
+    assert.deepEqual(
+      verify.json.result.hosts.map((host) => [host.ok, host.simulated, host.missing]),
+      [
+        [true, false, []],
+        [true, false, []],
+      ],
+    );
   });
 
-  test('the guests reach each other on the lab\'s private segment, and the netkit device is the real one', async () => {
+  test("the guests reach each other on the lab's private segment, and the netkit device is the real one", async () => {
     const [first, second] = up.hosts;
     const run = await cli<{ groups: { hosts: string[]; stdout: string }[]; ok: number }>(
-      ['fleet', 'exec', 'lab=vmlab', '--', `ping -c 1 -W 3 ${second!.labAddress} >/dev/null && ping -c 1 -W 3 ${first!.labAddress} >/dev/null && echo reached; ip link add nk0 type netkit peer name nk1 && ip -d link show nk0 | grep -o 'netkit mode l3'; ip link del nk0`],
+      [
+        'fleet',
+        'exec',
+        'lab=vmlab',
+        '--',
+        `ping -c 1 -W 3 ${second!.labAddress} >/dev/null && ping -c 1 -W 3 ${first!.labAddress} >/dev/null && echo reached; ip link add nk0 type netkit peer name nk1 && ip -d link show nk0 | grep -o 'netkit mode l3'; ip link del nk0`,
+      ],
       { FLEETWAVE_SSH_CONFIG: up.sshConfig },
     );
     assert.equal(run.code, 0, run.stdout);
@@ -94,7 +116,7 @@ describe('a VM lab: real kernels in QEMU guests', { concurrency: false }, () => 
     assert.match(JSON.stringify(run.json.result), /reached\\nnetkit mode l3/);
   });
 
-  test('real pods: a netkit pod (L3 pair, peer in the pod) and a veth pod on each guest reach each other, the hosts, and the other guest\'s pods', async () => {
+  test("real pods: a netkit pod (L3 pair, peer in the pod) and a veth pod on each guest reach each other, the hosts, and the other guest's pods", async () => {
     // Pod CIDR 10.244.N.0/24 per guest; .10 the netkit pod, .20 the veth pod (a link-local gateway on the host side, as Calico's is).
     const pods = up.hosts.map((host, index) => ({ host, cidr: `10.244.${index + 1}`, other: up.hosts[1 - index]! }));
     const setup = (cidr: string, peerCidr: string, peerLab: string) =>
@@ -119,17 +141,31 @@ describe('a VM lab: real kernels in QEMU guests', { concurrency: false }, () => 
       if [ $from = host ]; then run=""; else run="ip netns exec $from"; fi
       if $run ping -c 1 -W 3 $to >/dev/null 2>&1; then echo "$from>$to ok"; else echo "$from>$to FAILED"; fi; done; done`;
     const run = await cli<{ results: { hostname: string; stdout: string }[] }>(['fleet', 'exec', 'lab=vmlab', '--', matrix], { FLEETWAVE_SSH_CONFIG: up.sshConfig });
-    const cells = run.json.result.results.flatMap((result) => result.stdout.trim().split('\n').map((line) => `${result.hostname}: ${line}`));
+    const cells = run.json.result.results.flatMap((result) =>
+      result.stdout
+        .trim()
+        .split('\n')
+        .map((line) => `${result.hostname}: ${line}`),
+    );
     assert.equal(cells.length, 2 * 3 * targets.length, JSON.stringify(run.json.result));
-    assert.deepEqual(cells.filter((cell) => !cell.endsWith(' ok')), [], 'every cell of the veth/netkit matrix pings, on real kernels');
+    assert.deepEqual(
+      cells.filter((cell) => !cell.endsWith(' ok')),
+      [],
+      'every cell of the veth/netkit matrix pings, on real kernels',
+    );
   });
 
   test('a BPF program on the netkit peer (the pod side) drops a denied flow and nothing else; removing its link lets it through again', async () => {
-    const built = execFileSync('sh', [path.join(REPO_ROOT, 'bpf', 'build.sh')], { encoding: 'utf8' }).trim().split('\n').at(-1)!;
+    const built = execFileSync('sh', [path.join(REPO_ROOT, 'bpf', 'build.sh')], { encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .at(-1)!;
     const [first, second] = up.hosts;
     execFileSync('scp', ['-q', '-F', up.sshConfig, path.join(built, 'acl.bpf.o'), path.join(built, 'fleetwave-netkit-attach'), `${first!.hostname}:/tmp/`]);
     const onFirst = async (command: string) => {
-      const run = await cli<{ results: { stdout: string; stderr: string; exitCode: number }[] }>(['fleet', 'exec', `hostname=${first!.hostname}`, '--', command], { FLEETWAVE_SSH_CONFIG: up.sshConfig });
+      const run = await cli<{ results: { stdout: string; stderr: string; exitCode: number }[] }>(['fleet', 'exec', `hostname=${first!.hostname}`, '--', command], {
+        FLEETWAVE_SSH_CONFIG: up.sshConfig,
+      });
       return run.json.result.results[0]!;
     };
     const reach = (pod: string, to: string) => `if ip netns exec ${pod} ping -c 1 -W 3 ${to} >/dev/null 2>&1; then echo "${pod}>${to} ok"; else echo "${pod}>${to} dropped"; fi`;
@@ -154,7 +190,10 @@ describe('a VM lab: real kernels in QEMU guests', { concurrency: false }, () => 
   });
 
   test('fleetwave-cni on real netkit: netkit pods through the plugin, the ACL on the peer via cni acl apply, fallback to veth when the program cannot attach', async () => {
-    const built = execFileSync('sh', [path.join(REPO_ROOT, 'bpf', 'build.sh')], { encoding: 'utf8' }).trim().split('\n').at(-1)!;
+    const built = execFileSync('sh', [path.join(REPO_ROOT, 'bpf', 'build.sh')], { encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .at(-1)!;
     const [first, second] = up.hosts;
     const rules = path.join(dir, 'acl.yaml');
     writeFileSync(rules, 'defaultAction: allow\nrules:\n  - name: no-peer-netkit-pod\n    action: deny\n    to: 10.244.2.10\n');
@@ -163,7 +202,8 @@ describe('a VM lab: real kernels in QEMU guests', { concurrency: false }, () => 
       const run = await cli<{ results: { stdout: string; stderr: string; exitCode: number }[] }>(['fleet', 'exec', `hostname=${hostname}`, '--', command], { FLEETWAVE_SSH_CONFIG: up.sshConfig });
       return run.json.result.results[0]!;
     };
-    const add = (pod: string, env = '') => `ip netns add ${pod} && ${env} CNI_COMMAND=ADD CNI_CONTAINERID=${pod} CNI_NETNS=/run/netns/${pod} CNI_IFNAME=eth0 CNI_PATH=/opt/cni/bin /opt/cni/bin/fleetwave-cni < /etc/cni/net.d/10-fleetwave.conf`;
+    const add = (pod: string, env = '') =>
+      `ip netns add ${pod} && ${env} CNI_COMMAND=ADD CNI_CONTAINERID=${pod} CNI_NETNS=/run/netns/${pod} CNI_IFNAME=eth0 CNI_PATH=/opt/cni/bin /opt/cni/bin/fleetwave-cni < /etc/cni/net.d/10-fleetwave.conf`;
     const reach = (pod: string, to: string) => `if ip netns exec ${pod} ping -c 1 -W 3 ${to} >/dev/null 2>&1; then echo "${pod}>${to} ok"; else echo "${pod}>${to} dropped"; fi`;
     assert.equal((await exec(second!.hostname, `ip route add 10.244.11.0/24 via ${first!.labAddress.split('/')[0]}`)).exitCode, 0);
 
@@ -180,34 +220,63 @@ describe('a VM lab: real kernels in QEMU guests', { concurrency: false }, () => 
 
     const applied = await cli<{ hosts: { status: string; generation: number }[] }>(['cni', 'acl', 'apply', rules, `hostname=${first!.hostname}`], { FLEETWAVE_SSH_CONFIG: up.sshConfig });
     assert.equal(applied.code, 0, applied.stdout + applied.stderr);
-    assert.deepEqual(applied.json.result.hosts.map((host) => [host.status, host.generation]), [['applied', 1]]);
+    assert.deepEqual(
+      applied.json.result.hosts.map((host) => [host.status, host.generation]),
+      [['applied', 1]],
+    );
     const judged = await exec(first!.hostname, [reach('cnipod1', '10.244.2.10'), reach('cnipod1', '10.244.2.20'), reach('cnipod1', second!.labAddress.split('/')[0]!)].join('; '));
-    assert.deepEqual(judged.stdout.trim().split('\n'), ['cnipod1>10.244.2.10 dropped', 'cnipod1>10.244.2.20 ok', `cnipod1>${second!.labAddress.split('/')[0]} ok`], 'the program on the netkit peer drops exactly the denied flow');
+    assert.deepEqual(
+      judged.stdout.trim().split('\n'),
+      ['cnipod1>10.244.2.10 dropped', 'cnipod1>10.244.2.20 ok', `cnipod1>${second!.labAddress.split('/')[0]} ok`],
+      'the program on the netkit peer drops exactly the denied flow',
+    );
 
     // The attach helper is missing: netkit works but its program cannot attach, so the pod gets veth (with tcx) and the reason is logged.
-    const fellBack = await exec(first!.hostname, `${add('cnipod2', 'FLEETWAVE_HELPERS=/nonexistent')} && echo && tail -n 1 /var/log/fleetwave/cni-fallback.log && ${reach('cnipod2', '10.244.2.10')}; ${reach('cnipod2', '10.244.2.20')}; ${reach('cnipod2', 'POD1')}`.replace('POD1', result.ips[0].address.split('/')[0]));
+    const fellBack = await exec(
+      first!.hostname,
+      `${add('cnipod2', 'FLEETWAVE_HELPERS=/nonexistent')} && echo && tail -n 1 /var/log/fleetwave/cni-fallback.log && ${reach('cnipod2', '10.244.2.10')}; ${reach('cnipod2', '10.244.2.20')}; ${reach('cnipod2', 'POD1')}`.replace(
+        'POD1',
+        result.ips[0].address.split('/')[0],
+      ),
+    );
     const [pod2Result, , logLine, ...cells] = fellBack.stdout.trim().split('\n');
     assert.match(JSON.parse(pod2Result!).interfaces[0].name, /^fwve/, 'fell back to veth');
     assert.match(JSON.parse(logLine!).reason, /^netkit program: .*fleetwave-netkit-attach/);
-    assert.deepEqual(cells.map((cell) => cell.replace(/>.* /, ' ')), ['cnipod2 dropped', 'cnipod2 ok', 'cnipod2 ok'], 'the veth fallback pod is held to the same ACL (tcx) and reaches the netkit pod');
+    assert.deepEqual(
+      cells.map((cell) => cell.replace(/>.* /, ' ')),
+      ['cnipod2 dropped', 'cnipod2 ok', 'cnipod2 ok'],
+      'the veth fallback pod is held to the same ACL (tcx) and reaches the netkit pod',
+    );
 
     const stats = await cli<{ hosts: { counters: { name: string; packets: number }[] }[] }>(['cni', 'acl', 'stats', `hostname=${first!.hostname}`], { FLEETWAVE_SSH_CONFIG: up.sshConfig });
     assert.equal(stats.code, 0, stats.stdout);
     const denied = stats.json.result.hosts[0]!.counters.find((counter) => counter.name === 'no-peer-netkit-pod')!;
     assert.ok(denied.packets >= 2, `both pods' drops are counted: ${JSON.stringify(stats.json.result)}`);
 
-    const deleted = await exec(first!.hostname, `for pod in cnipod1 cnipod2; do CNI_COMMAND=DEL CNI_CONTAINERID=$pod CNI_NETNS=/run/netns/$pod CNI_IFNAME=eth0 CNI_PATH=/opt/cni/bin /opt/cni/bin/fleetwave-cni < /etc/cni/net.d/10-fleetwave.conf || exit 1; ip netns del $pod; done; ip -o link show | grep -c 'fw[nv][ke]' || true; ls /etc/fleetwave/pods | wc -l`);
-    assert.deepEqual(deleted.stdout.trim().split('\n'), ['0', '0'], 'DEL removed both pods\' devices and records');
+    const deleted = await exec(
+      first!.hostname,
+      `for pod in cnipod1 cnipod2; do CNI_COMMAND=DEL CNI_CONTAINERID=$pod CNI_NETNS=/run/netns/$pod CNI_IFNAME=eth0 CNI_PATH=/opt/cni/bin /opt/cni/bin/fleetwave-cni < /etc/cni/net.d/10-fleetwave.conf || exit 1; ip netns del $pod; done; ip -o link show | grep -c 'fw[nv][ke]' || true; ls /etc/fleetwave/pods | wc -l`,
+    );
+    assert.deepEqual(deleted.stdout.trim().split('\n'), ['0', '0'], "DEL removed both pods' devices and records");
   });
 
   test('cni verify on two real-netkit nodes: every cell of the veth/netkit matrix is probed and passes, and the test pods are gone', async () => {
-    const built = execFileSync('sh', [path.join(REPO_ROOT, 'bpf', 'build.sh')], { encoding: 'utf8' }).trim().split('\n').at(-1)!;
+    const built = execFileSync('sh', [path.join(REPO_ROOT, 'bpf', 'build.sh')], { encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .at(-1)!;
     const [first, second] = up.hosts;
     installDatapath(built, second!.hostname, '10.244.12.0/24');
     const routed = await cli<{ ok: number }>(['fleet', 'exec', `hostname=${first!.hostname}`, '--', `ip route add 10.244.12.0/24 via ${second!.labAddress}`], { FLEETWAVE_SSH_CONFIG: up.sshConfig });
     assert.equal(routed.json.result.ok, 1);
     type Counter = { ruleId: number; probes: number; packets: number; status: string };
-    const verify = await cli<{ ok: number; failed: number; untestable: number; counters: { failed: number }; nodes: { hostname: string; counters: Counter[]; cells: { id: string; status: string; detail: string }[] }[] }>(['cni', 'verify', 'lab=vmlab'], { FLEETWAVE_SSH_CONFIG: up.sshConfig });
+    const verify = await cli<{
+      ok: number;
+      failed: number;
+      untestable: number;
+      counters: { failed: number };
+      nodes: { hostname: string; counters: Counter[]; cells: { id: string; status: string; detail: string }[] }[];
+    }>(['cni', 'verify', 'lab=vmlab'], { FLEETWAVE_SSH_CONFIG: up.sshConfig });
     assert.equal(verify.code, 0, verify.stdout);
     const notOk = verify.json.result.nodes.flatMap((node) => node.cells.filter((cell) => cell.status !== 'ok'));
     assert.deepEqual(notOk, [], 'on real netkit nothing is untestable and nothing fails');
@@ -218,30 +287,44 @@ describe('a VM lab: real kernels in QEMU guests', { concurrency: false }, () => 
     assert.ok(counted!.packets >= 14);
     assert.deepEqual(verify.json.result.nodes[1]!.counters, [], 'no ACL loaded on the second node, no counter to check');
     assert.equal(verify.json.result.counters.failed, 0);
-    assert.ok(verify.json.result.nodes[0]!.cells.some((cell) => cell.id === 'vmlab-h001:netkit>netkit@vmlab-h002:tcp'), 'netkit to netkit across nodes, over TCP');
+    assert.ok(
+      verify.json.result.nodes[0]!.cells.some((cell) => cell.id === 'vmlab-h001:netkit>netkit@vmlab-h002:tcp'),
+      'netkit to netkit across nodes, over TCP',
+    );
     const left = await cli<{ results: { stdout: string }[] }>(['fleet', 'exec', 'lab=vmlab', '--', 'ip netns list | grep -c ^fwv- || true'], { FLEETWAVE_SSH_CONFIG: up.sshConfig });
-    assert.deepEqual(left.json.result.results.map((result) => result.stdout.trim()), ['0', '0']);
+    assert.deepEqual(
+      left.json.result.results.map((result) => result.stdout.trim()),
+      ['0', '0'],
+    );
   });
 
   test('debug dump fetches one archive per host: links, pods, bpftool views, pinned maps, kernel config; checked, audited, and gone from the host', async () => {
     const out = path.join(dir, 'dumps');
-    const dumped = await cli<{ hosts: { hostname: string; path: string; sha256: string; bytes: number; error: string | null }[] }>(['debug', 'dump', 'vmlab-h001', '--out', out], { FLEETWAVE_SSH_CONFIG: up.sshConfig });
+    const dumped = await cli<{ hosts: { hostname: string; path: string; sha256: string; bytes: number; error: string | null }[] }>(['debug', 'dump', 'vmlab-h001', '--out', out], {
+      FLEETWAVE_SSH_CONFIG: up.sshConfig,
+    });
     assert.equal(dumped.code, 0, dumped.stdout + dumped.stderr);
     const [host] = dumped.json.result.hosts;
     assert.equal(host!.error, null);
     assert.equal(execFileSync('sha256sum', [host!.path], { encoding: 'utf8' }).split(' ')[0], host!.sha256);
     const files = execFileSync('tar', ['-tzf', host!.path], { encoding: 'utf8' }).split('\n');
-    for (const file of ['dump/links.txt', 'dump/bpf-links.txt', 'dump/kernel-config.txt', 'dump/maps/acl_rules.json', 'dump/pods/nkpod.txt', 'dump/cni-fallback.txt']) assert.ok(files.includes(file), `${file} in ${files.join(' ')}`);
+    for (const file of ['dump/links.txt', 'dump/bpf-links.txt', 'dump/kernel-config.txt', 'dump/maps/acl_rules.json', 'dump/pods/nkpod.txt', 'dump/cni-fallback.txt'])
+      assert.ok(files.includes(file), `${file} in ${files.join(' ')}`);
     const read = (file: string) => execFileSync('tar', ['-xzOf', host!.path, file], { encoding: 'utf8' });
     assert.match(read('dump/kernel-config.txt'), /^CONFIG_NETKIT=y$/m);
-    assert.match(read('dump/pods/nkpod.txt'), /netkit/, 'the netkit pod\'s device, seen from inside its namespace');
+    assert.match(read('dump/pods/nkpod.txt'), /netkit/, "the netkit pod's device, seen from inside its namespace");
     const rules = read('dump/maps/acl_rules.json');
     const ruleEntries = JSON.parse(rules.slice(rules.indexOf('\n') + 1, rules.lastIndexOf('[exit'))) as unknown[];
     assert.equal(ruleEntries.length, 1, 'the pinned rule map holds the one rule cni acl apply put in force');
     assert.match(read('dump/bpf-progs.txt'), /fleetwave_acl/, 'the ACL program, as bpftool lists it');
     const audit = await cli<{ events: { host: string; details: { sha256: string } }[] }>(['audit', 'log', '--action', 'host.debug-dumped']);
-    assert.deepEqual(audit.json.result.events.map((event) => [event.host, event.details.sha256]), [['vmlab-h001', host!.sha256]]);
-    const left = await cli<{ results: { stdout: string }[] }>(['fleet', 'exec', 'hostname=vmlab-h001', '--', 'ls -d /var/tmp/fleetwave-debug.* 2>/dev/null | wc -l'], { FLEETWAVE_SSH_CONFIG: up.sshConfig });
+    assert.deepEqual(
+      audit.json.result.events.map((event) => [event.host, event.details.sha256]),
+      [['vmlab-h001', host!.sha256]],
+    );
+    const left = await cli<{ results: { stdout: string }[] }>(['fleet', 'exec', 'hostname=vmlab-h001', '--', 'ls -d /var/tmp/fleetwave-debug.* 2>/dev/null | wc -l'], {
+      FLEETWAVE_SSH_CONFIG: up.sshConfig,
+    });
     assert.equal(left.json.result.results[0]!.stdout.trim(), '0');
     const unknown = await cli(['debug', 'dump', 'no-such-host', '--out', out], { FLEETWAVE_SSH_CONFIG: up.sshConfig });
     assert.deepEqual([unknown.code, (unknown.json as { error?: { code: string } }).error?.code], [4, 'HOST_NOT_FOUND']);
@@ -256,7 +339,7 @@ describe('a VM lab: real kernels in QEMU guests', { concurrency: false }, () => 
 });
 
 describe('a VM lab on a real kernel without netkit', { concurrency: false }, () => {
-  test('lab up --vm --kernel RELEASE boots Debian\'s 6.1; the probe finds no netkit, because the real kernel cannot make a pair', async () => {
+  test("lab up --vm --kernel RELEASE boots Debian's 6.1; the probe finds no netkit, because the real kernel cannot make a pair", async () => {
     // Debian's current 6.1 release, whatever it is when the test runs.
     const release = /Depends: linux-image-(6\.1\.\S+-amd64)/.exec(execFileSync('apt-cache', ['depends', 'linux-image-amd64'], { encoding: 'utf8' }))![1]!;
     const labDir = path.join(dir, 'old');
@@ -264,7 +347,9 @@ describe('a VM lab on a real kernel without netkit', { concurrency: false }, () 
     assert.equal(up.code, 0, up.stdout + up.stderr);
     try {
       assert.equal(up.json.result.kernel, release);
-      const probe = await cli<{ probed: { runningKernel: string; netkitCapable: boolean; netkitDetail: string; kernelSimulated: boolean }[] }>(['fleet', 'probe', 'lab=old'], { FLEETWAVE_SSH_CONFIG: up.json.result.sshConfig });
+      const probe = await cli<{ probed: { runningKernel: string; netkitCapable: boolean; netkitDetail: string; kernelSimulated: boolean }[] }>(['fleet', 'probe', 'lab=old'], {
+        FLEETWAVE_SSH_CONFIG: up.json.result.sshConfig,
+      });
       const [host] = probe.json.result.probed;
       assert.deepEqual([host!.runningKernel, host!.netkitCapable, host!.kernelSimulated], [release, false, false]);
       assert.equal(host!.netkitDetail, 'the running kernel is built without CONFIG_NETKIT');
@@ -302,13 +387,19 @@ describe('VM labs leave nothing behind', { concurrency: false }, () => {
     child.kill('SIGKILL');
     await ended;
     const pids = pidFiles.map(guestPid);
-    assert.ok(pids.every((pid) => pid !== null), 'the guests outlive the killed command');
+    assert.ok(
+      pids.every((pid) => pid !== null),
+      'the guests outlive the killed command',
+    );
     const status = await cli<{ status: string }>(['lab', 'status', '--lab-dir', labDir]);
     assert.equal(status.json.result.status, 'creating');
     const down = await cli<{ processesKilled: number }>(['lab', 'down', '--lab-dir', labDir]);
     assert.equal(down.code, 0, down.stdout);
     assert.equal(down.json.result.processesKilled, 2);
-    assert.ok(pids.every((pid) => !qemuRunning(pid!)), 'no QEMU of the killed lab runs');
+    assert.ok(
+      pids.every((pid) => !qemuRunning(pid!)),
+      'no QEMU of the killed lab runs',
+    );
     assert.equal(existsSync(labDir), false);
   });
 });

@@ -10,18 +10,7 @@ export interface ChainHead {
 
 /** The hash covers every stored column, including the id, so a removed row breaks the chain. */
 export function hashEvent(event: Omit<StoredEvent, 'hash'>): string {
-  const canonical = JSON.stringify([
-    event.id,
-    event.at,
-    event.actorUser,
-    event.actorMachine,
-    event.reason,
-    event.subject,
-    event.host,
-    event.action,
-    event.details,
-    event.prevHash,
-  ]);
+  const canonical = JSON.stringify([event.id, event.at, event.actorUser, event.actorMachine, event.reason, event.subject, event.host, event.action, event.details, event.prevHash]);
   return createHash('sha256').update(canonical).digest('hex');
 }
 
@@ -114,7 +103,10 @@ export function verifyChain(events: Iterable<StoredEvent>, head: ChainHead, anch
     report(previous.lastId, `the trail ends at event ${previous.lastId} but the recorded head is event ${head.lastId}: events at the end were removed or the head was altered`);
   }
   if (anchor && !anchorSeen) {
-    report(previous.lastId, `the trail no longer reaches the anchored ${anchor.eventId === null ? 'event' : `event ${anchor.eventId}`} (${anchor.hash.slice(0, 12)}): events at the end were removed and the head rewritten`);
+    report(
+      previous.lastId,
+      `the trail no longer reaches the anchored ${anchor.eventId === null ? 'event' : `event ${anchor.eventId}`} (${anchor.hash.slice(0, 12)}): events at the end were removed and the head rewritten`,
+    );
   }
   return { ok: problems.length === 0, eventsChecked, head, problems };
 }

@@ -19,7 +19,10 @@ type Describe = (details: Details) => string;
 const show = (value: unknown): string => (value === null || value === undefined || value === '' ? '(none)' : typeof value === 'object' ? JSON.stringify(value) : String(value));
 
 function kernels(details: Details): string {
-  const extra = [details.defaultKernel && details.defaultKernel !== details.runningKernel ? `default ${show(details.defaultKernel)}` : null, details.nextBootKernel ? `next boot ${show(details.nextBootKernel)}` : null].filter(Boolean);
+  const extra = [
+    details.defaultKernel && details.defaultKernel !== details.runningKernel ? `default ${show(details.defaultKernel)}` : null,
+    details.nextBootKernel ? `next boot ${show(details.nextBootKernel)}` : null,
+  ].filter(Boolean);
   return `kernel ${show(details.runningKernel)}${extra.length > 0 ? ` (${extra.join(', ')})` : ''}`;
 }
 
@@ -29,12 +32,17 @@ function inventoryChanges(details: Details): string {
 }
 
 function stepLine(section: string): Describe {
-  return (details) => `${section} ${show(details.index)} "${show(details.name)}": ${show(details.outcome)}${typeof details.durationMs === 'number' ? ` in ${details.durationMs} ms` : ''}${details.outcome === 'failed' ? ` (${show(details.detail)})` : ''}`;
+  return (details) =>
+    `${section} ${show(details.index)} "${show(details.name)}": ${show(details.outcome)}${typeof details.durationMs === 'number' ? ` in ${details.durationMs} ms` : ''}${details.outcome === 'failed' ? ` (${show(details.detail)})` : ''}`;
 }
 
 /** How each action reads in a timeline; actions not listed read as their details. */
 const DESCRIBE = new Map<string, Describe>([
-  ['host.added', (details) => `added to the inventory: ${show(details.address)}, cluster ${show(details.cluster)}, zone ${show(details.zone)}, rack ${show(details.rack)}${details.runningKernel ? `, kernel ${show(details.runningKernel)}` : ''}`],
+  [
+    'host.added',
+    (details) =>
+      `added to the inventory: ${show(details.address)}, cluster ${show(details.cluster)}, zone ${show(details.zone)}, rack ${show(details.rack)}${details.runningKernel ? `, kernel ${show(details.runningKernel)}` : ''}`,
+  ],
   ['host.updated', (details) => `inventory changed: ${inventoryChanges(details)}`],
   ['host.removed', () => 'removed from the inventory'],
   [
@@ -47,7 +55,10 @@ const DESCRIBE = new Map<string, Describe>([
   ['host.key-cleared', (details) => `pinned SSH host keys cleared (${show(details.keysCleared)})`],
   ['host.quarantined', (details) => `quarantined: ${show(details.label)}=${show(details.value)}`],
   ['host.unquarantined', (details) => `quarantine lifted (${show(details.label)}${details.was ? `=${show(details.was)}` : ''})${details.because ? `: ${show(details.because)}` : ''}`],
-  ['host.exec', (details) => `fleet exec ${JSON.stringify(details.command)}: ${show(details.status)}${details.exitCode !== null && details.exitCode !== undefined ? `, exit ${show(details.exitCode)}` : ''}`],
+  [
+    'host.exec',
+    (details) => `fleet exec ${JSON.stringify(details.command)}: ${show(details.status)}${details.exitCode !== null && details.exitCode !== undefined ? `, exit ${show(details.exitCode)}` : ''}`,
+  ],
   ['host.kernel-verified', (details) => `kernel verified: ${show(details.kernel)} ${details.ok === true ? 'ok' : 'failed'}${details.simulated === true ? ' (simulated kernel)' : ''}`],
   ['host.cni-verified', (details) => `cni verify: ${details.ok === true ? 'ok' : 'failed'} (${show(details.failed)} failed, ${show(details.untestable)} untestable)`],
   ['rollout.host.dispatched', (details) => `dispatched in wave ${show(details.wave)}, batch ${show(details.batch)}`],
@@ -57,12 +68,23 @@ const DESCRIBE = new Map<string, Describe>([
   ['rollout.host.cleanup', stepLine('cleanup')],
   ['rollout.host.rollback-verified', (details) => `rollback verified: ${details.restored === true ? 'restored' : 'NOT restored'} (${show(details.detail)})`],
   ['rollout.host.rollback-retried', (details) => `rollback retried${details.reason ? `: ${show(details.reason)}` : ''}`],
-  ['rollout.planned', (details) => `planned: ${show(details.hosts)} hosts in ${show(details.waves)} waves (${show(details.excluded)} excluded), target ${show(details.target)}, spec sha256 ${String(details.specSha256 ?? '').slice(0, 12)}`],
-  ['rollout.runner-started', (details) => `runner started: pid ${show(details.pid)}${details.tookOverFrom ? `, took over from ${show(details.tookOverFrom)}` : ''}${details.transport ? ` (${show(details.transport)})` : ''}`],
+  [
+    'rollout.planned',
+    (details) =>
+      `planned: ${show(details.hosts)} hosts in ${show(details.waves)} waves (${show(details.excluded)} excluded), target ${show(details.target)}, spec sha256 ${String(details.specSha256 ?? '').slice(0, 12)}`,
+  ],
+  [
+    'rollout.runner-started',
+    (details) => `runner started: pid ${show(details.pid)}${details.tookOverFrom ? `, took over from ${show(details.tookOverFrom)}` : ''}${details.transport ? ` (${show(details.transport)})` : ''}`,
+  ],
   ['rollout.runner-interrupted', (details) => `runner interrupted (rollout ${show(details.status)})`],
   ['rollout.runner-observed', (details) => `runner saw ${show(details.from)} -> ${show(details.to)} ${show(details.latencyMs)} ms after the change`],
   ['rollout.soak-started', (details) => `soak of wave ${show(details.wave)} started (${show(details.seconds)} s)`],
-  ['rollout.health-read', (details) => `health of wave ${show(details.wave)}${details.final === true ? ' (final read)' : ''}: ${details.healthy === true ? 'healthy' : 'UNHEALTHY'}, ${show(details.hostsChecked)} hosts checked, ${show(details.unhealthyHosts)} unhealthy`],
+  [
+    'rollout.health-read',
+    (details) =>
+      `health of wave ${show(details.wave)}${details.final === true ? ' (final read)' : ''}: ${details.healthy === true ? 'healthy' : 'UNHEALTHY'}, ${show(details.hostsChecked)} hosts checked, ${show(details.unhealthyHosts)} unhealthy`,
+  ],
   ['rollout.hosts-released', (details) => `${show(details.hosts)} host locks released (${show(details.status)})`],
   ['rollout.webhook', (details) => `webhook for ${show(details.to)}: ${details.ok === true ? 'delivered' : `not delivered${details.error ? ` (${show(details.error)})` : ''}`}`],
 ]);

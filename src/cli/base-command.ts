@@ -4,7 +4,10 @@ import { EXIT_CODES, exitCodeFor } from './exit-codes.js';
 import { progressFor, screenWriter, type Progress, type ProgressMode } from './progress.js';
 import { terminalSafe } from './terminal-safe.js';
 
+// oclif's own parser types are keyed by `any`; these mirror them so `parse` can be wrapped.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type FlagOutput = { [name: string]: any };
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type ArgOutput = { [name: string]: any };
 type Input<F extends FlagOutput, B extends FlagOutput, A extends ArgOutput> = Interfaces.Input<F, B, A>;
 type ParserOutput<F extends FlagOutput, B extends FlagOutput, A extends ArgOutput> = Interfaces.ParserOutput<F, B, A>;

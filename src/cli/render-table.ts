@@ -14,14 +14,10 @@ export function renderTable<Row>(rows: readonly Row[], columns: readonly Column<
       return value === null || value === undefined || value === '' ? EMPTY_CELL : String(value);
     }),
   );
-  const widths = columns.map((column, index) =>
-    Math.max(column.header.length, ...cells.map((line) => line[index]!.length)),
-  );
+  const widths = columns.map((column, index) => Math.max(column.header.length, ...cells.map((line) => line[index]!.length)));
   const formatLine = (line: readonly string[]) =>
     line
-      .map((cell, index) =>
-        columns[index]!.align === 'right' ? cell.padStart(widths[index]!) : cell.padEnd(widths[index]!),
-      )
+      .map((cell, index) => (columns[index]!.align === 'right' ? cell.padStart(widths[index]!) : cell.padEnd(widths[index]!)))
       .join('  ')
       .trimEnd();
   return [formatLine(columns.map((column) => column.header)), ...cells.map(formatLine)].join('\n');

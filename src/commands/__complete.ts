@@ -19,6 +19,7 @@ export default class CompleteWords extends FleetwaveCommand {
   static override hidden = true;
   static override strict = false;
   static override summary = 'Candidates for the word under the cursor (called by the completion script).';
+  static override examples = ["<%= config.bin %> <%= command.id %> -- rollout status ''"];
 
   async run(): Promise<string[]> {
     const separator = this.argv.indexOf('--');
@@ -33,7 +34,15 @@ export default class CompleteWords extends FleetwaveCommand {
     // Completion never creates or changes a database, and says nothing when there is none.
     const fromDb = <T>(read: Parameters<typeof withStore<T>>[1], none: T): T => (existsSync(db) ? withStore({ path: db, create: false }, read) : none);
     const candidates = complete(commands, words.length === 0 ? [''] : words, {
-      rollouts: (prefix) => fromDb((store) => store.rollouts.list().map((rollout) => rollout.name).filter((name) => name.startsWith(prefix)), []),
+      rollouts: (prefix) =>
+        fromDb(
+          (store) =>
+            store.rollouts
+              .list()
+              .map((rollout) => rollout.name)
+              .filter((name) => name.startsWith(prefix)),
+          [],
+        ),
       hostnames: (prefix) => fromDb((store) => store.hosts.namesStartingWith(prefix, MAX_HOSTNAMES), []),
     });
     return this.output(candidates, (list) => list.join('\n'));

@@ -4,7 +4,8 @@ import { completionScript } from '../cli/completion.js';
 
 export default class Completion extends FleetwaveCommand {
   static override summary = 'Print the shell completion script: commands, flags, option values, rollout names and host names from the database.';
-  static override description = 'Load it in the running shell with `source <(fleetwave completion bash)`, or add that line to ~/.bashrc (~/.zshrc for zsh). Rollout and host names come from --db, FLEETWAVE_DB or ./fleetwave.db as typed on the line.';
+  static override description =
+    'Load it in the running shell with `source <(fleetwave completion bash)`, or add that line to ~/.bashrc (~/.zshrc for zsh). Rollout and host names come from --db, FLEETWAVE_DB or ./fleetwave.db as typed on the line.';
   static override examples = ['source <(<%= config.bin %> <%= command.id %> bash)', '<%= config.bin %> <%= command.id %> zsh > ~/.zsh/fleetwave-completion.zsh'];
   static override args = { shell: Args.string({ description: 'The shell.', required: true, options: ['bash', 'zsh'] }) };
 

@@ -7,10 +7,7 @@ function isDnsName(value: string): boolean {
   return value.length <= 253 && value.split('.').every((label) => DNS_LABEL.test(label));
 }
 
-export const HostnameSchema = z
-  .string()
-  .min(1, 'is empty')
-  .refine(isDnsName, 'must be a DNS-style name (letters, digits, "-", "_" and "." only, labels of 1-63 characters)');
+export const HostnameSchema = z.string().min(1, 'is empty').refine(isDnsName, 'must be a DNS-style name (letters, digits, "-", "_" and "." only, labels of 1-63 characters)');
 
 export const AddressSchema = z
   .string()
@@ -25,16 +22,20 @@ export const PortSchema = z
   .pipe(z.number().int('must be a whole number').min(1, 'must be 1-65535').max(65535, 'must be 1-65535'));
 
 export const FailureDomainSchema = scalarText.pipe(
-  z.string().min(1, 'is empty').max(128, 'is longer than 128 characters').regex(/^[^\s,=!~()]+$/, 'may not contain spaces or any of , = ! ~ ( )'),
+  z
+    .string()
+    .min(1, 'is empty')
+    .max(128, 'is longer than 128 characters')
+    .regex(/^[^\s,=!~()]+$/, 'may not contain spaces or any of , = ! ~ ( )'),
 );
 
-export const LabelKeySchema = z
-  .string()
-  .regex(/^[A-Za-z0-9]([A-Za-z0-9._/-]{0,252}[A-Za-z0-9])?$/, 'label keys are letters, digits and . _ / -, starting and ending alphanumeric');
+export const LabelKeySchema = z.string().regex(/^[A-Za-z0-9]([A-Za-z0-9._/-]{0,252}[A-Za-z0-9])?$/, 'label keys are letters, digits and . _ / -, starting and ending alphanumeric');
 
-export const LabelValueSchema = scalarText.pipe(
-  z.string().max(1024, 'is longer than 1024 characters').regex(/^[^\u0000-\u001f]*$/, 'may not contain control characters'),
-);
+// Control characters are exactly what a label value may not hold.
+// eslint-disable-next-line no-control-regex
+const NO_CONTROL_CHARACTERS = /^[^\u0000-\u001f]*$/;
+
+export const LabelValueSchema = scalarText.pipe(z.string().max(1024, 'is longer than 1024 characters').regex(NO_CONTROL_CHARACTERS, 'may not contain control characters'));
 
 export const LabelsSchema = z.record(LabelKeySchema, LabelValueSchema);
 
@@ -45,7 +46,11 @@ export const InventoryHostSchema = z.strictObject({
   hostname: HostnameSchema,
   address: AddressSchema.optional(),
   port: PortSchema.optional(),
-  user: z.string().min(1, 'is empty').regex(/^[^\s@:]+$/, 'may not contain spaces, "@" or ":"').optional(),
+  user: z
+    .string()
+    .min(1, 'is empty')
+    .regex(/^[^\s@:]+$/, 'may not contain spaces, "@" or ":"')
+    .optional(),
   cluster: FailureDomainSchema.optional(),
   zone: FailureDomainSchema.optional(),
   rack: FailureDomainSchema.optional(),

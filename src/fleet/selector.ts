@@ -39,10 +39,7 @@ export const SELECTOR_FIELDS = Object.keys(FIELD_READERS);
 
 function selectorError(source: string, position: number, problem: string): FleetwaveError {
   return new FleetwaveError('SELECTOR_INVALID', `selector ${JSON.stringify(source)}: ${problem} at column ${position + 1}`, {
-    suggestions: [
-      "Selectors look like 'zone=a,rack!=r7,kernel~5.15' or 'zone in (a,b),!quarantined'.",
-      `Fields: ${SELECTOR_FIELDS.join(', ')}; anything else is a label key.`,
-    ],
+    suggestions: ["Selectors look like 'zone=a,rack!=r7,kernel~5.15' or 'zone in (a,b),!quarantined'.", `Fields: ${SELECTOR_FIELDS.join(', ')}; anything else is a label key.`],
   });
 }
 
@@ -71,7 +68,13 @@ class SelectorParser {
     const key = this.key();
     this.skipSpaces();
     if (this.atEnd() || this.peek() === ',') return { key, op: 'exists' };
-    for (const [token, op] of [['!=', 'neq'], ['!~', 'nomatch'], ['==', 'eq'], ['=', 'eq'], ['~', 'match']] as const) {
+    for (const [token, op] of [
+      ['!=', 'neq'],
+      ['!~', 'nomatch'],
+      ['==', 'eq'],
+      ['=', 'eq'],
+      ['~', 'match'],
+    ] as const) {
       if (this.source.startsWith(token, this.position)) {
         this.position += token.length;
         const value = this.value();
@@ -82,7 +85,10 @@ class SelectorParser {
         return { key, op, value };
       }
     }
-    for (const [word, op] of [['notin', 'notin'], ['in', 'in']] as const) {
+    for (const [word, op] of [
+      ['notin', 'notin'],
+      ['in', 'in'],
+    ] as const) {
       if (this.source.startsWith(word, this.position) && /[\s(]/.test(this.source[this.position + word.length] ?? '')) {
         this.position += word.length;
         return { key, op, values: this.valueSet() };

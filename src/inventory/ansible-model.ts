@@ -168,9 +168,6 @@ export function resolveAnsibleInventory(model: AnsibleInventoryModel): ParsedSou
       lineOf: (path) => fieldLines.get(path.join('.')) ?? fieldLines.get(String(path[0])) ?? member.line,
     });
   }
-  const warnings =
-    skippedVars.size > 0
-      ? [`not stored as labels (lists and mappings cannot be selected on): ${[...skippedVars].sort().join(', ')}`]
-      : [];
+  const warnings = skippedVars.size > 0 ? [`not stored as labels (lists and mappings cannot be selected on): ${[...skippedVars].sort().join(', ')}`] : [];
   return { records, problems, warnings };
 }

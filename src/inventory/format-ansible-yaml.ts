@@ -8,9 +8,7 @@ const GROUP_KEYS = new Set(['hosts', 'vars', 'children']);
 /** True for Ansible's YAML shape: top-level groups (usually `all`) holding hosts/vars/children. */
 export function looksLikeAnsibleYaml(value: unknown): boolean {
   if (!isPlainObject(value) || Object.keys(value).length === 0) return false;
-  return Object.values(value).every(
-    (group) => group === null || (isPlainObject(group) && Object.keys(group).every((key) => GROUP_KEYS.has(key))),
-  );
+  return Object.values(value).every((group) => group === null || (isPlainObject(group) && Object.keys(group).every((key) => GROUP_KEYS.has(key))));
 }
 
 function placedVars(document: StructuredDocument, path: FieldPath, vars: unknown): Map<string, PlacedValue> {

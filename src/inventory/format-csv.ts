@@ -19,7 +19,10 @@ function columnRole(header: string): ColumnRole | null {
 function parseLabelCell(cell: string): { pairs: [string, string][]; bad: string[] } {
   const pairs: [string, string][] = [];
   const bad: string[] = [];
-  for (const pair of cell.split(';').map((part) => part.trim()).filter(Boolean)) {
+  for (const pair of cell
+    .split(';')
+    .map((part) => part.trim())
+    .filter(Boolean)) {
     const equals = pair.indexOf('=');
     if (equals <= 0) bad.push(pair);
     else pairs.push([pair.slice(0, equals).trim(), pair.slice(equals + 1).trim()]);

@@ -18,7 +18,10 @@ export function parseCEnum(header: string, anchor: string): Map<string, number> 
   if (body === undefined) return null;
   const values = new Map<string, number>();
   let next = 0;
-  for (const item of body.split(',').map((part) => part.replace(/^\s*#.*$/gm, '').trim()).filter(Boolean)) {
+  for (const item of body
+    .split(',')
+    .map((part) => part.replace(/^\s*#.*$/gm, '').trim())
+    .filter(Boolean)) {
     const [name, expression] = item.split('=').map((part) => part.trim()) as [string, string | undefined];
     if (!/^[A-Za-z_]\w*$/.test(name)) continue;
     const value = expression === undefined ? next : evaluate(expression, values);
@@ -30,7 +33,10 @@ export function parseCEnum(header: string, anchor: string): Map<string, number> 
 }
 
 function evaluate(expression: string, known: Map<string, number>): number | null {
-  const cleaned = expression.replace(/[()]/g, '').replace(/(\d)[uUlL]+\b/g, '$1').trim();
+  const cleaned = expression
+    .replace(/[()]/g, '')
+    .replace(/(\d)[uUlL]+\b/g, '$1')
+    .trim();
   const shift = /^(\S+)\s*<<\s*(\S+)$/.exec(cleaned);
   if (shift) {
     const [left, right] = [evaluate(shift[1]!, known), evaluate(shift[2]!, known)];

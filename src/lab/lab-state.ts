@@ -34,6 +34,4 @@ export const LabStateSchema = z.object({
 });
 export type LabState = z.infer<typeof LabStateSchema>;
 
-export const LabNameSchema = z
-  .string()
-  .regex(/^[a-z][a-z0-9-]{0,15}$/, 'lab names are 1-16 lowercase letters, digits and "-", starting with a letter');
+export const LabNameSchema = z.string().regex(/^[a-z][a-z0-9-]{0,15}$/, 'lab names are 1-16 lowercase letters, digits and "-", starting with a letter');

@@ -119,7 +119,16 @@ function reasonOf(state: RolloutHost['state']): string | null {
 export function buildRolloutReport(input: RolloutReportInput): RolloutReport {
   const byHost = new Map<string, ReportHost>();
   for (const host of input.hosts) {
-    byHost.set(host.hostname, { hostname: host.hostname, wave: host.wave, batch: host.batch, status: host.state.status, reason: reasonOf(host.state), dispatchedAt: null, finishedAt: null, steps: [] });
+    byHost.set(host.hostname, {
+      hostname: host.hostname,
+      wave: host.wave,
+      batch: host.batch,
+      status: host.state.status,
+      reason: reasonOf(host.state),
+      dispatchedAt: null,
+      finishedAt: null,
+      steps: [],
+    });
   }
   const healthReads: HealthRead[] = [];
   const lifecycle: AuditEvent[] = [];
@@ -127,7 +136,15 @@ export function buildRolloutReport(input: RolloutReportInput): RolloutReport {
     const details = (event.details ?? {}) as Details;
     if (event.host === null) {
       if (event.action === 'rollout.health-read') {
-        healthReads.push({ at: event.at, wave: num(details.wave) ?? 0, final: details.final === true, healthy: details.healthy === true, hostsChecked: num(details.hostsChecked) ?? 0, unhealthyHosts: num(details.unhealthyHosts) ?? 0, gates: Array.isArray(details.gates) ? (details.gates as GateReading[]) : [] });
+        healthReads.push({
+          at: event.at,
+          wave: num(details.wave) ?? 0,
+          final: details.final === true,
+          healthy: details.healthy === true,
+          hostsChecked: num(details.hostsChecked) ?? 0,
+          unhealthyHosts: num(details.unhealthyHosts) ?? 0,
+          gates: Array.isArray(details.gates) ? (details.gates as GateReading[]) : [],
+        });
       } else if (!NOT_LIFECYCLE.has(event.action)) {
         lifecycle.push(event);
       }
@@ -137,7 +154,15 @@ export function buildRolloutReport(input: RolloutReportInput): RolloutReport {
     if (!host) continue;
     const section = STEP_SECTIONS.get(event.action);
     if (section) {
-      host.steps.push({ section, index: num(details.index) ?? 0, name: String(details.name ?? ''), outcome: String(details.outcome ?? ''), durationMs: num(details.durationMs), at: event.at, detail: typeof details.detail === 'string' ? details.detail : null });
+      host.steps.push({
+        section,
+        index: num(details.index) ?? 0,
+        name: String(details.name ?? ''),
+        outcome: String(details.outcome ?? ''),
+        durationMs: num(details.durationMs),
+        at: event.at,
+        detail: typeof details.detail === 'string' ? details.detail : null,
+      });
     } else if (event.action === 'rollout.host.dispatched') {
       host.dispatchedAt ??= event.at;
     }

@@ -122,7 +122,9 @@ export function stackedBars(rows: readonly BarRow[], keys: readonly string[], ca
   const max = Math.max(bounds(rows.map((row) => Object.values(row.parts).reduce((sum, value) => sum + value, 0)))[1], 1);
   const plot = WIDTH - LABEL_WIDTH - 80;
   const height = rows.length * ROW + ROW + 8;
-  const legend = keys.map((key, index) => html`<rect x="${LABEL_WIDTH + index * 110}" y="2" width="10" height="10" fill="${colourOf(key, index)}"/><text x="${LABEL_WIDTH + index * 110 + 14}" y="11">${key}</text>`);
+  const legend = keys.map(
+    (key, index) => html`<rect x="${LABEL_WIDTH + index * 110}" y="2" width="10" height="10" fill="${colourOf(key, index)}"/><text x="${LABEL_WIDTH + index * 110 + 14}" y="11">${key}</text>`,
+  );
   const bars = rows.map((row, index) => {
     const y = ROW + 8 + index * ROW;
     let x = LABEL_WIDTH;
@@ -130,7 +132,10 @@ export function stackedBars(rows: readonly BarRow[], keys: readonly string[], ca
     const parts = keys.map((key, keyIndex) => {
       const value = row.parts[key] ?? 0;
       const width = (plot * value) / max;
-      const rect = value === 0 ? raw('') : html`<rect class="bar" x="${x.toFixed(1)}" y="${y}" width="${Math.max(width, 1).toFixed(1)}" height="${ROW - 6}" fill="${colourOf(key, keyIndex)}"><title>${row.label}: ${value} ${key}</title></rect>`;
+      const rect =
+        value === 0
+          ? raw('')
+          : html`<rect class="bar" x="${x.toFixed(1)}" y="${y}" width="${Math.max(width, 1).toFixed(1)}" height="${ROW - 6}" fill="${colourOf(key, keyIndex)}"><title>${row.label}: ${value} ${key}</title></rect>`;
       x += width;
       return rect;
     });

@@ -32,14 +32,19 @@ export type HostEvent =
   | { type: 'SkipRequested'; reason: string };
 
 export class InvalidTransitionError extends Error {
-  constructor(readonly from: string, readonly event: string) {
+  constructor(
+    readonly from: string,
+    readonly event: string,
+  ) {
     super(`no transition from ${from} on ${event}`);
     this.name = 'InvalidTransitionError';
   }
 }
 
 /** Every status a host of a rollout can be in, in the order a rollout moves through them. */
-export const HOST_STATUSES = ['pending', 'running', 'verifying', 'succeeded', 'failed', 'rolling-back', 'rolled-back', 'rollback-failed', 'skipped'] as const satisfies ReadonlyArray<HostState['status']>;
+export const HOST_STATUSES = ['pending', 'running', 'verifying', 'succeeded', 'failed', 'rolling-back', 'rolled-back', 'rollback-failed', 'skipped'] as const satisfies ReadonlyArray<
+  HostState['status']
+>;
 
 export const HOST_TERMINAL: ReadonlySet<HostState['status']> = new Set(['rolled-back', 'rollback-failed', 'skipped']);
 

@@ -14,7 +14,10 @@ export const HttpUrlSchema = z
     const url = new URL(text);
     return url.username === '' && url.password === '';
   }, 'a URL may not carry a user or password (they would end up in logs and the audit trail); use headers or bearerTokenFile')
-  .refine((text) => ![...new URL(text).searchParams.keys()].some((key) => CREDENTIAL_PARAMETER.test(key)), 'a URL may not carry a credential in its query (token=, key=, secret=, ...); send it with headers or bearerTokenFile');
+  .refine(
+    (text) => ![...new URL(text).searchParams.keys()].some((key) => CREDENTIAL_PARAMETER.test(key)),
+    'a URL may not carry a credential in its query (token=, key=, secret=, ...); send it with headers or bearerTokenFile',
+  );
 
 /** A secret, by where to find it: an environment variable of the `rollout run` process, or a file. */
 export const SecretSourceSchema = z.union([z.strictObject({ env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name') }), z.strictObject({ file: z.string().min(1) })]);

@@ -25,17 +25,28 @@ export const VarsSchema = z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 
 const ActionFields = {
   run: CommandSchema.optional(),
   check: CommandSchema.optional(),
-  upload: z.strictObject({ src: z.string().min(1), dest: z.string().min(1), mode: z.string().regex(/^0?[0-7]{3}$/, 'an octal mode such as "0644"').optional() }).optional(),
-  reboot: z.preprocess(
-    (value) => (value === true || value === null ? {} : value),
-    z.strictObject({
-      command: CommandSchema.default('reboot'),
-      /** The old boot id must disappear within this time, or the reboot did not happen. */
-      down_timeout: DurationSchema.default(120),
-      /** A new boot id must answer within this time, or the host did not come back. */
-      up_timeout: DurationSchema.default(600),
-    }),
-  ).optional(),
+  upload: z
+    .strictObject({
+      src: z.string().min(1),
+      dest: z.string().min(1),
+      mode: z
+        .string()
+        .regex(/^0?[0-7]{3}$/, 'an octal mode such as "0644"')
+        .optional(),
+    })
+    .optional(),
+  reboot: z
+    .preprocess(
+      (value) => (value === true || value === null ? {} : value),
+      z.strictObject({
+        command: CommandSchema.default('reboot'),
+        /** The old boot id must disappear within this time, or the reboot did not happen. */
+        down_timeout: DurationSchema.default(120),
+        /** A new boot id must answer within this time, or the host did not come back. */
+        up_timeout: DurationSchema.default(600),
+      }),
+    )
+    .optional(),
   wait_for: z.strictObject({ run: CommandSchema, timeout: DurationSchema.default(300), interval: DurationSchema.default(2) }).optional(),
 };
 const ACTIONS = Object.keys(ActionFields) as (keyof typeof ActionFields)[];
@@ -47,12 +58,18 @@ const StepSchema = z
     /** A command that exits 0 when the step's work is already done: the step is then skipped. */
     skip_if: CommandSchema.optional(),
     /** Keeps the step's trimmed stdout as {{ registered.NAME }}, for later steps and the rollback. */
-    register: z.string().regex(/^[a-z_][a-z0-9_]*$/, 'lowercase letters, digits and "_"').optional(),
+    register: z
+      .string()
+      .regex(/^[a-z_][a-z0-9_]*$/, 'lowercase letters, digits and "_"')
+      .optional(),
     timeout: DurationSchema.default(300),
     retries: z.number().int().min(0).max(10).default(0),
     retry_delay: DurationSchema.default(5),
     /** Runs the step only while a var is true ("true", "yes", "on", "1"); `!vars.NAME` negates. */
-    when: z.string().regex(/^!?vars\.[A-Za-z_][A-Za-z0-9_]*$/, 'vars.NAME or !vars.NAME').optional(),
+    when: z
+      .string()
+      .regex(/^!?vars\.[A-Za-z_][A-Za-z0-9_]*$/, 'vars.NAME or !vars.NAME')
+      .optional(),
     /**
      * Runs the command on the control host (where `rollout run` runs), for the host: a kubectl
      * drain, a load balancer call. Its failure is judged like any step's.
@@ -71,37 +88,40 @@ const StepSchema = z
     if (step.local && (step.upload || step.reboot)) context.addIssue({ code: 'custom', path: ['local'], message: 'only run, check and wait_for steps run on the control host' });
   });
 
-export const PlaybookSchema = z.strictObject({
-  name: z.string().min(1),
-  description: z.string().optional(),
-  /** Defaults for {{ vars.NAME }}; a rollout spec's vars override them. */
-  vars: VarsSchema.default({}),
-  steps: z.array(StepSchema).min(1),
-  /** Per-host health: after the steps, and again through the soak. */
-  checks: z.array(StepSchema).default([]),
-  rollback: z.array(StepSchema).default([]),
-  /** Run once a host is settled (succeeded or rolled back): removes what the steps left in shared places. Best effort. */
-  cleanup: z.array(StepSchema).default([]),
-}).superRefine((playbook, context) => {
-  const named = new Set(playbook.steps.flatMap((step) => (step.name ? [step.name] : [])));
-  for (const section of ['steps', 'checks', 'cleanup'] as const) {
-    playbook[section].forEach((step, index) => {
-      if (step.undoes !== undefined) context.addIssue({ code: 'custom', path: [section, index, 'undoes'], message: 'only rollback steps undo forward steps' });
-    });
-  }
-  playbook.steps.forEach((step, index) => {
-    if (step.name && playbook.steps.findIndex((other) => other.name === step.name) !== index) context.addIssue({ code: 'custom', path: ['steps', index, 'name'], message: `two steps are named "${step.name}"; rollback steps name the step they undo` });
-  });
-  playbook.rollback.forEach((step, index) => {
-    const undoes = step.undoes === undefined ? [] : typeof step.undoes === 'string' ? [step.undoes] : step.undoes;
-    for (const name of undoes.filter((candidate) => !named.has(candidate))) {
-      context.addIssue({ code: 'custom', path: ['rollback', index, 'undoes'], message: `no step is named "${name}"` });
+export const PlaybookSchema = z
+  .strictObject({
+    name: z.string().min(1),
+    description: z.string().optional(),
+    /** Defaults for {{ vars.NAME }}; a rollout spec's vars override them. */
+    vars: VarsSchema.default({}),
+    steps: z.array(StepSchema).min(1),
+    /** Per-host health: after the steps, and again through the soak. */
+    checks: z.array(StepSchema).default([]),
+    rollback: z.array(StepSchema).default([]),
+    /** Run once a host is settled (succeeded or rolled back): removes what the steps left in shared places. Best effort. */
+    cleanup: z.array(StepSchema).default([]),
+  })
+  .superRefine((playbook, context) => {
+    const named = new Set(playbook.steps.flatMap((step) => (step.name ? [step.name] : [])));
+    for (const section of ['steps', 'checks', 'cleanup'] as const) {
+      playbook[section].forEach((step, index) => {
+        if (step.undoes !== undefined) context.addIssue({ code: 'custom', path: [section, index, 'undoes'], message: 'only rollback steps undo forward steps' });
+      });
     }
+    playbook.steps.forEach((step, index) => {
+      if (step.name && playbook.steps.findIndex((other) => other.name === step.name) !== index)
+        context.addIssue({ code: 'custom', path: ['steps', index, 'name'], message: `two steps are named "${step.name}"; rollback steps name the step they undo` });
+    });
+    playbook.rollback.forEach((step, index) => {
+      const undoes = step.undoes === undefined ? [] : typeof step.undoes === 'string' ? [step.undoes] : step.undoes;
+      for (const name of undoes.filter((candidate) => !named.has(candidate))) {
+        context.addIssue({ code: 'custom', path: ['rollback', index, 'undoes'], message: `no step is named "${name}"` });
+      }
+    });
+    playbook.cleanup.forEach((step, index) => {
+      if (step.reboot || step.upload) context.addIssue({ code: 'custom', path: ['cleanup', index], message: 'cleanup steps are commands (run, check, wait_for)' });
+    });
   });
-  playbook.cleanup.forEach((step, index) => {
-    if (step.reboot || step.upload) context.addIssue({ code: 'custom', path: ['cleanup', index], message: 'cleanup steps are commands (run, check, wait_for)' });
-  });
-});
 export type Playbook = z.infer<typeof PlaybookSchema>;
 export type PlaybookStep = Playbook['steps'][number];
 

@@ -15,10 +15,7 @@ export interface BudgetJudgement {
 }
 
 /** Is the failure budget spent? Pure; failures are hosts that failed or could not be rolled out. */
-export function judgeFailureBudget(
-  budget: RolloutSpec['failureBudget'],
-  counts: { waveHosts: number; waveFailed: number; plannedHosts: number; totalFailed: number },
-): BudgetJudgement {
+export function judgeFailureBudget(budget: RolloutSpec['failureBudget'], counts: { waveHosts: number; waveFailed: number; plannedHosts: number; totalFailed: number }): BudgetJudgement {
   const waveAllowed = allowedFailures(budget.perWave, counts.waveHosts);
   if (counts.waveFailed > waveAllowed) {
     return { spent: true, scope: 'wave', detail: `${counts.waveFailed} of ${counts.waveHosts} hosts in this wave failed; the wave budget allows ${waveAllowed}` };

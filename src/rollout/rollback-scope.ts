@@ -26,8 +26,7 @@ export function judgeStepsRun(stepCount: number, records: readonly StepRecord[])
   const ran: StepRan[] = Array.from({ length: stepCount }, () => 'not-run');
   for (const record of records) {
     if (record.index < 0 || record.index >= stepCount) continue;
-    ran[record.index] =
-      record.status === 'started' ? 'may-have-run' : record.status === 'done' ? (record.skipped ? 'not-run' : 'ran') : record.attempted ? 'may-have-run' : 'not-run';
+    ran[record.index] = record.status === 'started' ? 'may-have-run' : record.status === 'done' ? (record.skipped ? 'not-run' : 'ran') : record.attempted ? 'may-have-run' : 'not-run';
   }
   return ran;
 }
@@ -66,9 +65,7 @@ export function planRollback(playbook: Playbook, ran: readonly StepRan[], vars: 
     const undoes = undoneBy(step);
     if (undoes.length === 0) return { index, name, run: true, why: 'part of every rollback' };
     const hit = touched.filter((candidate) => undoes.includes(candidate.name));
-    return hit.length > 0
-      ? { index, name, run: true, why: `undoes ${hit.map(describeTouched).join(', ')}` }
-      : { index, name, run: false, why: `nothing to undo: ${undoes.join(', ')} never ran here` };
+    return hit.length > 0 ? { index, name, run: true, why: `undoes ${hit.map(describeTouched).join(', ')}` } : { index, name, run: false, why: `nothing to undo: ${undoes.join(', ')} never ran here` };
   });
   return { touched, steps };
 }

@@ -48,7 +48,8 @@ export function transitionRollout(state: RolloutState, event: RolloutEvent): Rol
     case 'RollbackRequested':
       // Rolling back one wave may be widened to everything; a rolled-back rollout rolls back again
       // only to retry hosts whose rollback failed; nothing else re-enters rolling-back.
-      if (state.status === 'planned' || (state.status === 'rolled-back' && !(event.failedRollbacks && event.failedRollbacks > 0)) || (state.status === 'rolling-back' && state.rollbackWave === null)) throw invalid();
+      if (state.status === 'planned' || (state.status === 'rolled-back' && !(event.failedRollbacks && event.failedRollbacks > 0)) || (state.status === 'rolling-back' && state.rollbackWave === null))
+        throw invalid();
       return to('rolling-back', { reason: event.reason, rollbackWave: null });
     case 'WaveCompleted':
       if (state.status !== 'running' || event.wave !== state.wave) throw invalid();

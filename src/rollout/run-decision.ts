@@ -107,10 +107,7 @@ const byPlanOrder = (a: RunHostView & { position?: number }, b: RunHostView & { 
  * The bounded view of every host, computed in memory: what the rollout repository reads with SQL
  * (tests hold the two to the same answers), for tests and for callers that hold the rows anyway.
  */
-export function viewOfHosts(
-  hosts: ReadonlyArray<RunHostView & { position?: number }>,
-  at: RunViewRequest,
-): RunView {
+export function viewOfHosts(hosts: ReadonlyArray<RunHostView & { position?: number }>, at: RunViewRequest): RunView {
   const tallies = new Map<string, RunTally>();
   let pendingWave: number | null = null;
   for (const host of hosts) {
@@ -130,8 +127,18 @@ export function viewOfHosts(
   return {
     tallies: [...tallies.values()].sort((a, b) => a.wave - b.wave || a.status.localeCompare(b.status)),
     idle: sorted.filter((host) => WORKING_STATUSES.has(host.state.status) && !at.held.has(host.hostname)).map(strip),
-    nextBatch: needs.nextBatch ? sorted.filter((host) => host.state.status === 'pending' && host.wave === at.wave && host.batch === pendingWave).slice(0, nextBatchLimit(at)).map(place) : [],
-    pendingAny: needs.pendingAny ? sorted.filter((host) => host.state.status === 'pending').slice(0, SKIP_CHUNK).map(place) : [],
+    nextBatch: needs.nextBatch
+      ? sorted
+          .filter((host) => host.state.status === 'pending' && host.wave === at.wave && host.batch === pendingWave)
+          .slice(0, nextBatchLimit(at))
+          .map(place)
+      : [],
+    pendingAny: needs.pendingAny
+      ? sorted
+          .filter((host) => host.state.status === 'pending')
+          .slice(0, SKIP_CHUNK)
+          .map(place)
+      : [],
     rollbackBatch: needs.rollbackBatch && newest ? needing.filter((host) => host.wave === newest.wave && host.batch === newest.batch).map(strip) : [],
   };
 }

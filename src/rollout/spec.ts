@@ -9,7 +9,10 @@ import { VarsSchema } from './playbook.js';
 /** "10%" or 5: a share of the selected hosts, or a count. */
 export const AmountSchema = z.union([
   z.number().int().positive(),
-  z.string().regex(/^(100|[1-9]?\d)(\.\d+)?%$/, 'a percentage such as "10%"').transform((text) => ({ percent: Number(text.slice(0, -1)) })),
+  z
+    .string()
+    .regex(/^(100|[1-9]?\d)(\.\d+)?%$/, 'a percentage such as "10%"')
+    .transform((text) => ({ percent: Number(text.slice(0, -1)) })),
 ]);
 export type Amount = z.infer<typeof AmountSchema>;
 
@@ -43,7 +46,10 @@ const RolloutSpecFields = {
   name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lowercase letters, digits and "-"'),
   selector: z.string().default(''),
   /** Wave sizes after the canary wave; the last entry repeats until every host is planned. */
-  waves: z.array(AmountSchema).min(1).default([{ percent: 10 }, { percent: 25 }, { percent: 100 }]),
+  waves: z
+    .array(AmountSchema)
+    .min(1)
+    .default([{ percent: 10 }, { percent: 25 }, { percent: 100 }]),
   canary: z.union([z.number().int().min(0), z.array(z.string().min(1)).min(1)]).default(1),
   /** At most this many hosts of one failure domain in flight at once. */
   spread: SpreadLimitsSchema.default({}),

@@ -26,7 +26,10 @@ export interface TemplateScope {
 
 export class TemplateError extends Error {
   /** `unregistered`: a registered value whose step never ran on this host. */
-  constructor(message: string, readonly kind: 'unregistered' | 'invalid' = 'invalid') {
+  constructor(
+    message: string,
+    readonly kind: 'unregistered' | 'invalid' = 'invalid',
+  ) {
     super(message);
     this.name = 'TemplateError';
   }
@@ -104,7 +107,10 @@ function lookup(scope: TemplateScope, name: string): string {
 export function commandTemplateProblems(template: string): string[] {
   return placeholderContexts(parseTemplate(template))
     .filter((placed) => placed.context !== 'word')
-    .map((placed) => `{{ ${placed.name} }} stands ${placed.why}; a value there could become shell syntax. Put it outside quotes as its own word (adjacent parts join: "rack "{{ ${placed.name} }}), or read it in a nested script from $${environmentName(placed.name)}`);
+    .map(
+      (placed) =>
+        `{{ ${placed.name} }} stands ${placed.why}; a value there could become shell syntax. Put it outside quotes as its own word (adjacent parts join: "rack "{{ ${placed.name} }}), or read it in a nested script from $${environmentName(placed.name)}`,
+    );
 }
 
 /** The environment variable a placeholder's value is exported as, e.g. host.rack -> FLEETWAVE_HOST_RACK. */

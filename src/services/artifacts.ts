@@ -8,7 +8,6 @@ import { renderPath, TemplateError, type TemplateScope } from '../rollout/templa
 /** Artifacts a rollout ships, pinned at plan time: absolute path on the control host -> sha256. */
 export type ArtifactPins = Record<string, string>;
 
-
 /**
  * An upload source on the control host: relative paths resolve against the spec's directory, and
  * a part that came from the inventory can leave neither the directory its literal part names nor,

@@ -84,7 +84,13 @@ export async function applyAcl(request: AclApplyRequest): Promise<AclApplyResult
   return withRemoteContext(request, async (context) => {
     const { store, actor, now } = context;
     const targets = selectTargets(store, request.where);
-    store.write(() => store.events.append([{ subject: 'fleet', action: 'cni.acl-apply-started', details: { rulesFile: request.rulesFile, sha256, rules: acl.entries.length, selector: request.where ?? null, hosts: targets.length } }], actor, now()));
+    store.write(() =>
+      store.events.append(
+        [{ subject: 'fleet', action: 'cni.acl-apply-started', details: { rulesFile: request.rulesFile, sha256, rules: acl.entries.length, selector: request.where ?? null, hosts: targets.length } }],
+        actor,
+        now(),
+      ),
+    );
     const results = await onEachNode(context, targets, request, (node, layout) => applyNodeAcl(node, layout, acl));
     const hosts = results.map((result) =>
       result.ok
@@ -93,7 +99,12 @@ export async function applyAcl(request: AclApplyRequest): Promise<AclApplyResult
     );
     store.write(() =>
       store.events.append(
-        hosts.map((host) => ({ subject: `host:${host.hostname}`, host: host.hostname, action: host.status === 'failed' ? 'host.acl-failed' : 'host.acl-applied', details: { sha256, generation: host.generation, unchanged: host.status === 'unchanged', error: host.error } })),
+        hosts.map((host) => ({
+          subject: `host:${host.hostname}`,
+          host: host.hostname,
+          action: host.status === 'failed' ? 'host.acl-failed' : 'host.acl-applied',
+          details: { sha256, generation: host.generation, unchanged: host.status === 'unchanged', error: host.error },
+        })),
         actor,
         now(),
       ),

@@ -48,7 +48,13 @@ export async function debugDump(request: DebugDumpRequest): Promise<DebugDumpRes
           const remote = ran.stdout.trim().split('\n').at(-1) ?? '';
           const match = REMOTE_ARCHIVE.exec(remote);
           if (ran.status !== 'ok' || !match) {
-            return { hostname: host.hostname, path: null, sha256: null, bytes: null, error: ran.error ? `${ran.error.kind}: ${ran.error.message}` : `the dump script failed (exit ${ran.exitCode}): ${ran.stderr.trim().split('\n').at(-1) ?? ''}` };
+            return {
+              hostname: host.hostname,
+              path: null,
+              sha256: null,
+              bytes: null,
+              error: ran.error ? `${ran.error.kind}: ${ran.error.message}` : `the dump script failed (exit ${ran.exitCode}): ${ran.stderr.trim().split('\n').at(-1) ?? ''}`,
+            };
           }
           const local = path.join(request.outDir, dumpFileName(host.hostname, remote));
           const fetched = await executor.download(settings, remote, local);
@@ -60,7 +66,12 @@ export async function debugDump(request: DebugDumpRequest): Promise<DebugDumpRes
     );
     store.write(() =>
       store.events.append(
-        results.map((result) => ({ subject: `host:${result.hostname}`, host: result.hostname, action: result.error ? 'host.debug-dump-failed' : 'host.debug-dumped', details: { path: result.path ? path.resolve(result.path) : null, sha256: result.sha256, bytes: result.bytes, error: result.error } })),
+        results.map((result) => ({
+          subject: `host:${result.hostname}`,
+          host: result.hostname,
+          action: result.error ? 'host.debug-dump-failed' : 'host.debug-dumped',
+          details: { path: result.path ? path.resolve(result.path) : null, sha256: result.sha256, bytes: result.bytes, error: result.error },
+        })),
         actor,
         now(),
       ),

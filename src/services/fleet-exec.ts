@@ -102,11 +102,7 @@ export async function withRemoteContext<T>(request: { dbPath: string; reason?: s
  * One pooled executor for a batch of hosts (pins audited as they happen), each host's connection
  * resolved as OpenSSH would; closed when `work` ends, however it ends.
  */
-export async function withExecutor<T>(
-  context: RemoteRunContext,
-  options: SshRunOptions,
-  work: (executor: SshExecutor, connectionOf: (host: Host) => ConnectionSettings) => Promise<T>,
-): Promise<T> {
+export async function withExecutor<T>(context: RemoteRunContext, options: SshRunOptions, work: (executor: SshExecutor, connectionOf: (host: Host) => ConnectionSettings) => Promise<T>): Promise<T> {
   const env = localEnvironment();
   const lookupFor = sshConfigLookups(options.sshConfig, env, context.store.labs.sshConfigs());
   const executor = openExecutor(context, options);
@@ -147,7 +143,13 @@ export async function execOnFleet(request: FleetExecRequest): Promise<FleetExecR
   return withRemoteContext(request, async (context) => {
     const { store } = context;
     const hosts = selectTargets(store, request.where);
-    store.write(() => store.events.append([{ subject: 'fleet', action: 'fleet.exec-started', details: { command: request.command, selector: request.where ?? null, hosts: hosts.length } }], context.actor, context.now()));
+    store.write(() =>
+      store.events.append(
+        [{ subject: 'fleet', action: 'fleet.exec-started', details: { command: request.command, selector: request.where ?? null, hosts: hosts.length } }],
+        context.actor,
+        context.now(),
+      ),
+    );
     const results = await runOnHosts(context, hosts, request.command, request);
     store.write(() =>
       store.events.append(

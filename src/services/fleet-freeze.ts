@@ -10,7 +10,9 @@ export function freezeFleet(request: { dbPath: string; reason: string; clock: Cl
     store.write(() => {
       const existing = store.freeze.current();
       if (existing) {
-        throw new FleetwaveError('FROZEN', `the fleet is already frozen since ${existing.since} by ${existing.actor}: ${existing.reason}`, { suggestions: ['Lift it with: fleetwave unfreeze --reason ...'] });
+        throw new FleetwaveError('FROZEN', `the fleet is already frozen since ${existing.since} by ${existing.actor}: ${existing.reason}`, {
+          suggestions: ['Lift it with: fleetwave unfreeze --reason ...'],
+        });
       }
       const actor = currentActor(request.reason);
       const freeze = { reason: request.reason, actor: `${actor.user}@${actor.machine}`, since: request.clock.now().toISOString() };
@@ -27,7 +29,11 @@ export function unfreezeFleet(request: { dbPath: string; reason: string; clock: 
       const lifted = store.freeze.current();
       if (!lifted) return { lifted: null };
       store.freeze.unfreeze();
-      store.events.append([{ subject: 'fleet', action: 'fleet.unfrozen', details: { frozenSince: lifted.since, frozenBy: lifted.actor, frozenFor: lifted.reason } }], currentActor(request.reason), request.clock.now().toISOString());
+      store.events.append(
+        [{ subject: 'fleet', action: 'fleet.unfrozen', details: { frozenSince: lifted.since, frozenBy: lifted.actor, frozenFor: lifted.reason } }],
+        currentActor(request.reason),
+        request.clock.now().toISOString(),
+      );
       return { lifted };
     }),
   );

@@ -74,7 +74,11 @@ export async function probeFleet(request: FleetProbeRequest): Promise<FleetProbe
     const unreachable: FleetProbeResult['unreachable'] = [];
     for (const result of results) {
       if (result.status !== 'ok') {
-        unreachable.push({ hostname: result.hostname, kind: result.error?.kind ?? 'probe', reason: result.error?.message ?? `the probe exited ${result.exitCode}: ${result.stderr.trim().split('\n').at(-1) ?? ''}` });
+        unreachable.push({
+          hostname: result.hostname,
+          kind: result.error?.kind ?? 'probe',
+          reason: result.error?.message ?? `the probe exited ${result.exitCode}: ${result.stderr.trim().split('\n').at(-1) ?? ''}`,
+        });
         continue;
       }
       try {

@@ -20,7 +20,10 @@ export function unquarantineHosts(request: { dbPath: string; hostnames: string[]
         const host = store.hosts.find(hostname);
         if (!host) throw new FleetwaveError('HOST_NOT_FOUND', `no host named ${hostname}; nothing was changed`);
         const was = host.labels[QUARANTINE_LABEL];
-        if (was === undefined) throw new FleetwaveError('HOST_NOT_FOUND', `${hostname} is not quarantined; nothing was changed`, { suggestions: [`See quarantined hosts with: fleetwave fleet list --where ${QUARANTINE_LABEL}`] });
+        if (was === undefined)
+          throw new FleetwaveError('HOST_NOT_FOUND', `${hostname} is not quarantined; nothing was changed`, {
+            suggestions: [`See quarantined hosts with: fleetwave fleet list --where ${QUARANTINE_LABEL}`],
+          });
         store.hosts.removeLabel(hostname, QUARANTINE_LABEL, now);
         return { hostname, was };
       });

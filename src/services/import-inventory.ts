@@ -60,7 +60,12 @@ function* slices<T>(items: readonly T[]): Generator<readonly T[]> {
 function* importEvents(plan: ImportPlan, summary: Record<string, unknown>): Generator<EventDraft[]> {
   yield [{ subject: 'fleet', action: 'fleet.imported', details: summary }];
   for (const added of slices(plan.added)) {
-    yield added.map((upsert) => ({ subject: `host:${upsert.fields.hostname}`, host: upsert.fields.hostname, action: 'host.added', details: { ...upsert.fields, ...(upsert.runningKernel ? { runningKernel: upsert.runningKernel } : {}) } }));
+    yield added.map((upsert) => ({
+      subject: `host:${upsert.fields.hostname}`,
+      host: upsert.fields.hostname,
+      action: 'host.added',
+      details: { ...upsert.fields, ...(upsert.runningKernel ? { runningKernel: upsert.runningKernel } : {}) },
+    }));
   }
   for (const changed of slices(plan.changed)) {
     yield changed.map(({ upsert, changes }) => ({ subject: `host:${upsert.fields.hostname}`, host: upsert.fields.hostname, action: 'host.updated', details: { changes } }));
@@ -173,10 +178,17 @@ export function applyInventory(store: Store, hosts: readonly InventoryHost[], op
 /** Host names are DNS names: a host spelled with other capitals than one in the fleet is that host, and ambiguous. */
 function refuseCaseConflicts(plan: ImportPlan): ImportPlan {
   if (plan.caseConflicts.length === 0) return plan;
-  throw new FleetwaveError('INVENTORY_INVALID', `${plan.caseConflicts.length} hosts differ only in case from hosts already in the fleet (${plan.caseConflicts.slice(0, 5).map((conflict) => `${conflict.incoming} vs ${conflict.existing}`).join(', ')}); nothing was imported`, {
-    suggestions: ['Spell them as the fleet does; host names are not case-sensitive.'],
-    details: { caseConflicts: plan.caseConflicts },
-  });
+  throw new FleetwaveError(
+    'INVENTORY_INVALID',
+    `${plan.caseConflicts.length} hosts differ only in case from hosts already in the fleet (${plan.caseConflicts
+      .slice(0, 5)
+      .map((conflict) => `${conflict.incoming} vs ${conflict.existing}`)
+      .join(', ')}); nothing was imported`,
+    {
+      suggestions: ['Spell them as the fleet does; host names are not case-sensitive.'],
+      details: { caseConflicts: plan.caseConflicts },
+    },
+  );
 }
 
 /** A host a rollout holds is never removed from the inventory under it (import --prune, lab down). */
@@ -185,16 +197,26 @@ export function refuseHeldHosts(store: Store, hostnames: readonly string[], doin
   const held = hostnames.filter((hostname) => locks.has(hostname));
   if (held.length === 0) return;
   const rollouts = [...new Set(held.map((hostname) => locks.get(hostname)!))];
-  throw new FleetwaveError('HOSTS_LOCKED', `${doing} ${held.length} hosts that an active rollout holds (${held.slice(0, 5).map((hostname) => `${hostname}: ${locks.get(hostname)}`).join(', ')}${held.length > 5 ? ', ...' : ''}); ${outcome}`, {
-    suggestions: [`Let the rollout finish, or abort it first: ${rollouts.map((name) => `fleetwave rollout abort ${name} --reason ...`).join('; ')}`],
-    details: { held: held.map((hostname) => ({ hostname, rollout: locks.get(hostname) })) },
-  });
+  throw new FleetwaveError(
+    'HOSTS_LOCKED',
+    `${doing} ${held.length} hosts that an active rollout holds (${held
+      .slice(0, 5)
+      .map((hostname) => `${hostname}: ${locks.get(hostname)}`)
+      .join(', ')}${held.length > 5 ? ', ...' : ''}); ${outcome}`,
+    {
+      suggestions: [`Let the rollout finish, or abort it first: ${rollouts.map((name) => `fleetwave rollout abort ${name} --reason ...`).join('; ')}`],
+      details: { held: held.map((hostname) => ({ hostname, rollout: locks.get(hostname) })) },
+    },
+  );
 }
 
 /** Removes the hosts `select` picks, with a host.removed event each, in one transaction; never hosts a rollout holds. */
 export function removeHosts(store: Store, select: (host: Host) => boolean, options: Omit<ApplyInventoryOptions, 'prune'>): string[] {
   return store.write(() => {
-    const removed = store.hosts.all().filter(select).map((host) => host.hostname);
+    const removed = store.hosts
+      .all()
+      .filter(select)
+      .map((host) => host.hostname);
     refuseHeldHosts(store, removed, 'would remove', 'nothing was removed');
     if (removed.length > 0) writePlan(store, { added: [], changed: [], removed, unchanged: 0, kept: [], caseConflicts: [] }, 0, { ...options, prune: true });
     return removed;

@@ -41,7 +41,6 @@ export type KernelBuildResult = KernelBuild;
 
 const GIT_IDENTITY = ['-c', 'user.name=fleetwave kernel build', '-c', 'user.email=fleetwave@localhost'];
 
-
 interface BuildState {
   tree: string;
   log: string;
@@ -141,7 +140,19 @@ class Builder {
         const applied = await this.run('git', ['apply', '--index', '--3way', file], { quiet: true });
         if (applied.code !== 0) await this.conflict(position, entryLabel(entry), 'apply', applied.tail);
         const author = header.fields.Author!.split('\n')[0]!;
-        const committed = await this.run('git', [...GIT_IDENTITY, 'commit', '-q', '--author', author.includes('<') ? author : `${author} <unknown@localhost>`, '-m', `${entry.subject}\n\nfleetwave series ${series.name}: ${entry.patch}\nOrigin: ${header.fields.Origin}`], { quiet: true });
+        const committed = await this.run(
+          'git',
+          [
+            ...GIT_IDENTITY,
+            'commit',
+            '-q',
+            '--author',
+            author.includes('<') ? author : `${author} <unknown@localhost>`,
+            '-m',
+            `${entry.subject}\n\nfleetwave series ${series.name}: ${entry.patch}\nOrigin: ${header.fields.Origin}`,
+          ],
+          { quiet: true },
+        );
         if (committed.code !== 0) throw new FleetwaveError('KERNEL_BUILD_FAILED', `committing ${entry.patch} failed: ${committed.tail.slice(-3).join(' | ')}`);
       }
     }
@@ -164,7 +175,10 @@ class Builder {
     const files = [...new Set([...unmerged, ...failedFiles])];
     await this.run('git', operation === 'cherry-pick' ? ['cherry-pick', '--abort'] : ['reset', '-q', '--hard', 'HEAD'], { quiet: true });
     throw new FleetwaveError('SERIES_CONFLICT', `entry ${position} ${label} does not apply: conflicts in ${files.length > 0 ? files.join(', ') : '(no file named; see the log)'}`, {
-      suggestions: [`The tree is left at the last clean entry in ${this.state.tree}; the full output is in ${this.state.log}.`, 'Rebase the entry onto this base and carry it as a patch with DEP-3 headers (Origin: backport, commit:<sha>).'],
+      suggestions: [
+        `The tree is left at the last clean entry in ${this.state.tree}; the full output is in ${this.state.log}.`,
+        'Rebase the entry onto this base and carry it as a patch with DEP-3 headers (Origin: backport, commit:<sha>).',
+      ],
       details: { entry: position, label, files },
     });
   }
@@ -190,13 +204,20 @@ class Builder {
     const final = parseConfig(readFileSync(config, 'utf8'));
     const dropped = fragments.flatMap((fragment) => droppedSymbols(parseConfig(fragment.text), final).map((symbol) => ({ ...symbol, fragment: fragment.name })));
     if (dropped.length > 0) {
-      throw new FleetwaveError('CONFIG_DROPPED', `make olddefconfig did not keep ${dropped.length} required symbol${dropped.length === 1 ? '' : 's'}: ${dropped.map((symbol) => `${symbol.symbol}=${symbol.wanted} (got ${symbol.got}, from ${symbol.fragment})`).join(', ')}`, {
-        suggestions: ['A symbol is dropped when its dependencies are not met: check them with make menuconfig (search with /), then add them to a fragment.'],
-        details: { dropped },
-      });
+      throw new FleetwaveError(
+        'CONFIG_DROPPED',
+        `make olddefconfig did not keep ${dropped.length} required symbol${dropped.length === 1 ? '' : 's'}: ${dropped.map((symbol) => `${symbol.symbol}=${symbol.wanted} (got ${symbol.got}, from ${symbol.fragment})`).join(', ')}`,
+        {
+          suggestions: ['A symbol is dropped when its dependencies are not met: check them with make menuconfig (search with /), then add them to a fragment.'],
+          details: { dropped },
+        },
+      );
     }
     this.state.configSha256 = sha256File(config);
-    this.progress('config', `every required symbol kept (${fragments.reduce((total, fragment) => total + parseConfig(fragment.text).size, 0)} symbols); config sha256 ${this.state.configSha256.slice(0, 12)}`);
+    this.progress(
+      'config',
+      `every required symbol kept (${fragments.reduce((total, fragment) => total + parseConfig(fragment.text).size, 0)} symbols); config sha256 ${this.state.configSha256.slice(0, 12)}`,
+    );
   }
 
   checkUapi(): void {
@@ -205,9 +226,13 @@ class Builder {
       return existsSync(file) ? readFileSync(file, 'utf8') : null;
     });
     if (problems.length > 0) {
-      throw new FleetwaveError('UAPI_MISMATCH', `uapi values differ from upstream, so stock libbpf, bpftool and iproute2 would misbehave: ${problems.map((problem) => `${problem.member} is ${problem.actual ?? 'missing'} in ${problem.header}, upstream ${problem.expected}`).join('; ')}`, {
-        details: { problems },
-      });
+      throw new FleetwaveError(
+        'UAPI_MISMATCH',
+        `uapi values differ from upstream, so stock libbpf, bpftool and iproute2 would misbehave: ${problems.map((problem) => `${problem.member} is ${problem.actual ?? 'missing'} in ${problem.header}, upstream ${problem.expected}`).join('; ')}`,
+        {
+          details: { problems },
+        },
+      );
     }
     const count = this.loaded.series.uapi.reduce((total, check) => total + Object.keys(check.values).length, 0);
     this.progress('uapi', `${count} uapi values match upstream`);
@@ -222,7 +247,8 @@ class Builder {
     const before = new Set(readdirSync(parent).filter((file) => file.endsWith('.deb')));
     this.progress('build', `make -j${jobs} bindeb-pkg for ${this.state.kernelRelease}`);
     const built = await this.run('make', [`-j${jobs}`, ...variables, 'bindeb-pkg']);
-    if (built.code !== 0) throw new FleetwaveError('KERNEL_BUILD_FAILED', `make bindeb-pkg failed (exit ${built.code}): ${built.tail.slice(-4).join(' | ')}`, { suggestions: [`The full output is in ${this.state.log}`] });
+    if (built.code !== 0)
+      throw new FleetwaveError('KERNEL_BUILD_FAILED', `make bindeb-pkg failed (exit ${built.code}): ${built.tail.slice(-4).join(' | ')}`, { suggestions: [`The full output is in ${this.state.log}`] });
     const packagesDir = path.join(path.dirname(this.state.log), 'packages');
     mkdirSync(packagesDir, { recursive: true });
     for (const file of readdirSync(parent).filter((name) => name.endsWith('.deb') && !before.has(name))) {
@@ -298,7 +324,19 @@ export async function buildKernel(request: KernelBuildRequest): Promise<KernelBu
     store.write(() => {
       const recorded = store.kernels.record(build);
       store.events.append(
-        [{ subject: `kernel-build:${recorded}`, action: failure ? 'kernel.build-failed' : 'kernel.built', details: { release: build.kernelRelease, series: build.seriesName, seriesSha256: build.seriesSha256, packages: build.packages.map((entry) => ({ file: entry.fileName, sha256: entry.sha256 })), error: build.error } }],
+        [
+          {
+            subject: `kernel-build:${recorded}`,
+            action: failure ? 'kernel.build-failed' : 'kernel.built',
+            details: {
+              release: build.kernelRelease,
+              series: build.seriesName,
+              seriesSha256: build.seriesSha256,
+              packages: build.packages.map((entry) => ({ file: entry.fileName, sha256: entry.sha256 })),
+              error: build.error,
+            },
+          },
+        ],
         currentActor(request.reason),
         finished.toISOString(),
       );
@@ -307,7 +345,10 @@ export async function buildKernel(request: KernelBuildRequest): Promise<KernelBu
   );
   if (failure) {
     if (failure instanceof FleetwaveError) {
-      throw new FleetwaveError(failure.code, `${failure.message} (recorded as kernel build ${id})`, { suggestions: failure.suggestions, details: { buildId: id, ...(failure.details as object | undefined) } });
+      throw new FleetwaveError(failure.code, `${failure.message} (recorded as kernel build ${id})`, {
+        suggestions: failure.suggestions,
+        details: { buildId: id, ...(failure.details as object | undefined) },
+      });
     }
     throw failure;
   }

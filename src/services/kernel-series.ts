@@ -23,7 +23,9 @@ export interface LoadedSeries {
 /** A series by name (a folder in kernel-patches/) or by path to its folder or series.yaml. */
 export function loadSeries(reference: string): LoadedSeries {
   const candidates = [reference, path.join(KERNEL_PATCHES_DIR, reference)];
-  const found = candidates.map((candidate) => (existsSync(candidate) && statSync(candidate).isDirectory() ? path.join(candidate, 'series.yaml') : candidate)).find((file) => existsSync(file) && file.endsWith('.yaml'));
+  const found = candidates
+    .map((candidate) => (existsSync(candidate) && statSync(candidate).isDirectory() ? path.join(candidate, 'series.yaml') : candidate))
+    .find((file) => existsSync(file) && file.endsWith('.yaml'));
   if (!found) throw new FleetwaveError('SERIES_INVALID', `no series ${reference}: looked for ${candidates.join(' and ')}`, { suggestions: [`The shipped series live in ${KERNEL_PATCHES_DIR}`] });
   const dir = path.dirname(path.resolve(found));
   const text = readFileSync(found, 'utf8');

@@ -31,7 +31,12 @@ export async function verifyKernels(request: KernelVerifyRequest): Promise<{ hos
     );
     store.write(() =>
       store.events.append(
-        verified.map((host) => ({ subject: `host:${host.hostname}`, host: host.hostname, action: 'host.kernel-verified', details: { kernel: host.kernel, simulated: host.simulated, ok: host.ok, missing: host.missing, error: host.error } })),
+        verified.map((host) => ({
+          subject: `host:${host.hostname}`,
+          host: host.hostname,
+          action: 'host.kernel-verified',
+          details: { kernel: host.kernel, simulated: host.simulated, ok: host.ok, missing: host.missing, error: host.error },
+        })),
         context.actor,
         context.now(),
       ),

@@ -40,7 +40,9 @@ function writeReport(file: string, text: string, force: boolean): WrittenFile {
     renameSync(temporary, target);
   } catch (error) {
     rmSync(temporary, { force: true });
-    throw new FleetwaveError('USAGE', `cannot write ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, { suggestions: ['Check that the directory exists and is writable.'] });
+    throw new FleetwaveError('USAGE', `cannot write ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, {
+      suggestions: ['Check that the directory exists and is writable.'],
+    });
   }
   return { file: target, bytes: Buffer.byteLength(text), sha256: createHash('sha256').update(text).digest('hex') };
 }

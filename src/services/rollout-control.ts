@@ -57,7 +57,15 @@ export async function controlRollout(request: { dbPath: string; name: string; ev
     });
     const { spec, specPath, playbookPath } = store.rollouts.definition(request.name)!;
     const baseDir = path.dirname(specPath ?? playbookPath ?? '.');
-    const webhook = await announceRolloutChange(spec, outcome, actor, (record) => store.write(record), store, () => request.clock.now().toISOString(), baseDir);
+    const webhook = await announceRolloutChange(
+      spec,
+      outcome,
+      actor,
+      (record) => store.write(record),
+      store,
+      () => request.clock.now().toISOString(),
+      baseDir,
+    );
     return {
       name: request.name,
       from: outcome.from.status,

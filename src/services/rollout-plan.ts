@@ -49,9 +49,15 @@ export function specSha256(spec: RolloutSpec): string {
     Array.isArray(value)
       ? value.map(canonical)
       : value && typeof value === 'object'
-        ? Object.fromEntries(Object.keys(value).sort().map((key) => [key, canonical((value as Record<string, unknown>)[key])]))
+        ? Object.fromEntries(
+            Object.keys(value)
+              .sort()
+              .map((key) => [key, canonical((value as Record<string, unknown>)[key])]),
+          )
         : value;
-  return createHash('sha256').update(JSON.stringify(canonical(spec))).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify(canonical(spec)))
+    .digest('hex');
 }
 
 /**
@@ -91,14 +97,31 @@ export function planRolloutFromFile(request: { dbPath: string; file: string; dry
     const now = request.clock.now().toISOString();
     const planned = new Set(plan.waves.flatMap((wave) => wave.batches.flat()));
     const run = { target: spec.target, rollout: spec.name, playbookVars: playbook.playbook.vars, specVars: spec.vars };
-    const artifacts = pinArtifacts(playbook.playbook, path.dirname(specPath), selected.filter((host) => planned.has(host.hostname)).map((host) => scopeFor(run, host, {})));
+    const artifacts = pinArtifacts(
+      playbook.playbook,
+      path.dirname(specPath),
+      selected.filter((host) => planned.has(host.hostname)).map((host) => scopeFor(run, host, {})),
+    );
     store.rollouts.create(spec, sha256, { specPath, playbookPath, text: playbook.text, sha256: playbook.sha256, artifacts }, plan, now);
     store.events.append(
-      [{
-        subject: `rollout:${spec.name}`,
-        action: 'rollout.planned',
-        details: { kind: spec.kind, target: spec.target, selector: spec.selector, specSha256: sha256, playbook: playbookPath, playbookSha256: playbook.sha256, artifacts, hosts: plan.hostCount, waves: plan.waves.length, excluded: plan.excluded.length },
-      }],
+      [
+        {
+          subject: `rollout:${spec.name}`,
+          action: 'rollout.planned',
+          details: {
+            kind: spec.kind,
+            target: spec.target,
+            selector: spec.selector,
+            specSha256: sha256,
+            playbook: playbookPath,
+            playbookSha256: playbook.sha256,
+            artifacts,
+            hosts: plan.hostCount,
+            waves: plan.waves.length,
+            excluded: plan.excluded.length,
+          },
+        },
+      ],
       currentActor(request.reason),
       now,
     );

@@ -72,7 +72,12 @@ export function applyRolloutEvent(store: Store, rollout: StoredRollout, given: R
         action: `rollout.${to.status}`,
         details: { from: from.status, event: event.type, wave: to.wave, reason: to.reason, locksReleased, unsettledHosts, failuresAcknowledged, rollbacksRetried: retried.size, retryRefused },
       },
-      ...[...retried].map((hostname) => ({ subject: `rollout:${rollout.name}`, host: hostname, action: 'rollout.host.rollback-retried', details: { reason: event.type === 'RollbackRequested' ? event.reason : null } })),
+      ...[...retried].map((hostname) => ({
+        subject: `rollout:${rollout.name}`,
+        host: hostname,
+        action: 'rollout.host.rollback-retried',
+        details: { reason: event.type === 'RollbackRequested' ? event.reason : null },
+      })),
     ],
     actor,
     at,

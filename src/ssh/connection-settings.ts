@@ -102,7 +102,12 @@ export function resolveConnection(target: InventoryTarget, lookup: (alias: strin
     config,
     env,
   );
-  const jumpSpecs = config.ProxyJump && config.ProxyJump.toLowerCase() !== 'none' ? config.ProxyJump.split(',').map((spec) => spec.trim()).filter(Boolean) : [];
+  const jumpSpecs =
+    config.ProxyJump && config.ProxyJump.toLowerCase() !== 'none'
+      ? config.ProxyJump.split(',')
+          .map((spec) => spec.trim())
+          .filter(Boolean)
+      : [];
   const jumps = jumpSpecs.map((spec) => {
     const parsed = parseJumpSpec(spec);
     return resolveHop(parsed.alias, { ...(parsed.user ? { user: parsed.user } : {}), ...(parsed.port ? { port: parsed.port } : {}) }, lookup(parsed.alias), env);

@@ -32,7 +32,5 @@ export function groupResults(results: readonly ResultLike[]): ResultGroup[] {
     group.hostnames.push(result.hostname);
   }
   const rank = { error: 0, failed: 1, ok: 2 };
-  return [...groups.values()]
-    .map((group) => ({ ...group, hostnames: group.hostnames.sort() }))
-    .sort((a, b) => b.hostnames.length - a.hostnames.length || rank[a.status] - rank[b.status]);
+  return [...groups.values()].map((group) => ({ ...group, hostnames: group.hostnames.sort() })).sort((a, b) => b.hostnames.length - a.hostnames.length || rank[a.status] - rank[b.status]);
 }

@@ -18,11 +18,7 @@ export interface TrustedKey {
 }
 
 export type HostKeyVerdict =
-  | { verdict: 'trusted'; source: string }
-  | { verdict: 'pin-new' }
-  | { verdict: 'unknown' }
-  | { verdict: 'mismatch'; expected: TrustedKey[] }
-  | { verdict: 'revoked'; source: string };
+  { verdict: 'trusted'; source: string } | { verdict: 'pin-new' } | { verdict: 'unknown' } | { verdict: 'mismatch'; expected: TrustedKey[] } | { verdict: 'revoked'; source: string };
 
 export function judgeHostKey(presented: PresentedKey, trusted: readonly TrustedKey[], acceptNew: boolean): HostKeyVerdict {
   const revoked = trusted.find((key) => key.revoked && key.keyBase64 === presented.keyBase64);

@@ -7,11 +7,13 @@ const CHROMIUM = '/usr/bin/chromium';
 /** The page's document as these helpers use it (the project compiles without the DOM library). */
 type PageDocument = { querySelectorAll(selector: string): ArrayLike<{ textContent: string | null }> };
 
-
 /** The tests install Debian's chromium themselves when it is missing, as CI starts from a clean machine. */
 export function ensureChromium(): string {
   if (existsSync(CHROMIUM)) return CHROMIUM;
-  for (const args of [['-o', 'DPkg::Lock::Timeout=120', 'update', '-q'], ['-o', 'DPkg::Lock::Timeout=120', 'install', '-y', '-q', '--no-install-recommends', 'chromium']]) {
+  for (const args of [
+    ['-o', 'DPkg::Lock::Timeout=120', 'update', '-q'],
+    ['-o', 'DPkg::Lock::Timeout=120', 'install', '-y', '-q', '--no-install-recommends', 'chromium'],
+  ]) {
     const result = spawnSync('apt-get', args, { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }, encoding: 'utf8' });
     if (result.status !== 0) throw new Error(`apt-get ${args.join(' ')} failed: ${result.stderr}`);
   }

@@ -18,6 +18,7 @@ export interface LocalCniNode extends NodeShell {
   fallbackLog: string;
   env: Record<string, string>;
   /** Runs fleetwave-cni as a runtime would: CNI_* variables, the config on stdin. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the CNI plugin's result document, read as the CNI spec defines it
   cni(command: string, containerId: string, podNetns: string | null, config: object | string, extraEnv?: Record<string, string>): { code: number; json: any; stderr: string };
   addPodNamespace(name: string): string;
   /** Runs a shell command on the node; throws if it fails. */
@@ -30,7 +31,10 @@ export interface LocalCniNode extends NodeShell {
 let built: string | null = null;
 /** Installs what a node needs (bin/node-tools.sh: jq, host-local, bpftool 7.5, ping, nc) and builds bpf/. */
 export function nodeTools(): string {
-  built ??= execFileSync('sh', [path.join(REPO_ROOT, 'bin', 'node-tools.sh')], { encoding: 'utf8' }).trim().split('\n').at(-1)!;
+  built ??= execFileSync('sh', [path.join(REPO_ROOT, 'bin', 'node-tools.sh')], { encoding: 'utf8' })
+    .trim()
+    .split('\n')
+    .at(-1)!;
   return built;
 }
 
@@ -95,6 +99,7 @@ export function createLocalCniNode(name: string, workDir: string, subnet = '10.2
         CNI_PATH: '/usr/lib/cni',
         ...extraEnv,
       });
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the CNI plugin's result document, read as the CNI spec defines it
       let json: any = null;
       try {
         json = result.stdout.trim() ? JSON.parse(result.stdout) : null;

@@ -23,7 +23,10 @@ export interface KubeStandIn {
 /** Debian packages kubectl as kubernetes-client; the tests install it when the machine has none. */
 export function ensureKubectl(): void {
   if (spawnSync('sh', ['-c', 'command -v kubectl']).status === 0) return;
-  for (const args of [['update', '-q'], ['install', '-y', '-q', '--no-install-recommends', 'kubernetes-client']]) {
+  for (const args of [
+    ['update', '-q'],
+    ['install', '-y', '-q', '--no-install-recommends', 'kubernetes-client'],
+  ]) {
     execFileSync('apt-get', args, { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }, stdio: 'ignore' });
   }
 }
@@ -53,7 +56,11 @@ export async function startKubeStandIn(dir: string): Promise<KubeStandIn> {
       if (url.pathname === '/version') return send(200, { major: '1', minor: '32', gitVersion: 'v1.32.0-fleetwave-standin', platform: 'linux/amd64' });
       if (url.pathname === '/api') return send(200, { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: address }] });
       if (url.pathname === '/apis') {
-        return send(200, { kind: 'APIGroupList', apiVersion: 'v1', groups: [{ name: 'policy', versions: [{ groupVersion: 'policy/v1', version: 'v1' }], preferredVersion: { groupVersion: 'policy/v1', version: 'v1' } }] });
+        return send(200, {
+          kind: 'APIGroupList',
+          apiVersion: 'v1',
+          groups: [{ name: 'policy', versions: [{ groupVersion: 'policy/v1', version: 'v1' }], preferredVersion: { groupVersion: 'policy/v1', version: 'v1' } }],
+        });
       }
       if (url.pathname === '/api/v1') {
         return send(200, {
@@ -67,7 +74,11 @@ export async function startKubeStandIn(dir: string): Promise<KubeStandIn> {
         });
       }
       if (url.pathname === '/apis/policy/v1') {
-        return send(200, { kind: 'APIResourceList', groupVersion: 'policy/v1', resources: [{ name: 'poddisruptionbudgets', singularName: 'poddisruptionbudget', namespaced: true, kind: 'PodDisruptionBudget', verbs: ['get', 'list'] }] });
+        return send(200, {
+          kind: 'APIResourceList',
+          groupVersion: 'policy/v1',
+          resources: [{ name: 'poddisruptionbudgets', singularName: 'poddisruptionbudget', namespaced: true, kind: 'PodDisruptionBudget', verbs: ['get', 'list'] }],
+        });
       }
       if (nodeMatch && request.method === 'GET') return send(200, node(nodeMatch[1]!));
       if (nodeMatch && request.method === 'PATCH') {
@@ -108,9 +119,10 @@ current-context: standin
     changes,
     requests,
     schedulable: (name) => !unschedulable.get(name),
-    close: () => new Promise((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

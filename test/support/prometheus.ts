@@ -9,7 +9,10 @@ const PROMETHEUS = '/usr/bin/prometheus';
 /** The tests install Debian's prometheus themselves when it is missing, as CI starts from a clean machine. */
 export function ensurePrometheus(): void {
   if (existsSync(PROMETHEUS)) return;
-  for (const args of [['update', '-q'], ['install', '-y', '-q', '--no-install-recommends', 'prometheus']]) {
+  for (const args of [
+    ['update', '-q'],
+    ['install', '-y', '-q', '--no-install-recommends', 'prometheus'],
+  ]) {
     const result = spawnSync('apt-get', args, { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }, encoding: 'utf8' });
     if (result.status !== 0) throw new Error(`apt-get ${args.join(' ')} failed: ${result.stderr}`);
   }
@@ -42,7 +45,10 @@ export async function startExporter(metric: string): Promise<{ port: number; set
 export async function startPrometheus(dir: string, exporterPort: number): Promise<{ url: string; process: ChildProcess; stop(): void }> {
   mkdirSync(dir, { recursive: true });
   const config = path.join(dir, 'prometheus.yml');
-  writeFileSync(config, `global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nscrape_configs:\n  - job_name: fleetwave-test\n    static_configs:\n      - targets: ['127.0.0.1:${exporterPort}']\n`);
+  writeFileSync(
+    config,
+    `global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nscrape_configs:\n  - job_name: fleetwave-test\n    static_configs:\n      - targets: ['127.0.0.1:${exporterPort}']\n`,
+  );
   const port = await freePort();
   const child = spawn(PROMETHEUS, [`--config.file=${config}`, `--storage.tsdb.path=${path.join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`], { stdio: 'ignore' });
   const url = `http://127.0.0.1:${port}`;

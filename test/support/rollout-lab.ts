@@ -30,7 +30,11 @@ export function rolloutLab(labName: string) {
   const defaultOf = (hostname: string) => hostFile(hostname, 'state/grub-default').trim();
   /** How often the simulated host has powered off (its boot log says "down" each time). */
   const rebootsOf = (hostname: string) =>
-    existsSync(path.join(labDir, 'hosts', hostname, 'boot.log')) ? hostFile(hostname, 'boot.log').split('\n').filter((line) => line.endsWith(' down')).length : 0;
+    existsSync(path.join(labDir, 'hosts', hostname, 'boot.log'))
+      ? hostFile(hostname, 'boot.log')
+          .split('\n')
+          .filter((line) => line.endsWith(' down')).length
+      : 0;
   const reboots = (hostnames: string[]) => Object.fromEntries(hostnames.map((hostname) => [hostname, rebootsOf(hostname)]));
 
   const onceOf = (hostname: string) => (existsSync(path.join(labDir, 'hosts', hostname, 'state/grub-once')) ? hostFile(hostname, 'state/grub-once').trim() : '');
@@ -41,9 +45,7 @@ export function rolloutLab(labName: string) {
    */
   function variantPlaybook(fileName: string, insert: string): string {
     const shipped = readFileSync(path.join(REPO_ROOT, 'playbooks', 'kernel-upgrade.yaml'), 'utf8');
-    const text = shipped
-      .replace('  - name: drain the node\n', `${insert}  - name: drain the node\n`)
-      .replace('down_timeout: 2m\n      up_timeout: 10m', 'down_timeout: 10s\n      up_timeout: 8s');
+    const text = shipped.replace('  - name: drain the node\n', `${insert}  - name: drain the node\n`).replace('down_timeout: 2m\n      up_timeout: 10m', 'down_timeout: 10s\n      up_timeout: 8s');
     assert.notEqual(text, shipped);
     const file = path.join(dir, fileName);
     writeFileSync(file, text);
@@ -142,7 +144,14 @@ export function rolloutLab(labName: string) {
 
   /** Audit events by action; with a rollout, only that rollout's (tests share one database). */
   async function events(action: string, rollout?: string) {
-    const log = await cli<{ events: { action: string; host: string | null; subject: string; details: Record<string, unknown>; reason: string | null }[] }>(['audit', 'log', '--action', action, '--limit', '0']);
+    const log = await cli<{ events: { action: string; host: string | null; subject: string; details: Record<string, unknown>; reason: string | null }[] }>([
+      'audit',
+      'log',
+      '--action',
+      action,
+      '--limit',
+      '0',
+    ]);
     return log.json.result.events.filter((event) => rollout === undefined || event.subject === `rollout:${rollout}`);
   }
 
@@ -166,5 +175,31 @@ export function rolloutLab(labName: string) {
     assert.equal(down.code, 0, down.stdout);
   }
 
-  return { HOSTS, dir, labDir, db, env, INITIAL, name, range, cli, hostFile, kernelOf, defaultOf, rebootsOf, reboots, onceOf, variantPlaybook, writeSpec, plan, startRun, statusOf, auditVerifies, events, labName, up, down };
+  return {
+    HOSTS,
+    dir,
+    labDir,
+    db,
+    env,
+    INITIAL,
+    name,
+    range,
+    cli,
+    hostFile,
+    kernelOf,
+    defaultOf,
+    rebootsOf,
+    reboots,
+    onceOf,
+    variantPlaybook,
+    writeSpec,
+    plan,
+    startRun,
+    statusOf,
+    auditVerifies,
+    events,
+    labName,
+    up,
+    down,
+  };
 }

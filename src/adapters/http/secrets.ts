@@ -19,7 +19,8 @@ export function resolveAuthHeaders(auth: HttpAuth, baseDir: string, env: NodeJS.
   };
   for (const [name, source] of Object.entries(auth.headers ?? {})) {
     const value = 'env' in source ? env[source.env] : readFile(source.file);
-    if (value === undefined || value === null || value === '') return { error: `header ${name}: ${'env' in source ? `the environment variable ${source.env} is not set` : `${path.resolve(baseDir, source.file)} cannot be read`}` };
+    if (value === undefined || value === null || value === '')
+      return { error: `header ${name}: ${'env' in source ? `the environment variable ${source.env} is not set` : `${path.resolve(baseDir, source.file)} cannot be read`}` };
     if (/[\r\n]/.test(value)) return { error: `header ${name}: its value has a line break` };
     headers[name] = value;
   }

@@ -118,4 +118,3 @@ export async function waitForPort22(addresses: readonly string[], deadlineMs: nu
   }
   return [...pending];
 }
-

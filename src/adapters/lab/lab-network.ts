@@ -72,11 +72,7 @@ export function createLabNetwork(layout: LabLayout): void {
     `link add ${layout.bridge} type bridge`,
     `addr add ${layout.gateway}/${layout.prefixLength} dev ${layout.bridge}`,
     `link set ${layout.bridge} up`,
-    ...layout.hosts.flatMap((host) => [
-      `netns add ${host.netns}`,
-      `link add ${host.veth} type veth peer name eth0 netns ${host.netns}`,
-      `link set ${host.veth} master ${layout.bridge} up`,
-    ]),
+    ...layout.hosts.flatMap((host) => [`netns add ${host.netns}`, `link add ${host.veth} type veth peer name eth0 netns ${host.netns}`, `link set ${host.veth} master ${layout.bridge} up`]),
   ];
   runCommand('ip', ['-batch', '-'], { input: `${rootCommands.join('\n')}\n` });
   for (const host of layout.hosts) {

@@ -26,21 +26,32 @@ export interface GuestLaunch {
 export function startGuest(launch: GuestLaunch): void {
   // -daemonize returns once QEMU is set up and has written its pid file.
   runCommand('qemu-system-x86_64', [
-    '-machine', 'q35',
-    '-accel', 'tcg,tb-size=64',
-    '-cpu', 'max',
-    '-m', String(launch.memoryMb),
-    '-smp', '1',
+    '-machine',
+    'q35',
+    '-accel',
+    'tcg,tb-size=64',
+    '-cpu',
+    'max',
+    '-m',
+    String(launch.memoryMb),
+    '-smp',
+    '1',
     '-nodefaults',
-    '-display', 'none',
-    '-serial', `file:${launch.consoleLog}`,
+    '-display',
+    'none',
+    '-serial',
+    `file:${launch.consoleLog}`,
     ...('disk' in launch.boot
       ? ['-drive', `file=${launch.boot.disk},if=virtio,cache=unsafe`]
       : ['-no-reboot', '-kernel', launch.boot.kernel, '-initrd', launch.boot.initrd, '-append', 'console=ttyS0 quiet panic=-1']),
-    '-nic', `user,model=virtio-net-pci,restrict=on,hostfwd=tcp:127.0.0.1:${launch.sshPort}-:22`,
-    '-netdev', `socket,id=lab,mcast=${launch.segment.group}:${launch.segment.port},localaddr=127.0.0.1`,
-    '-device', `virtio-net-pci,netdev=lab,mac=${launch.labMac}`,
-    '-pidfile', launch.pidFile,
+    '-nic',
+    `user,model=virtio-net-pci,restrict=on,hostfwd=tcp:127.0.0.1:${launch.sshPort}-:22`,
+    '-netdev',
+    `socket,id=lab,mcast=${launch.segment.group}:${launch.segment.port},localaddr=127.0.0.1`,
+    '-device',
+    `virtio-net-pci,netdev=lab,mac=${launch.labMac}`,
+    '-pidfile',
+    launch.pidFile,
     '-daemonize',
   ]);
 }
@@ -88,7 +99,9 @@ export async function stopGuests(pidFiles: readonly string[]): Promise<number> {
   while (pids.some(running) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
   const survivors = pids.filter(running);
   if (survivors.length > 0) {
-    throw new FleetwaveError('LAB_SETUP_FAILED', `guest processes ${survivors.join(', ')} are still running 10 s after SIGKILL`, { suggestions: [`Look at them with: ps -o pid,stat,cmd -p ${survivors.join(',')}`] });
+    throw new FleetwaveError('LAB_SETUP_FAILED', `guest processes ${survivors.join(', ')} are still running 10 s after SIGKILL`, {
+      suggestions: [`Look at them with: ps -o pid,stat,cmd -p ${survivors.join(',')}`],
+    });
   }
   return pids.length;
 }

@@ -18,7 +18,12 @@ export interface VmAssets {
 /** Fetches (once) and locates the kernel package and the guest tools; installs QEMU when missing. */
 export function ensureVmAssets(kernelPackage?: string): VmAssets {
   const output = runCommand('sh', [path.join(REPO_BIN_DIR, 'vm-assets.sh'), ...(kernelPackage ? [kernelPackage] : [])]);
-  const values = Object.fromEntries(output.trim().split('\n').map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]));
+  const values = Object.fromEntries(
+    output
+      .trim()
+      .split('\n')
+      .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
+  );
   return { kernelPackage: values.kernel_package!, kernelRelease: values.kernel_release!, kernelDir: values.kernel_dir!, ip: values.ip!, bpftool: values.bpftool!, cache: values.cache! };
 }
 
@@ -40,8 +45,17 @@ function moduleBytes(file: string): Buffer {
 /** The modules to load, dependencies first, read from each module's own `depends=` (there is no modules.dep before depmod runs). */
 function moduleLoadOrder(kernelDir: string): { name: string; file: string; bytes: Buffer }[] {
   const byName = new Map<string, string>();
-  for (const file of runCommand('find', [path.join(kernelDir, 'lib', 'modules'), '-name', '*.ko*']).trim().split('\n').filter(Boolean)) {
-    byName.set(path.basename(file).replace(/\.ko(\.xz|\.zst)?$/, '').replace(/-/g, '_'), file);
+  for (const file of runCommand('find', [path.join(kernelDir, 'lib', 'modules'), '-name', '*.ko*'])
+    .trim()
+    .split('\n')
+    .filter(Boolean)) {
+    byName.set(
+      path
+        .basename(file)
+        .replace(/\.ko(\.xz|\.zst)?$/, '')
+        .replace(/-/g, '_'),
+      file,
+    );
   }
   const ordered: { name: string; file: string; bytes: Buffer }[] = [];
   const visit = (name: string) => {
@@ -98,7 +112,27 @@ export function baseImage(assets: VmAssets): string {
   const root = path.join(assets.cache, `staging-${process.pid}`);
   rmSync(root, { recursive: true, force: true });
   try {
-    for (const dir of ['bin', 'sbin', 'usr/bin', 'usr/sbin', 'etc/ssh', 'etc/fleetwave', 'lib/modules', 'proc', 'sys', 'dev', 'run', 'tmp', 'root', 'boot', 'var/empty', 'var/tmp', 'opt/cni/bin', 'opt/fleetwave/bin', 'etc/cni/net.d']) {
+    for (const dir of [
+      'bin',
+      'sbin',
+      'usr/bin',
+      'usr/sbin',
+      'etc/ssh',
+      'etc/fleetwave',
+      'lib/modules',
+      'proc',
+      'sys',
+      'dev',
+      'run',
+      'tmp',
+      'root',
+      'boot',
+      'var/empty',
+      'var/tmp',
+      'opt/cni/bin',
+      'opt/fleetwave/bin',
+      'etc/cni/net.d',
+    ]) {
       mkdirSync(path.join(root, dir), { recursive: true });
     }
     for (const [from, to] of binaries) copyFileSync(from, path.join(root, to));
@@ -186,7 +220,12 @@ export interface DiskImage {
 /** Builds (once, cached; a few minutes the first time) the GRUB disk image. */
 export function ensureDiskImage(): DiskImage {
   const output = runCommand('sh', [path.join(REPO_BIN_DIR, 'vm-grub-image.sh')]);
-  const values = Object.fromEntries(output.trim().split('\n').map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]));
+  const values = Object.fromEntries(
+    output
+      .trim()
+      .split('\n')
+      .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
+  );
   return { image: values.image!, sshKey: values.ssh_key!, hostKey: values.host_key!, kernelRelease: values.kernel_release!, defaultEntry: values.default_entry! };
 }
 

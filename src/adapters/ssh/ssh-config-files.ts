@@ -37,7 +37,11 @@ export function loadSshConfig(explicit: string | undefined, env: LocalEnvironmen
  * user's own hosts. An explicit --ssh-config (FLEETWAVE_SSH_CONFIG) decides for every host, as
  * `ssh -F` does. A lab config whose file is gone (its directory removed by hand) is passed over.
  */
-export function sshConfigLookups(explicit: string | undefined, env: LocalEnvironment, labConfigs: ReadonlyMap<string, string>): (labels: Readonly<Record<string, string>>) => (alias: string) => SshConfigValues {
+export function sshConfigLookups(
+  explicit: string | undefined,
+  env: LocalEnvironment,
+  labConfigs: ReadonlyMap<string, string>,
+): (labels: Readonly<Record<string, string>>) => (alias: string) => SshConfigValues {
   const user = loadSshConfig(explicit, env);
   if (explicit) return () => user;
   const labs = new Map([...labConfigs].filter(([, file]) => existsSync(file)).map(([lab, file]) => [lab, loadSshConfig(file, env)]));

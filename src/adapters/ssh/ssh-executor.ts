@@ -36,7 +36,11 @@ export interface SshExecutorOptions {
 }
 
 class RemoteFailure extends Error {
-  constructor(readonly kind: RemoteErrorKind, message: string, readonly retryable = false) {
+  constructor(
+    readonly kind: RemoteErrorKind,
+    message: string,
+    readonly retryable = false,
+  ) {
     super(message);
   }
 }
@@ -102,7 +106,13 @@ export class SshExecutor implements HostTransport {
         await sftpTransfer(client, 'upload', localPath, remotePath);
         const remote = await this.remoteSha256(client, remotePath);
         if (remote.sha256 !== sha256) {
-          return { hostname: settings.hostname, status: 'error', remotePath, sha256, error: { kind: 'dropped', message: `checksum mismatch on the far side: expected ${sha256}, got ${remote.sha256 || remote.stderr}` } };
+          return {
+            hostname: settings.hostname,
+            status: 'error',
+            remotePath,
+            sha256,
+            error: { kind: 'dropped', message: `checksum mismatch on the far side: expected ${sha256}, got ${remote.sha256 || remote.stderr}` },
+          };
         }
         return { hostname: settings.hostname, status: 'ok', remotePath, sha256, error: null };
       } catch (error) {
@@ -149,7 +159,10 @@ export class SshExecutor implements HostTransport {
   private exclusive<T>(hostname: string, work: () => Promise<T>): Promise<T> {
     const previous = this.hostLocks.get(hostname) ?? Promise.resolve();
     const next = previous.then(() => this.queue.add(work)) as Promise<T>;
-    this.hostLocks.set(hostname, next.catch(() => undefined));
+    this.hostLocks.set(
+      hostname,
+      next.catch(() => undefined),
+    );
     return next;
   }
 

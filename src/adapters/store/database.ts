@@ -42,10 +42,7 @@ export function openDatabase(options: OpenDatabaseOptions): Database {
   const exists = existsSync(options.path);
   if (!exists && !options.create) {
     throw new FleetwaveError('DB_NOT_FOUND', `no fleetwave database at ${options.path}`, {
-      suggestions: [
-        'Import an inventory first: fleetwave fleet import FILE',
-        'Or point at an existing database with --db PATH or FLEETWAVE_DB.',
-      ],
+      suggestions: ['Import an inventory first: fleetwave fleet import FILE', 'Or point at an existing database with --db PATH or FLEETWAVE_DB.'],
     });
   }
   if (!exists) {
@@ -81,7 +78,8 @@ export function openDatabase(options: OpenDatabaseOptions): Database {
     // pages (about 40 MB of WAL) a one-change rollout ran about 5% faster.
     db.pragma('wal_autocheckpoint = 10000');
   } catch (error) {
-    if (isReadOnly(error) || !writable(path.dirname(path.resolve(options.path)))) throw storageError(options.path, Object.assign(new Error(`${(error as Error).message}: its directory is not writable (SQLite keeps its -wal and -shm files there)`), { code: 'EROFS' }));
+    if (isReadOnly(error) || !writable(path.dirname(path.resolve(options.path))))
+      throw storageError(options.path, Object.assign(new Error(`${(error as Error).message}: its directory is not writable (SQLite keeps its -wal and -shm files there)`), { code: 'EROFS' }));
     throw new FleetwaveError('DB_UNREADABLE', `cannot open ${options.path} as a fleetwave database: ${(error as Error).message}`, {
       suggestions: ['Check that --db points at a SQLite file written by fleetwave.'],
     });
@@ -118,13 +116,17 @@ export function storageError(file: string, error: unknown): Error {
   const message = (error as Error).message;
   if (isReadOnly(error)) {
     return new FleetwaveError('DB_READ_ONLY', `${file} cannot be written (${message}); nothing was changed`, {
-      suggestions: ['Check the file\'s and its directory\'s permissions and that the file system is mounted read-write; read-only commands (list, show, status, audit log) still work.'],
+      suggestions: ["Check the file's and its directory's permissions and that the file system is mounted read-write; read-only commands (list, show, status, audit log) still work."],
     });
   }
-  if (code === 'SQLITE_FULL' || code === 'ENOSPC') return new FleetwaveError('DB_READ_ONLY', `${file}: the disk is full (${message}); nothing was changed`, { suggestions: ['Free some space and run the command again.'] });
+  if (code === 'SQLITE_FULL' || code === 'ENOSPC')
+    return new FleetwaveError('DB_READ_ONLY', `${file}: the disk is full (${message}); nothing was changed`, { suggestions: ['Free some space and run the command again.'] });
   if (code.startsWith('SQLITE_BUSY')) {
-    return new FleetwaveError('DB_BUSY', `${file} stayed locked by another process for ${BUSY_TIMEOUT_MS / 1000}s; nothing was changed`, { suggestions: ['Another fleetwave command (or a sqlite3 shell) holds a write transaction: let it finish, then run this again.'] });
+    return new FleetwaveError('DB_BUSY', `${file} stayed locked by another process for ${BUSY_TIMEOUT_MS / 1000}s; nothing was changed`, {
+      suggestions: ['Another fleetwave command (or a sqlite3 shell) holds a write transaction: let it finish, then run this again.'],
+    });
   }
-  if (code.startsWith('SQLITE_IOERR') || code === 'SQLITE_CANTOPEN') return new FleetwaveError('DB_UNREADABLE', `${file}: the storage failed (${message})`, { suggestions: ['Check the disk and the file system.'] });
+  if (code.startsWith('SQLITE_IOERR') || code === 'SQLITE_CANTOPEN')
+    return new FleetwaveError('DB_UNREADABLE', `${file}: the storage failed (${message})`, { suggestions: ['Check the disk and the file system.'] });
   return error as Error;
 }

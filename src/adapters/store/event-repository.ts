@@ -87,7 +87,9 @@ export class EventRepository {
   iterateActions(actions: readonly string[], until: string | null): IterableIterator<StoredEvent> {
     const placeholders = actions.map(() => '?').join(', ');
     const bound = until === null ? '' : 'AND at < ?';
-    return this.db.prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE action IN (${placeholders}) ${bound} ORDER BY id`).iterate(...actions, ...(until === null ? [] : [until])) as IterableIterator<StoredEvent>;
+    return this.db
+      .prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE action IN (${placeholders}) ${bound} ORDER BY id`)
+      .iterate(...actions, ...(until === null ? [] : [until])) as IterableIterator<StoredEvent>;
   }
 
   query(query: EventQuery): EventPage {

@@ -8,7 +8,9 @@ export class LabRepository {
 
   constructor(db: Database) {
     this.selectAll = db.prepare('SELECT lab, ssh_config AS sshConfig FROM lab_ssh_configs ORDER BY lab');
-    this.upsert = db.prepare('INSERT INTO lab_ssh_configs (lab, ssh_config, recorded_at) VALUES (?, ?, ?) ON CONFLICT (lab) DO UPDATE SET ssh_config = excluded.ssh_config, recorded_at = excluded.recorded_at');
+    this.upsert = db.prepare(
+      'INSERT INTO lab_ssh_configs (lab, ssh_config, recorded_at) VALUES (?, ?, ?) ON CONFLICT (lab) DO UPDATE SET ssh_config = excluded.ssh_config, recorded_at = excluded.recorded_at',
+    );
     this.remove = db.prepare('DELETE FROM lab_ssh_configs WHERE lab = ?');
   }
 

@@ -54,10 +54,7 @@ interface AppliedRow {
  */
 export function migrate(db: Database, migrations: readonly Migration[]): MigrationReport {
   const latest = migrations.length;
-  const readApplied = (): AppliedRow[] =>
-    hasMigrationsTable(db)
-      ? (db.prepare('SELECT version, name, checksum FROM schema_migrations ORDER BY version').all() as AppliedRow[])
-      : [];
+  const readApplied = (): AppliedRow[] => (hasMigrationsTable(db) ? (db.prepare('SELECT version, name, checksum FROM schema_migrations ORDER BY version').all() as AppliedRow[]) : []);
 
   const alreadyApplied = readApplied();
   checkApplied(alreadyApplied, migrations);
@@ -92,20 +89,16 @@ function hasMigrationsTable(db: Database): boolean {
 function checkApplied(applied: readonly AppliedRow[], migrations: readonly Migration[]): void {
   const newest = applied.at(-1);
   if (newest && newest.version > migrations.length) {
-    throw new FleetwaveError(
-      'SCHEMA_TOO_NEW',
-      `this database is at schema version ${newest.version} (${newest.name}), but this fleetwave only knows versions up to ${migrations.length}`,
-      { suggestions: ['Upgrade fleetwave to the version that last wrote this database; schemas only move forward.'] },
-    );
+    throw new FleetwaveError('SCHEMA_TOO_NEW', `this database is at schema version ${newest.version} (${newest.name}), but this fleetwave only knows versions up to ${migrations.length}`, {
+      suggestions: ['Upgrade fleetwave to the version that last wrote this database; schemas only move forward.'],
+    });
   }
   for (const row of applied) {
     const known = migrations[row.version - 1];
     if (!known || known.checksum !== row.checksum) {
-      throw new FleetwaveError(
-        'SCHEMA_DRIFT',
-        `migration ${String(row.version).padStart(3, '0')}_${row.name} was applied from a different file than the one shipped now`,
-        { suggestions: ['Migrations are forward-only: add a new numbered migration instead of editing an applied one.'] },
-      );
+      throw new FleetwaveError('SCHEMA_DRIFT', `migration ${String(row.version).padStart(3, '0')}_${row.name} was applied from a different file than the one shipped now`, {
+        suggestions: ['Migrations are forward-only: add a new numbered migration instead of editing an applied one.'],
+      });
     }
   }
 }

@@ -97,7 +97,10 @@ function toRolloutHost(row: HostRow): RolloutHost {
 export class RolloutRepository {
   private readonly selectOne: Statement<[string], StoredRollout>;
   private readonly selectAll: Statement<[], StoredRollout>;
-  private readonly selectDefinition: Statement<[string], { spec: string; specPath: string | null; playbookPath: string | null; playbook: string | null; playbookSha256: string | null; artifacts: string | null }>;
+  private readonly selectDefinition: Statement<
+    [string],
+    { spec: string; specPath: string | null; playbookPath: string | null; playbook: string | null; playbookSha256: string | null; artifacts: string | null }
+  >;
   private readonly selectHosts: Statement<[string], HostRow>;
   private readonly selectHost: Statement<[string, string], HostRow>;
   private readonly selectLocks: Statement<[], { hostname: string; rollout: string }>;
@@ -130,9 +133,7 @@ export class RolloutRepository {
   constructor(db: Database) {
     this.selectOne = db.prepare(`SELECT ${ROLLOUT_COLUMNS} FROM rollouts r WHERE r.name = ?`);
     this.selectAll = db.prepare(`SELECT ${ROLLOUT_COLUMNS} FROM rollouts r ORDER BY r.created_at DESC, r.name`);
-    this.selectDefinition = db.prepare(
-      'SELECT spec, spec_path AS specPath, playbook_path AS playbookPath, playbook, playbook_sha256 AS playbookSha256, artifacts FROM rollouts WHERE name = ?',
-    );
+    this.selectDefinition = db.prepare('SELECT spec, spec_path AS specPath, playbook_path AS playbookPath, playbook, playbook_sha256 AS playbookSha256, artifacts FROM rollouts WHERE name = ?');
     this.selectHosts = db.prepare(`SELECT ${HOST_COLUMNS}
       FROM rollout_hosts WHERE rollout = ? ORDER BY wave, batch, position`);
     this.selectHost = db.prepare(`SELECT ${HOST_COLUMNS}

@@ -28,8 +28,14 @@ export class RunLedgerRepository {
   private readonly upsertLease: Statement<[string, string, number, string, string, string, number]>;
   private readonly touchLease: Statement<[string, string, string]>;
   private readonly deleteLease: Statement<[string, string]>;
-  private readonly selectEffect: Statement<[string, string], { effectId: string; hostname: string; kind: string; status: LedgerEntry['status']; before: string; result: string | null; attempts: number; startedAt: string; finishedAt: string | null }>;
-  private readonly selectHostEffects: Statement<[string, string], { effectId: string; hostname: string; kind: string; status: LedgerEntry['status']; before: string; result: string | null; attempts: number; startedAt: string; finishedAt: string | null }>;
+  private readonly selectEffect: Statement<
+    [string, string],
+    { effectId: string; hostname: string; kind: string; status: LedgerEntry['status']; before: string; result: string | null; attempts: number; startedAt: string; finishedAt: string | null }
+  >;
+  private readonly selectHostEffects: Statement<
+    [string, string],
+    { effectId: string; hostname: string; kind: string; status: LedgerEntry['status']; before: string; result: string | null; attempts: number; startedAt: string; finishedAt: string | null }
+  >;
   private readonly upsertEffect: Statement<[string, string, string, string, string, string]>;
   private readonly finishEffect: Statement<[string, string, string, string, string]>;
 
@@ -85,6 +91,16 @@ export class RunLedgerRepository {
   }
 }
 
-function toEntry(row: { effectId: string; hostname: string; kind: string; status: LedgerEntry['status']; before: string; result: string | null; attempts: number; startedAt: string; finishedAt: string | null }): LedgerEntry {
+function toEntry(row: {
+  effectId: string;
+  hostname: string;
+  kind: string;
+  status: LedgerEntry['status'];
+  before: string;
+  result: string | null;
+  attempts: number;
+  startedAt: string;
+  finishedAt: string | null;
+}): LedgerEntry {
   return { ...row, before: JSON.parse(row.before) as Record<string, unknown>, result: row.result === null ? null : (JSON.parse(row.result) as Record<string, unknown>) };
 }

@@ -30,7 +30,17 @@ interface CounterRow {
 
 export function renderAclStats(result: AclStatsResult): string {
   const rows = result.hosts.flatMap((host): CounterRow[] =>
-    host.error ? [{ hostname: host.hostname, rule: null, name: `error: ${host.error}`, action: null, match: null, packets: null, bytes: null }] : host.counters.map((counter) => ({ hostname: host.hostname, rule: counter.ruleId, name: counter.name, action: counter.action, match: counter.match, packets: counter.packets, bytes: counter.bytes })),
+    host.error
+      ? [{ hostname: host.hostname, rule: null, name: `error: ${host.error}`, action: null, match: null, packets: null, bytes: null }]
+      : host.counters.map((counter) => ({
+          hostname: host.hostname,
+          rule: counter.ruleId,
+          name: counter.name,
+          action: counter.action,
+          match: counter.match,
+          packets: counter.packets,
+          bytes: counter.bytes,
+        })),
   );
   return renderTable(rows, [
     { header: 'HOSTNAME', value: (row) => row.hostname },
@@ -60,12 +70,15 @@ export function renderVerify(result: VerifyOutcome): string {
       rows.set(key, row);
     }
     lines.push(
-      renderTable([...rows.values()], [
-        { header: 'FROM', value: (row) => row.from },
-        { header: 'TO', value: (row) => row.to },
-        { header: 'ICMP', value: (row) => row.icmp },
-        { header: 'TCP', value: (row) => row.tcp },
-      ]),
+      renderTable(
+        [...rows.values()],
+        [
+          { header: 'FROM', value: (row) => row.from },
+          { header: 'TO', value: (row) => row.to },
+          { header: 'ICMP', value: (row) => row.icmp },
+          { header: 'TCP', value: (row) => row.tcp },
+        ],
+      ),
     );
     const reasons = new Map<string, number>();
     for (const cell of node.cells) if (cell.status !== 'ok') reasons.set(`${CELL_MARK[cell.status]}: ${cell.detail}`, (reasons.get(`${CELL_MARK[cell.status]}: ${cell.detail}`) ?? 0) + 1);

@@ -16,7 +16,13 @@ export function renderExec(result: FleetExecResult): string {
     const shown = group.hostnames.slice(0, HOSTS_SHOWN).join(', ');
     const more = group.hostnames.length > HOSTS_SHOWN ? ` (+${group.hostnames.length - HOSTS_SHOWN} more)` : '';
     lines.push('', `${group.hostnames.length} host${group.hostnames.length === 1 ? '' : 's'}: ${describeGroup(group)}`, `  ${shown}${more}`);
-    if (group.output) lines.push(...group.output.split('\n').slice(0, 20).map((line) => `  | ${line}`));
+    if (group.output)
+      lines.push(
+        ...group.output
+          .split('\n')
+          .slice(0, 20)
+          .map((line) => `  | ${line}`),
+      );
   }
   return lines.join('\n');
 }

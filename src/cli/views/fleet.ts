@@ -22,10 +22,9 @@ export function renderImport(result: ImportResult): string {
   const lines = [
     `${result.file} (${result.format}, ${result.hostsInFile} hosts)${result.dryRun ? ' — dry run, nothing written' : ''}`,
     ...result.added.slice(0, 50).map((hostname) => `  + ${hostname}`),
-    ...result.changed.slice(0, 50).flatMap(({ hostname, changes }) => [
-      `  ~ ${hostname}`,
-      ...changes.map((change) => `      ${change.field}: ${formatValue(change.from)} -> ${formatValue(change.to)}`),
-    ]),
+    ...result.changed
+      .slice(0, 50)
+      .flatMap(({ hostname, changes }) => [`  ~ ${hostname}`, ...changes.map((change) => `      ${change.field}: ${formatValue(change.from)} -> ${formatValue(change.to)}`)]),
     ...result.removed.slice(0, 50).map((hostname) => `  - ${hostname}`),
   ];
   for (const { hostname, labels } of result.kept.slice(0, 50)) {
@@ -33,9 +32,7 @@ export function renderImport(result: ImportResult): string {
   }
   const hidden = Math.max(0, result.added.length - 50) + Math.max(0, result.changed.length - 50) + Math.max(0, result.removed.length - 50);
   if (hidden > 0) lines.push(`  ... ${hidden} more (use --json for the full list)`);
-  lines.push(
-    `${result.added.length} ${verb} added, ${result.changed.length} ${verb} changed, ${result.removed.length} ${verb} removed, ${result.unchanged} unchanged`.replace(/ {2}/g, ' '),
-  );
+  lines.push(`${result.added.length} ${verb} added, ${result.changed.length} ${verb} changed, ${result.removed.length} ${verb} removed, ${result.unchanged} unchanged`.replace(/ {2}/g, ' '));
   return lines.join('\n');
 }
 

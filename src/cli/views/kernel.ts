@@ -19,13 +19,16 @@ export function renderKernelBuild(build: KernelBuild): string {
   ];
   if (build.error) lines.push(`error       ${build.error}`);
   if (build.packages.length > 0) {
-    lines.push('', renderTable(build.packages, [
-      { header: 'PACKAGE', value: (entry) => entry.package },
-      { header: 'VERSION', value: (entry) => entry.version },
-      { header: 'SIZE', value: (entry) => megabytes(entry.sizeBytes), align: 'right' },
-      { header: 'SHA256', value: (entry) => entry.sha256 },
-      { header: 'PATH', value: (entry) => entry.path },
-    ]));
+    lines.push(
+      '',
+      renderTable(build.packages, [
+        { header: 'PACKAGE', value: (entry) => entry.package },
+        { header: 'VERSION', value: (entry) => entry.version },
+        { header: 'SIZE', value: (entry) => megabytes(entry.sizeBytes), align: 'right' },
+        { header: 'SHA256', value: (entry) => entry.sha256 },
+        { header: 'PATH', value: (entry) => entry.path },
+      ]),
+    );
   }
   return lines.join('\n');
 }

@@ -20,19 +20,28 @@ export function renderLabStatus(result: LabStatusResult): string {
   if (result.name === null) lines.push('No lab is up in this --lab-dir.');
   else {
     const up = result.hosts.filter((host) => host.sshd === 'up' && (host.netns || result.kind === 'vm')).length;
-    lines.push(`lab "${result.name}" (slot ${result.slot}, ${result.kind === 'vm' ? `QEMU guests running the real kernel ${result.kernel}` : 'namespace hosts, simulated kernels'}): ${up}/${result.hosts.length} hosts up`);
-    lines.push(renderTable(result.hosts, [
-      { header: 'HOSTNAME', value: (host) => host.hostname },
-      { header: 'ADDRESS', value: (host) => host.address },
-      ...(result.kind === 'vm'
-        ? [{ header: 'QEMU', value: (host: LabStatusResult['hosts'][number]) => host.sshd }]
-        : [{ header: 'NETNS', value: (host: LabStatusResult['hosts'][number]) => (host.netns ? 'yes' : 'missing') }, { header: 'SSHD', value: (host: LabStatusResult['hosts'][number]) => host.sshd }]),
-    ]));
+    lines.push(
+      `lab "${result.name}" (slot ${result.slot}, ${result.kind === 'vm' ? `QEMU guests running the real kernel ${result.kernel}` : 'namespace hosts, simulated kernels'}): ${up}/${result.hosts.length} hosts up`,
+    );
+    lines.push(
+      renderTable(result.hosts, [
+        { header: 'HOSTNAME', value: (host) => host.hostname },
+        { header: 'ADDRESS', value: (host) => host.address },
+        ...(result.kind === 'vm'
+          ? [{ header: 'QEMU', value: (host: LabStatusResult['hosts'][number]) => host.sshd }]
+          : [
+              { header: 'NETNS', value: (host: LabStatusResult['hosts'][number]) => (host.netns ? 'yes' : 'missing') },
+              { header: 'SSHD', value: (host: LabStatusResult['hosts'][number]) => host.sshd },
+            ]),
+      ]),
+    );
   }
   if (result.status === 'creating') lines.push('This lab is still being made, or lab up crashed half way: fleetwave lab down removes what it made.');
   for (const other of result.otherLabs) lines.push(`Another lab on this machine: "${other.name}" (slot ${other.slot}) in ${other.labDir}`);
   if (result.strayNamespaces.length > 0) {
-    lines.push(`${result.strayNamespaces.length} namespaces are named like a lab's but no lab recorded making them (${result.strayNamespaces.slice(0, 3).join(', ')}${result.strayNamespaces.length > 3 ? ', ...' : ''}); fleetwave leaves them alone: remove them with ip netns del if they are yours to remove.`);
+    lines.push(
+      `${result.strayNamespaces.length} namespaces are named like a lab's but no lab recorded making them (${result.strayNamespaces.slice(0, 3).join(', ')}${result.strayNamespaces.length > 3 ? ', ...' : ''}); fleetwave leaves them alone: remove them with ip netns del if they are yours to remove.`,
+    );
   }
   return lines.join('\n');
 }

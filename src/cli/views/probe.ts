@@ -25,11 +25,13 @@ export function renderProbe(result: FleetProbeResult): string {
   }
   if (result.unreachable.length > 0) {
     lines.push('', 'Unreachable (nothing recorded for them):');
-    lines.push(renderTable(result.unreachable, [
-      { header: 'HOSTNAME', value: (host) => host.hostname },
-      { header: 'KIND', value: (host) => host.kind },
-      { header: 'REASON', value: (host) => host.reason },
-    ]));
+    lines.push(
+      renderTable(result.unreachable, [
+        { header: 'HOSTNAME', value: (host) => host.hostname },
+        { header: 'KIND', value: (host) => host.kind },
+        { header: 'REASON', value: (host) => host.reason },
+      ]),
+    );
   }
   return lines.join('\n');
 }

@@ -11,7 +11,9 @@ function audit(ok: boolean, checked: number): string {
 }
 
 export function renderRolloutReport({ written: file, report }: { written: WrittenFile | null; report: RolloutReport }): string {
-  const counts = Object.entries(report.hostsByStatus).map(([status, count]) => `${count} ${status}`).join(', ');
+  const counts = Object.entries(report.hostsByStatus)
+    .map(([status, count]) => `${count} ${status}`)
+    .join(', ');
   return [
     written(file),
     `rollout ${report.rollout.name} (${report.rollout.kind} -> ${report.rollout.target}): ${report.rollout.status}; ${counts || 'no hosts'}`,
@@ -21,5 +23,9 @@ export function renderRolloutReport({ written: file, report }: { written: Writte
 }
 
 export function renderFleetReport({ written: file, report }: { written: WrittenFile | null; report: FleetReport }): string {
-  return [written(file), `${report.overall.total} hosts${report.at === null ? '' : ` before ${report.at}`}, ${report.byCluster.groups.length} clusters, ${report.byZone.groups.length} zones`, audit(report.audit.ok, report.audit.eventsChecked)].join('\n');
+  return [
+    written(file),
+    `${report.overall.total} hosts${report.at === null ? '' : ` before ${report.at}`}, ${report.byCluster.groups.length} clusters, ${report.byZone.groups.length} zones`,
+    audit(report.audit.ok, report.audit.eventsChecked),
+  ].join('\n');
 }

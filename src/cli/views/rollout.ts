@@ -16,18 +16,27 @@ export function renderRolloutPlan(result: RolloutPlanResult): string {
       { header: 'WAVE', value: (wave) => (wave.canary ? 'canary' : String(wave.index)) },
       { header: 'HOSTS', value: (wave) => wave.batches.flat().length, align: 'right' },
       { header: 'BATCHES', value: (wave) => wave.batches.length, align: 'right' },
-      { header: 'FIRST HOSTS', value: (wave) => {
-        const hosts = wave.batches.flat();
-        return `${hosts.slice(0, SHOWN).join(', ')}${hosts.length > SHOWN ? `, ... (+${hosts.length - SHOWN})` : ''}`;
-      } },
+      {
+        header: 'FIRST HOSTS',
+        value: (wave) => {
+          const hosts = wave.batches.flat();
+          return `${hosts.slice(0, SHOWN).join(', ')}${hosts.length > SHOWN ? `, ... (+${hosts.length - SHOWN})` : ''}`;
+        },
+      },
     ]),
   );
-  lines.push(`soak ${spec.soak} s after each wave; failure budget ${formatAmount(spec.failureBudget.perWave)} per wave, ${formatAmount(spec.failureBudget.overall)} overall, then ${spec.failureBudget.onSpent}`);
+  lines.push(
+    `soak ${spec.soak} s after each wave; failure budget ${formatAmount(spec.failureBudget.perWave)} per wave, ${formatAmount(spec.failureBudget.overall)} overall, then ${spec.failureBudget.onSpent}`,
+  );
   if (plan.excluded.length > 0) {
-    lines.push('', 'Excluded:', renderTable(plan.excluded, [
-      { header: 'HOSTNAME', value: (entry) => entry.hostname },
-      { header: 'REASON', value: (entry) => entry.reason },
-    ]));
+    lines.push(
+      '',
+      'Excluded:',
+      renderTable(plan.excluded, [
+        { header: 'HOSTNAME', value: (entry) => entry.hostname },
+        { header: 'REASON', value: (entry) => entry.reason },
+      ]),
+    );
   }
   for (const problem of plan.problems) lines.push(`Problem: ${problem}`);
   lines.push(

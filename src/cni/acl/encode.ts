@@ -197,4 +197,3 @@ export function entriesInForce(state: NodeAclState): Array<Omit<InstalledEntry, 
     .map(({ keyBytes: _keyBytes, generation: _generation, ...rest }) => rest)
     .sort((a, b) => a.ruleId - b.ruleId);
 }
-

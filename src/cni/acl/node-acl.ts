@@ -21,10 +21,7 @@ export const DEFAULT_NODE_LAYOUT: NodeLayout = { aclHelper: '/opt/fleetwave/bin/
 /** The exit status fleetwave-acl commit gives when the node's set changed since it was read. */
 const CHANGED_UNDERNEATH = 75;
 
-const ShowSchema = z.union([
-  z.object({ loaded: z.literal(false) }),
-  z.object({ loaded: z.literal(true), config: z.array(z.string()), rules: z.array(DumpedEntrySchema), applied: z.unknown() }),
-]);
+const ShowSchema = z.union([z.object({ loaded: z.literal(false) }), z.object({ loaded: z.literal(true), config: z.array(z.string()), rules: z.array(DumpedEntrySchema), applied: z.unknown() })]);
 
 export class NodeAclError extends Error {}
 /** The node has no ACL program loaded (the CNI playbook loads it): nothing to read or apply. */
@@ -112,10 +109,7 @@ export interface RuleCounters {
 }
 
 /** `bpftool -j batch` of counterLookups: acl_config's value, then each per-CPU counter. */
-const BatchLookupSchema = z.tuple(
-  [z.object({ output: z.object({ value: z.array(z.string()) }) })],
-  z.object({ output: z.object({ values: z.array(z.object({ value: z.array(z.string()) })) }) }),
-);
+const BatchLookupSchema = z.tuple([z.object({ output: z.object({ value: z.array(z.string()) }) })], z.object({ output: z.object({ values: z.array(z.object({ value: z.array(z.string()) })) }) }));
 
 export interface RuleCountsReading {
   /** The generation in force when the counters were read: counts of another generation are not comparable. */
@@ -141,7 +135,12 @@ export async function readNodeAclCounters(node: NodeShell, layout: NodeLayout): 
   const rules = current?.rules ?? [];
   const unmatched = { ruleId: 0, name: 'no rule matched', action: state.defaultDeny ? 'deny' : 'allow', match: 'default' } as const;
   const listed = [unmatched, ...rules];
-  const { counts } = await readRuleCounts(node, layout, state.generation, listed.map((rule) => rule.ruleId));
+  const { counts } = await readRuleCounts(
+    node,
+    layout,
+    state.generation,
+    listed.map((rule) => rule.ruleId),
+  );
   return {
     generation: state.generation,
     sha256: current?.sha256 ?? null,

@@ -52,7 +52,10 @@ const CidrSchema = z.string().transform((text, context) => {
 export const AclRuleSchema = z
   .strictObject({
     /** Shown beside the rule's counters; letters, digits, ".", "_", "-". */
-    name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, 'letters, digits, ".", "_" and "-", at most 63').optional(),
+    name: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, 'letters, digits, ".", "_" and "-", at most 63')
+      .optional(),
     action: z.enum(['allow', 'deny']),
     /** The destination: an IPv4 address or CIDR. */
     to: CidrSchema,
@@ -148,7 +151,7 @@ export function judgePacket(acl: CompiledAcl, packet: { protocol: number; port: 
     for (const entry of acl.entries) {
       if (entry.protocol !== protocol || entry.port !== port) continue;
       const mask = entry.prefixLength === 0 ? 0 : (0xffffffff << (32 - entry.prefixLength)) >>> 0;
-      if (((packet.destination & mask) >>> 0) !== entry.address) continue;
+      if ((packet.destination & mask) >>> 0 !== entry.address) continue;
       if (!best || entry.prefixLength > best.prefixLength) best = entry;
     }
     if (best) return { deny: best.deny, ruleId: best.ruleId };

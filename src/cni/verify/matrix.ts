@@ -213,7 +213,12 @@ export function judgeCounters(
       if (problem !== null) return { ...base, packets: null, status: 'failed', detail: `the counters of ${name(ruleId)} could not be read: ${problem}` };
       const [first, second] = [before, after] as CounterReading[];
       if (replaced) {
-        return { ...base, packets: null, status: 'untestable', detail: `the rule set was replaced during the run (generation ${generation} became ${second!.generationInForce}): its counters started again` };
+        return {
+          ...base,
+          packets: null,
+          status: 'untestable',
+          detail: `the rule set was replaced during the run (generation ${generation} became ${second!.generationInForce}): its counters started again`,
+        };
       }
       const packets = (second!.packets.get(ruleId) ?? 0) - (first!.packets.get(ruleId) ?? 0);
       const ok = packets >= probes;

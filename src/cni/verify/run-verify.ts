@@ -3,7 +3,19 @@ import { entriesInForce } from '../acl/encode.js';
 import { AclNotLoadedError, readNodeAcl, readRuleCounts, type NodeLayout, type NodeShell } from '../acl/node-acl.js';
 import type { CompiledAcl } from '../acl/rules.js';
 import { shellQuote } from '../../rollout/template.js';
-import { judgeCell, judgeCounters, NodeUpSchema, planProbes, summarizeMatrix, type CellVerdict, type CounterCheck, type CounterReading, type NodeMatrix, type NodeUp, type VerifyNode } from './matrix.js';
+import {
+  judgeCell,
+  judgeCounters,
+  NodeUpSchema,
+  planProbes,
+  summarizeMatrix,
+  type CellVerdict,
+  type CounterCheck,
+  type CounterReading,
+  type NodeMatrix,
+  type NodeUp,
+  type VerifyNode,
+} from './matrix.js';
 
 export interface VerifyTarget {
   hostname: string;
@@ -71,7 +83,14 @@ export async function runVerify(targets: readonly VerifyTarget[], layout: Verify
   const leftovers = await Promise.all(
     targets.map(async (target) => {
       const result = await target.shell.run(helperFor(target, 'down all')).catch(() => ({ exitCode: null, stdout: '', stderr: '' }));
-      return { hostname: target.hostname, removed: result.stdout.split('\n').filter((line) => line.startsWith('removed ')).map((line) => line.slice('removed '.length)).sort() };
+      return {
+        hostname: target.hostname,
+        removed: result.stdout
+          .split('\n')
+          .filter((line) => line.startsWith('removed '))
+          .map((line) => line.slice('removed '.length))
+          .sort(),
+      };
     }),
   );
   const aclInForce = new Map<string, NodeAclInForce | null>();
@@ -104,13 +123,21 @@ export async function runVerify(targets: readonly VerifyTarget[], layout: Verify
         const before = inForce ? await packetCounts(target.shell, layoutOf(target), inForce) : null;
         try {
           const result = await target.shell.run(helperFor(target, `probe ${run}`), `${input}\n`);
-          answers = new Map(result.stdout.trim().split('\n').filter(Boolean).map((line) => [line.split(' ')[0]!, line.endsWith(' ok')]));
+          answers = new Map(
+            result.stdout
+              .trim()
+              .split('\n')
+              .filter(Boolean)
+              .map((line) => [line.split(' ')[0]!, line.endsWith(' ok')]),
+          );
           if (result.exitCode !== 0) failure = `fleetwave-verify probe failed (exit ${result.exitCode}): ${result.stderr.trim()}`;
         } catch (error) {
           failure = (error as Error).message;
         }
         const verdicts = list.map(({ cell, address }): CellVerdict =>
-          answers.has(cell.id) ? judgeCell(cell, address, acl, answers.get(cell.id)!) : { ...cell, status: 'failed', expected: null, observed: null, ruleId: null, detail: failure ?? 'the node did not answer for this cell' },
+          answers.has(cell.id)
+            ? judgeCell(cell, address, acl, answers.get(cell.id)!)
+            : { ...cell, status: 'failed', expected: null, observed: null, ruleId: null, detail: failure ?? 'the node did not answer for this cell' },
         );
         if (inForce && before) counterChecks.set(target.hostname, judgeCounters(inForce.acl, inForce.generation, verdicts, before, await packetCounts(target.shell, layoutOf(target), inForce)));
         return verdicts;

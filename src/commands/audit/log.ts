@@ -7,7 +7,8 @@ import { readAuditLog } from '../../services/audit-trail.js';
 
 export default class AuditLog extends FleetwaveCommand {
   static override summary = 'Read the audit trail: who did what, when, to which host, and why.';
-  static override description = 'Shows the newest --limit matching events, oldest first. --ndjson writes one JSON event per line for export and, unless --limit is given, exports every matching event.';
+  static override description =
+    'Shows the newest --limit matching events, oldest first. --ndjson writes one JSON event per line for export and, unless --limit is given, exports every matching event.';
   static override examples = [
     '<%= config.bin %> <%= command.id %> --host web-01',
     "<%= config.bin %> <%= command.id %> --action 'host.*' --since 24h",

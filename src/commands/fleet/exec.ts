@@ -9,8 +9,7 @@ import { execOnFleet, type FleetExecResult } from '../../services/fleet-exec.js'
 
 export default class FleetExec extends FleetwaveCommand {
   static override summary = 'Run a command on every selected host over SSH and summarize identical results.';
-  static override description =
-    'Everything after -- is the remote command. Hosts with the same exit status and output are grouped. --json has every host\'s result.';
+  static override description = "Everything after -- is the remote command. Hosts with the same exit status and output are grouped. --json has every host's result.";
   static override examples = [
     '<%= config.bin %> <%= command.id %> -- uname -r',
     "<%= config.bin %> <%= command.id %> 'zone=lab-a' -- systemctl is-active kubelet",

@@ -9,7 +9,7 @@ import { verifyKernels, type VerifiedHost } from '../../services/kernel-verify.j
 export default class KernelVerify extends FleetwaveCommand {
   static override summary = 'Check that hosts run a kernel netkit and tcx work on, and say per host what is missing.';
   static override description =
-    'Over SSH: CONFIG_BPF_SYSCALL, CONFIG_NET_XGRESS (tcx), CONFIG_NETKIT and CONFIG_DEBUG_INFO_BTF in the running kernel\'s config, BTF in /sys, and a netkit pair really created and deleted. The same checks the kernel-upgrade playbook runs.';
+    "Over SSH: CONFIG_BPF_SYSCALL, CONFIG_NET_XGRESS (tcx), CONFIG_NETKIT and CONFIG_DEBUG_INFO_BTF in the running kernel's config, BTF in /sys, and a netkit pair really created and deleted. The same checks the kernel-upgrade playbook runs.";
   static override examples = ['<%= config.bin %> <%= command.id %> web-1 web-2', '<%= config.bin %> <%= command.id %> web-1 --json'];
   static override strict = false;
   static override flags = { ...sshFlags, reason: reasonFlag };

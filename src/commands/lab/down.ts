@@ -8,9 +8,9 @@ import { labDown, type LabDownResult } from '../../services/lab/lab-down.js';
 export default class LabDown extends FleetwaveCommand {
   static override summary = 'Stop the lab: exactly the processes, namespaces, links and files it recorded making, and its inventory rows.';
   static override description = [
-    'Refuses, changing nothing, while a rollout holds any of the lab\'s hosts (abort or finish it first), and when --lab-dir holds no lab state.',
+    "Refuses, changing nothing, while a rollout holds any of the lab's hosts (abort or finish it first), and when --lab-dir holds no lab state.",
     'Files in the lab directory that the lab did not make are left where they are. Works after a crash too: a half-made lab recorded what it was making.',
-    '--all takes down every lab this machine has a record of (/run/fleetwave/labs), also one whose directory is gone; namespaces that merely look like a lab\'s are never removed.',
+    "--all takes down every lab this machine has a record of (/run/fleetwave/labs), also one whose directory is gone; namespaces that merely look like a lab's are never removed.",
     'An unreachable route for 198.18.0.0/15 is left in place on purpose, so a stale inventory can never send lab traffic off the machine.',
   ].join('\n');
   static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --all'];

@@ -7,7 +7,7 @@ import { labFault, type LabFaultResult } from '../../services/lab/lab-control.js
 export default class LabFaultCommand extends FleetwaveCommand {
   static override summary = 'Inject or clear a fault on one lab host (simulation, named as such).';
   static override description = [
-    'unreachable: the host\'s sshd and sessions stop (--clear starts sshd again).',
+    "unreachable: the host's sshd and sessions stop (--clear starts sshd again).",
     'slow --value SECONDS: every command on the host starts that much later.',
     'reboot-hangs: the next reboot never comes back (clear the fault, then `lab power-cycle HOST`).',
     'bad-kernel --value RELEASE: that kernel fails to boot; the power cycle that follows boots the default entry.',
@@ -24,7 +24,7 @@ export default class LabFaultCommand extends FleetwaveCommand {
     fault: Args.string({ description: `One of: ${LAB_FAULTS.join(', ')}.`, required: true, options: [...LAB_FAULTS] }),
   };
   static override flags = {
-    value: Flags.string({ summary: 'The fault\'s value, for bad-kernel and down-seconds.' }),
+    value: Flags.string({ summary: "The fault's value, for bad-kernel and down-seconds." }),
     clear: Flags.boolean({ summary: 'Remove the fault instead.', default: false }),
     'lab-dir': labDirFlag,
   };

@@ -6,7 +6,8 @@ import { reportRollout } from '../../services/reports.js';
 
 export default class RolloutReport extends FleetwaveCommand {
   static override summary = "A rollout's record for a change ticket: spec and hashes, who did what, waves over time, gate readings, every host's steps, the fleet before and after, audit verify.";
-  static override description = 'With --html FILE, writes one self-contained page (inline CSS and SVG charts, no script, nothing fetched): it opens from a ticket attachment. --json prints the report itself.';
+  static override description =
+    'With --html FILE, writes one self-contained page (inline CSS and SVG charts, no script, nothing fetched): it opens from a ticket attachment. --json prints the report itself.';
   static override examples = ['<%= config.bin %> <%= command.id %> kernel-515 --html kernel-515.html', '<%= config.bin %> <%= command.id %> kernel-515 --json > kernel-515.json'];
 
   static override args = {

@@ -10,9 +10,9 @@ export default class RolloutRun extends FleetwaveCommand {
   static override summary = 'Run a planned rollout wave by wave over SSH, until it completes, halts, or is rolled back or aborted.';
   static override description = [
     'Canary wave first, then each wave batch by batch within the spread limits, each host through the playbook; after each wave a soak with the playbook checks and the health gates.',
-    'Failed hosts are rolled back automatically; a spent failure budget or a failed gate acts on the spec\'s onSpent policy.',
+    "Failed hosts are rolled back automatically; a spent failure budget or a failed gate acts on the spec's onSpent policy.",
     'From another terminal, `rollout pause|resume|abort|rollback` and `fleetwave freeze` take effect within a second.',
-    'Killed? Run the same command again: it takes the lease over (at once if the old runner\'s process is gone, else after --lease-ttl) and continues where the database says, verifying rather than repeating a reboot that may have happened.',
+    "Killed? Run the same command again: it takes the lease over (at once if the old runner's process is gone, else after --lease-ttl) and continues where the database says, verifying rather than repeating a reboot that may have happened.",
     'Ctrl-C (or SIGTERM) stops it cleanly after the steps in flight; a second one leaves at once.',
   ].join('\n');
   static override examples = ['<%= config.bin %> <%= command.id %> kernel-515-netkit --reason CHG-1234', '<%= config.bin %> <%= command.id %> kernel-515-netkit --json > result.json'];

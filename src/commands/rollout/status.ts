@@ -7,10 +7,19 @@ import { rolloutStatus, type RolloutStatusResult } from '../../services/rollout-
 
 export default class RolloutStatus extends FleetwaveCommand {
   static override summary = "Show a rollout: its waves' progress, each host's state, its runner and its latest events.";
-  static override examples = ['<%= config.bin %> <%= command.id %> kernel-515-netkit', '<%= config.bin %> <%= command.id %> kernel-515-netkit --watch', '<%= config.bin %> <%= command.id %> kernel-515-netkit --json', '<%= config.bin %> <%= command.id %> kernel-515-netkit --state failed --state rollback-failed', '<%= config.bin %> <%= command.id %> kernel-515-netkit --limit 500 --offset 1000 --json'];
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> kernel-515-netkit',
+    '<%= config.bin %> <%= command.id %> kernel-515-netkit --watch',
+    '<%= config.bin %> <%= command.id %> kernel-515-netkit --json',
+    '<%= config.bin %> <%= command.id %> kernel-515-netkit --state failed --state rollback-failed',
+    '<%= config.bin %> <%= command.id %> kernel-515-netkit --limit 500 --offset 1000 --json',
+  ];
   static override args = { name: Args.string({ description: 'The rollout.', required: true }) };
   static override flags = {
-    watch: Flags.boolean({ summary: 'Read it again every second until the rollout ends and its runner stops (Ctrl-C to leave): redrawn on a terminal; with --json, one JSON document per line (NDJSON).', default: false }),
+    watch: Flags.boolean({
+      summary: 'Read it again every second until the rollout ends and its runner stops (Ctrl-C to leave): redrawn on a terminal; with --json, one JSON document per line (NDJSON).',
+      default: false,
+    }),
     'all-hosts': Flags.boolean({ summary: 'List every host, pending ones included (the same as --limit 0).', default: false }),
     state: Flags.string({ summary: 'List only hosts in this state (repeatable).', options: [...HOST_STATUSES], multiple: true }),
     limit: Flags.integer({ summary: 'List at most this many hosts (0: all); counts always cover every host.', default: 1000, min: 0 }),

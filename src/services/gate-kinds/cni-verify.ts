@@ -11,7 +11,10 @@ export const cniVerifyGate: GateKind<'cniVerify'> = {
     const cli = context.localEnv?.FLEETWAVE_CLI;
     if (!cli) return { healthy: false, detail: 'no FLEETWAVE_CLI to run cni verify with (fail closed)' };
     const [program, ...args] = cli.split(' ');
-    const result = await runProcess(program!, [...args, 'cni', 'verify', config.selector, '--json', ...(config.requireNetkit ? ['--require-netkit'] : [])], { timeoutMs: gate.timeout * 1000, env: context.localEnv ?? {} });
+    const result = await runProcess(program!, [...args, 'cni', 'verify', config.selector, '--json', ...(config.requireNetkit ? ['--require-netkit'] : [])], {
+      timeoutMs: gate.timeout * 1000,
+      env: context.localEnv ?? {},
+    });
     let summary = '';
     try {
       const parsed = JSON.parse(result.stdout) as { result?: { ok: number; failed: number; untestable: number; counters?: { failed: number } }; error?: { message: string } };

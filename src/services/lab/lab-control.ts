@@ -57,7 +57,12 @@ export function labStatus(given: { labDir: string }): LabStatusResult {
     kernel: state.vm?.kernelRelease ?? null,
     hosts: layout.hosts.map((host) =>
       state.kind === 'vm'
-        ? { hostname: host.hostname, address: `127.0.0.1:${state.vm?.ports[host.hostname] ?? '?'}`, netns: false, sshd: guestPid(path.join(hostDirectory(request.labDir, host), 'qemu.pid')) === null ? 'down' : 'up' }
+        ? {
+            hostname: host.hostname,
+            address: `127.0.0.1:${state.vm?.ports[host.hostname] ?? '?'}`,
+            netns: false,
+            sshd: guestPid(path.join(hostDirectory(request.labDir, host), 'qemu.pid')) === null ? 'down' : 'up',
+          }
         : { hostname: host.hostname, address: host.address, netns: present.has(host.netns), sshd: pidAlive(path.join(hostDirectory(request.labDir, host), 'sshd.pid')) ? 'up' : 'down' },
     ),
     otherLabs,

@@ -33,8 +33,7 @@ interface LabToRemove {
  * made before that was recorded, its label and an address in the lab range. A user's own host is
  * never matched.
  */
-const hostOfLab = (lab: LabToRemove) => (host: Host) =>
-  host.labels.lab === lab.name && (lab.created.hosts ? lab.created.hosts.includes(host.hostname) : isLabAddress(host.address));
+const hostOfLab = (lab: LabToRemove) => (host: Host) => host.labels.lab === lab.name && (lab.created.hosts ? lab.created.hosts.includes(host.hostname) : isLabAddress(host.address));
 
 /**
  * Removes labs: exactly the processes, namespaces, links and files each recorded making, and
@@ -91,5 +90,10 @@ function fromRecord(record: LabRecord): LabToRemove {
     // A corrupt lab.json: the network goes, the directory stays for a person to look at.
   }
   const own = state !== null && state.slot === record.slot && state.name === record.name;
-  return { name: record.name, slot: record.slot, labDir: own ? record.labDir : null, created: own ? createdBy(state!) : { dirs: [], entries: [], namespaces: record.namespaces, links: record.links, pidFiles: record.pidFiles } };
+  return {
+    name: record.name,
+    slot: record.slot,
+    labDir: own ? record.labDir : null,
+    created: own ? createdBy(state!) : { dirs: [], entries: [], namespaces: record.namespaces, links: record.links, pidFiles: record.pidFiles },
+  };
 }

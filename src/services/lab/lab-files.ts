@@ -61,9 +61,13 @@ export function claimLabDir(labDir: string): string[] {
   if (existsSync(labDir)) {
     const present = readdirSync(labDir);
     if (present.length > 0) {
-      throw new FleetwaveError('LAB_DIR_IN_USE', `--lab-dir ${labDir} already holds ${present.length} entries that are not a lab (${present.slice(0, 3).join(', ')}${present.length > 3 ? ', ...' : ''}); a lab gets a directory of its own`, {
-        suggestions: ['Point --lab-dir at a new or empty directory.'],
-      });
+      throw new FleetwaveError(
+        'LAB_DIR_IN_USE',
+        `--lab-dir ${labDir} already holds ${present.length} entries that are not a lab (${present.slice(0, 3).join(', ')}${present.length > 3 ? ', ...' : ''}); a lab gets a directory of its own`,
+        {
+          suggestions: ['Point --lab-dir at a new or empty directory.'],
+        },
+      );
     }
     return [];
   }

@@ -128,7 +128,9 @@ export async function labUp(given: LabRequest & { name: string; hosts: number; v
     });
   }
   if (request.vm && request.hosts > MAX_VM_HOSTS) {
-    throw new FleetwaveError('USAGE', `a VM lab has at most ${MAX_VM_HOSTS} hosts (each is a QEMU guest of ${VM_MEMORY_MB} MB)`, { suggestions: ['Use a namespace lab (without --vm) for many hosts.'] });
+    throw new FleetwaveError('USAGE', `a VM lab has at most ${MAX_VM_HOSTS} hosts (each is a QEMU guest of ${VM_MEMORY_MB} MB)`, {
+      suggestions: ['Use a namespace lab (without --vm) for many hosts.'],
+    });
   }
   const existing = readLabState(request.labDir);
   if (existing) {
@@ -196,7 +198,11 @@ export async function labUp(given: LabRequest & { name: string; hosts: number; v
           boot = { disk: diskOverlay(assets.image, dir) };
           hostPublicKey = assets.image.hostKey;
         } else {
-          const guest = guestImage(base!, { hostname: host.hostname, labAddress: `${host.address}/${layout.prefixLength}`, clientPublicKey, podCidr: labPodCidr(host.index), podRoutes: labPodRoutes(layout.hosts, host.index) }, dir);
+          const guest = guestImage(
+            base!,
+            { hostname: host.hostname, labAddress: `${host.address}/${layout.prefixLength}`, clientPublicKey, podCidr: labPodCidr(host.index), podRoutes: labPodRoutes(layout.hosts, host.index) },
+            dir,
+          );
           boot = { kernel: vmKernelImage(assets.assets), initrd: guest.initrd };
           hostPublicKey = guest.hostPublicKey;
         }
@@ -218,7 +224,10 @@ export async function labUp(given: LabRequest & { name: string; hosts: number; v
     writeFileSync(path.join(request.labDir, 'known_hosts'), `${knownHosts.join('\n')}\n`, { mode: 0o600 });
     writeFileSync(sshConfig, sshConfigText(request.labDir, layout, vm?.ports ?? null), { mode: 0o600 });
     if (assets) {
-      const silent = await waitForReady(layout.hosts.map((host) => path.join(hostDirectory(request.labDir, host), 'console.log')), assets.kind === 'disk' ? DISK_VM_READY_DEADLINE_MS : VM_READY_DEADLINE_MS);
+      const silent = await waitForReady(
+        layout.hosts.map((host) => path.join(hostDirectory(request.labDir, host), 'console.log')),
+        assets.kind === 'disk' ? DISK_VM_READY_DEADLINE_MS : VM_READY_DEADLINE_MS,
+      );
       if (silent.length > 0) throw new Error(`${silent.length} guests did not boot to sshd (first: ${silent[0]})`);
     } else {
       mkdirSync(path.join(request.labDir, 'packages'), { recursive: true });
@@ -226,7 +235,10 @@ export async function labUp(given: LabRequest & { name: string; hosts: number; v
       writeFileSync(rolloutSpec, labRolloutSpec(layout.name, kernelPackage, request.clock.now()));
       createLabNetwork(layout);
       for (const host of layout.hosts) startHostSshd(request.labDir, host);
-      const silent = await waitForPort22(layout.hosts.map((host) => host.address), SSHD_READY_DEADLINE_MS);
+      const silent = await waitForPort22(
+        layout.hosts.map((host) => host.address),
+        SSHD_READY_DEADLINE_MS,
+      );
       if (silent.length > 0) throw new Error(`sshd did not start on ${silent.length} lab hosts (first: ${silent[0]}); see ${request.labDir}/hosts/*/sshd.log`);
     }
     // The hosts and the config that reaches them, in one transaction: commands find the lab's
@@ -235,19 +247,24 @@ export async function labUp(given: LabRequest & { name: string; hosts: number; v
       store.write(() => {
         store.labs.recordSshConfig(layout.name, sshConfig, request.clock.now().toISOString());
         return applyInventory(
-        store,
-        layout.hosts.map((host) => ({
-          hostname: host.hostname,
-          address: vm ? '127.0.0.1' : host.address,
-          port: vm ? vm.ports[host.hostname]! : 22,
-          user: 'root',
-          cluster: `lab-${layout.name}`,
-          zone: host.zone,
-          rack: host.rack,
-          labels: { lab: layout.name, ...(vm ? { 'lab-kind': 'vm' } : {}) },
-        })),
-        { prune: false, now: request.clock.now().toISOString(), actor: currentActor(request.reason), summary: { source: `lab up ${layout.name}`, subnet: layout.subnet, kind: state.kind, sshConfig } },
-      );
+          store,
+          layout.hosts.map((host) => ({
+            hostname: host.hostname,
+            address: vm ? '127.0.0.1' : host.address,
+            port: vm ? vm.ports[host.hostname]! : 22,
+            user: 'root',
+            cluster: `lab-${layout.name}`,
+            zone: host.zone,
+            rack: host.rack,
+            labels: { lab: layout.name, ...(vm ? { 'lab-kind': 'vm' } : {}) },
+          })),
+          {
+            prune: false,
+            now: request.clock.now().toISOString(),
+            actor: currentActor(request.reason),
+            summary: { source: `lab up ${layout.name}`, subnet: layout.subnet, kind: state.kind, sshConfig },
+          },
+        );
       }),
     );
     imported = true;
@@ -271,7 +288,10 @@ export async function labUp(given: LabRequest & { name: string; hosts: number; v
     releaseLabSlot(layout.slot);
     const cause = error instanceof FleetwaveError ? error : null;
     throw new FleetwaveError('LAB_SETUP_FAILED', `lab "${layout.name}" could not be set up, and what it made is removed again: ${(error as Error).message}`, {
-      suggestions: [...(cause?.suggestions ?? []), request.vm ? 'VM labs need qemu-system-x86 and Debian\'s kernel package (bin/vm-assets.sh fetches both).' : 'The lab needs root, iproute2 and network namespaces.'],
+      suggestions: [
+        ...(cause?.suggestions ?? []),
+        request.vm ? "VM labs need qemu-system-x86 and Debian's kernel package (bin/vm-assets.sh fetches both)." : 'The lab needs root, iproute2 and network namespaces.',
+      ],
       details: { cause: cause?.code ?? null },
     });
   }

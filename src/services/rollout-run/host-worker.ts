@@ -18,7 +18,15 @@ function fleetHost(context: RunContext, hostname: string): Host | null {
   return context.store.hosts.find(hostname);
 }
 
-const notInFleet = (hostname: string): StepOutcome => ({ ok: false, skipped: false, detail: `${hostname} is no longer in the fleet`, exitCode: null, registered: null, durationMs: 0, attempted: false });
+const notInFleet = (hostname: string): StepOutcome => ({
+  ok: false,
+  skipped: false,
+  detail: `${hostname} is no longer in the fleet`,
+  exitCode: null,
+  registered: null,
+  durationMs: 0,
+  attempted: false,
+});
 const notRun = (why: string): StepOutcome => ({ ok: true, skipped: true, detail: why, exitCode: null, registered: null, durationMs: 0, attempted: false });
 
 /** The quarantine label's value when this rollout's rollback of a host failed. */
@@ -33,7 +41,14 @@ function applyHostEvent(context: RunContext, row: RolloutHost, event: HostEvent,
   // Step to step (running -> running) is recorded by the step's own event; a change of status gets one too.
   if (next.status !== row.state.status) {
     const detail = 'reason' in next ? next.reason : null;
-    audit(context, [{ subject: `rollout:${context.name}`, host: row.hostname, action: `rollout.host.${next.status}`, details: { from: row.state.status, event: event.type, wave: row.wave, reason: detail, ...details } }]);
+    audit(context, [
+      {
+        subject: `rollout:${context.name}`,
+        host: row.hostname,
+        action: `rollout.host.${next.status}`,
+        details: { from: row.state.status, event: event.type, wave: row.wave, reason: detail, ...details },
+      },
+    ]);
     context.report({ type: 'host', hostname: row.hostname, wave: row.wave, status: next.status, detail });
   }
   return next;
@@ -173,7 +188,11 @@ export async function driveHost(context: RunContext, hostname: string): Promise<
         const registered = outcome.registered ? { ...before.registered, [outcome.registered.name]: outcome.registered.value } : before.registered;
         if (outcome.registered) context.store.rollouts.saveRegistered(context.name, hostname, registered);
         audit(context, [stepEvent(context, hostname, 'step', index, step, outcome)]);
-        const state = applyHostEvent(context, hostRow(context, hostname), outcome.ok ? { type: 'StepSucceeded', step: index } : { type: 'StepFailed', step: index, reason: `${stepLabel(step, index)}: ${outcome.detail}` });
+        const state = applyHostEvent(
+          context,
+          hostRow(context, hostname),
+          outcome.ok ? { type: 'StepSucceeded', step: index } : { type: 'StepFailed', step: index, reason: `${stepLabel(step, index)}: ${outcome.detail}` },
+        );
         return { ...before, state, registered };
       });
     } else if (row.state.status === 'verifying') {
@@ -214,7 +233,13 @@ async function verifyRestored(context: RunContext, hostname: string): Promise<{ 
   const expected = kind.restorable(baseline);
   const differences = judgeRestored(expected, kind.restorable(seen.facts));
   if (differences.length > 0) return { ok: false, detail: `not restored: ${differences.join('; ')}`, differences };
-  return { ok: true, detail: `restored: ${Object.entries(expected).map(([key, value]) => `${key} ${value ?? 'none'}`).join(', ')}`, differences };
+  return {
+    ok: true,
+    detail: `restored: ${Object.entries(expected)
+      .map(([key, value]) => `${key} ${value ?? 'none'}`)
+      .join(', ')}`,
+    differences,
+  };
 }
 
 /**
@@ -258,7 +283,14 @@ export async function rollbackHost(context: RunContext, hostname: string, reason
   const verdict = plan.touched.length > 0 ? await verifyRestored(context, hostname) : { ok: true, detail: 'nothing to undo: no step changed the host', differences: [] };
   context.report({ type: 'step', hostname, label: 'rollback: verify the host is back', outcome: verdict.ok ? 'ok' : 'failed', detail: verdict.detail, durationMs: 0 });
   await commitSoon(context, () => {
-    audit(context, [{ subject: `rollout:${context.name}`, host: hostname, action: 'rollout.host.rollback-verified', details: { restored: verdict.ok, detail: verdict.detail, differences: verdict.differences, attempt } }]);
+    audit(context, [
+      {
+        subject: `rollout:${context.name}`,
+        host: hostname,
+        action: 'rollout.host.rollback-verified',
+        details: { restored: verdict.ok, detail: verdict.detail, differences: verdict.differences, attempt },
+      },
+    ]);
     if (!verdict.ok) {
       fail(verdict.detail, { attempt, differences: verdict.differences });
       return;
@@ -268,7 +300,11 @@ export async function rollbackHost(context: RunContext, hostname: string, reason
     if (fleetHost(context, hostname)?.labels[QUARANTINE_LABEL] === quarantineValue(context)) {
       const now = nowIso(context);
       context.store.hosts.removeLabel(hostname, QUARANTINE_LABEL, now);
-      audit(context, [{ subject: `host:${hostname}`, host: hostname, action: 'host.unquarantined', details: { label: QUARANTINE_LABEL, because: `its rollback in rollout ${context.name} succeeded` } }], now);
+      audit(
+        context,
+        [{ subject: `host:${hostname}`, host: hostname, action: 'host.unquarantined', details: { label: QUARANTINE_LABEL, because: `its rollback in rollout ${context.name} succeeded` } }],
+        now,
+      );
     }
   });
   await cleanupHost(context, hostname);

@@ -162,7 +162,9 @@ export async function runRollout(request: RunRolloutRequest): Promise<RunRollout
       const summary = summarize(store, request.name, final.status, final.reason, exit.stoppedBecause, tookOverFrom);
       // A rollout resumed after failures completes with those hosts rolled back: not a plain success.
       if (final.status === 'completed' && summary.failed.length > 0) {
-        warnings.push(`rollout ${request.name} completed, but ${summary.failed.length} hosts are not on ${definition.spec.target}: they failed and were ${summary.failed.every((host) => host.status === 'rolled-back') ? 'rolled back' : 'not all rolled back'} (see the hosts that failed)`);
+        warnings.push(
+          `rollout ${request.name} completed, but ${summary.failed.length} hosts are not on ${definition.spec.target}: they failed and were ${summary.failed.every((host) => host.status === 'rolled-back') ? 'rolled back' : 'not all rolled back'} (see the hosts that failed)`,
+        );
       }
       return { ...summary, warnings };
     } finally {

@@ -125,7 +125,10 @@ export class RolloutRunner {
             const next = transitionHost(row.state, { type: 'Dispatched' }, { stepCount: context.playbook.steps.length });
             context.store.rollouts.saveHostState(context.name, hostname, next, nowIso(context));
           }
-          audit(context, action.hostnames.map((hostname) => ({ subject: `rollout:${context.name}`, host: hostname, action: 'rollout.host.dispatched', details: { wave: action.wave, batch: action.batch } })));
+          audit(
+            context,
+            action.hostnames.map((hostname) => ({ subject: `rollout:${context.name}`, host: hostname, action: 'rollout.host.dispatched', details: { wave: action.wave, batch: action.batch } })),
+          );
         });
         for (const hostname of action.hostnames) {
           context.report({ type: 'host', hostname, wave: action.wave, status: 'running', detail: `batch ${action.batch}` });
@@ -211,7 +214,13 @@ export class RolloutRunner {
     const [hosts, gates] = await Promise.all([readHosts(), Promise.all(context.spec.gates.map((gate) => readGate(gate, { baseDir: context.specDir, localEnv: context.localEnv })))]);
     const verdict = judgeSoak({ wave, final, last, ...hosts, gates, gated: context.spec.gates.length > 0 });
     commit(context, () =>
-      audit(context, [{ subject: `rollout:${context.name}`, action: 'rollout.health-read', details: { wave, final, healthy: verdict.healthy, hostsChecked: hosts.hostsChecked, unhealthyHosts: verdict.unhealthyHosts.length, gates } }]),
+      audit(context, [
+        {
+          subject: `rollout:${context.name}`,
+          action: 'rollout.health-read',
+          details: { wave, final, healthy: verdict.healthy, hostsChecked: hosts.hostsChecked, unhealthyHosts: verdict.unhealthyHosts.length, gates },
+        },
+      ]),
     );
     context.report({ type: 'health', wave, healthy: verdict.healthy, detail: verdict.detail });
     for (const host of verdict.unhealthyHosts) {
@@ -255,16 +264,24 @@ export class RolloutRunner {
     this.status = rollout.status;
     if (previous === rollout.status || previous === 'planned') return;
     const latencyMs = Math.max(0, context.clock.now().getTime() - Date.parse(rollout.updatedAt));
-    commit(context, () =>
-      audit(context, [{ subject: `rollout:${context.name}`, action: 'rollout.runner-observed', details: { from: previous, to: rollout.status, latencyMs } }]),
-    );
+    commit(context, () => audit(context, [{ subject: `rollout:${context.name}`, action: 'rollout.runner-observed', details: { from: previous, to: rollout.status, latencyMs } }]));
     context.report({ type: 'rollout', status: rollout.status, reason: rollout.reason, by: 'operator' });
   }
 
   private notify(change: { from: RolloutState; to: RolloutState; at: string }): void {
     const { context } = this;
     if (!context.spec.webhook) return;
-    this.track(announceRolloutChange(context.spec, change, context.actor, (record) => commit(context, record), context.store, () => nowIso(context), context.specDir));
+    this.track(
+      announceRolloutChange(
+        context.spec,
+        change,
+        context.actor,
+        (record) => commit(context, record),
+        context.store,
+        () => nowIso(context),
+        context.specDir,
+      ),
+    );
   }
 
   private heartbeat(): void {
@@ -321,4 +338,3 @@ export class RolloutRunner {
     this.context.report({ type: 'counts', wave, waves: lastWaveOf(tallies) + 1, byStatus: countTallies(tallies) });
   }
 }
-

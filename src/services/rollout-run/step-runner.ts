@@ -106,7 +106,15 @@ async function awaitNewBoot(context: RunContext, settings: ConnectionSettings, o
   }
 }
 
-async function perform(context: RunContext, settings: ConnectionSettings, step: PlaybookStep, action: StepAction, scope: TemplateScope, before: { bootId?: string }, issuedAt: number): Promise<Performed> {
+async function perform(
+  context: RunContext,
+  settings: ConnectionSettings,
+  step: PlaybookStep,
+  action: StepAction,
+  scope: TemplateScope,
+  before: { bootId?: string },
+  issuedAt: number,
+): Promise<Performed> {
   const run = commandRunner(context, settings, step);
   switch (action.kind) {
     case 'run':
@@ -132,7 +140,11 @@ async function perform(context: RunContext, settings: ConnectionSettings, step: 
         return { ok: false, detail, exitCode: null, stdout: '', attempted: false };
       }
       const dest = resolveUploadDestination(action.dest, scope);
-      const upload = await withRetries(step, () => context.executor.upload(settings, source, dest, pinned), (sent) => sent.status === 'ok');
+      const upload = await withRetries(
+        step,
+        () => context.executor.upload(settings, source, dest, pinned),
+        (sent) => sent.status === 'ok',
+      );
       if (upload.status !== 'ok') return { ok: false, detail: `upload: ${upload.error?.message}`, exitCode: null, stdout: '', attempted: !NEVER_STARTED.has(upload.error?.kind ?? '') };
       if (action.mode) {
         const chmod = await context.executor.run(settings, `chmod ${action.mode} ${shellQuote(dest)}`);

@@ -19,7 +19,14 @@ export default class CniAclApply extends FleetwaveCommand {
 
   async run(): Promise<AclApplyResult> {
     const { args, flags } = await this.parse(CniAclApply);
-    const result = await applyAcl({ dbPath: flags.db, rulesFile: args.rules, ...(args.selector ? { where: args.selector } : {}), ...sshRunOptions(flags), ...(flags.reason ? { reason: flags.reason } : {}), clock: systemClock });
+    const result = await applyAcl({
+      dbPath: flags.db,
+      rulesFile: args.rules,
+      ...(args.selector ? { where: args.selector } : {}),
+      ...sshRunOptions(flags),
+      ...(flags.reason ? { reason: flags.reason } : {}),
+      clock: systemClock,
+    });
     if (result.hosts.some((host) => host.status === 'failed')) this.setExitStatus(EXIT_CODES.hostsFailed);
     return this.output(result, renderAclApply);
   }

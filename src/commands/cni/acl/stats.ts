@@ -8,7 +8,7 @@ import { aclStats, type AclStatsResult } from '../../../services/cni-acl.js';
 
 export default class CniAclStats extends FleetwaveCommand {
   static override summary = 'Per-rule packet and byte counters of the ACL in force on each node.';
-  static override description = 'Read from the nodes\' BPF maps (per-CPU counters, summed). Rule 0 counts packets no rule matched. Counters start from zero when a rule set is applied.';
+  static override description = "Read from the nodes' BPF maps (per-CPU counters, summed). Rule 0 counts packets no rule matched. Counters start from zero when a rule set is applied.";
   static override examples = ['<%= config.bin %> <%= command.id %>', "<%= config.bin %> <%= command.id %> 'hostname=node-7' --json"];
   static override args = { selector: Args.string({ description: 'Host selector (see fleet list --help); all hosts when omitted.' }) };
   static override flags = { ...sshFlags };
