@@ -37,7 +37,7 @@ vars:
   health_check: fleetwave-health
 SPEC
 fleetwave rollout plan "$lab/real-kernel.yaml"
-fleetwave rollout run "$name"
+fleetwave rollout run "$name" --progress lines
 fleetwave kernel verify realk-h001 realk-h002 realk-h003
 fleetwave lab down --lab-dir "$lab"
 trap - EXIT

@@ -78,7 +78,7 @@ describe('a real GRUB kernel upgrade and rollback on a QEMU guest, with the ship
       }),
     );
     assert.equal((await cli(['rollout', 'plan', spec])).code, 0);
-    const run = await cli<{ status: string; hosts: Record<string, number> }>(['rollout', 'run', 'real-grub']);
+    const run = await cli<{ status: string; hosts: Record<string, number> }>(['rollout', 'run', 'real-grub', '--progress', 'lines']);
     assert.equal(run.code, 0, run.stderr);
     assert.deepEqual([run.json.result.status, run.json.result.hosts], ['completed', { succeeded: 1 }]);
     assert.match(run.stderr, /reboot into it: ok - back with boot id/);
@@ -90,7 +90,7 @@ describe('a real GRUB kernel upgrade and rollback on a QEMU guest, with the ship
   test('rollout rollback: back on 6.1 through a real reboot, the default entry restored, the package purged, verified against the baseline', async () => {
     const requested = await cli(['rollout', 'rollback', 'real-grub', '--reason', 'prove the rollback on real GRUB']);
     assert.equal(requested.code, 0);
-    const run = await cli<{ status: string; hosts: Record<string, number> }>(['rollout', 'run', 'real-grub']);
+    const run = await cli<{ status: string; hosts: Record<string, number> }>(['rollout', 'run', 'real-grub', '--progress', 'lines']);
     assert.equal(run.code, 8, run.stderr);
     assert.deepEqual([run.json.result.status, run.json.result.hosts], ['rolled-back', { 'rolled-back': 1 }]);
     assert.match(run.stderr, /rollback: verify the host is back: ok - restored: running kernel 6\.1\.\S+, default boot entry 6\.1\.\S+, next-boot \(one-shot\) entry none/);
