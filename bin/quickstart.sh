@@ -13,8 +13,6 @@ fleetwave fleet summary --by cluster
 echo
 fleetwave lab down --lab-dir "$LAB" >/dev/null 2>&1 || true
 fleetwave lab up --hosts 6 --name quickstart --lab-dir "$LAB" --reason "quickstart: lab fleet"
-FLEETWAVE_SSH_CONFIG="$LAB/ssh_config"
-export FLEETWAVE_SSH_CONFIG
 trap 'fleetwave lab down --lab-dir "$LAB" --reason "quickstart: done" >/dev/null 2>&1 || true' EXIT
 echo
 fleetwave fleet probe 'lab=quickstart'
@@ -26,6 +24,11 @@ rollout=$(sed -n 's/^name: //p' "$LAB/kernel-rollout.yaml")
 fleetwave rollout run "$rollout" --progress lines --reason "quickstart: kernel rollout"
 echo
 fleetwave rollout status "$rollout" --events 0
+echo
+# What an auditor reads: one host's story, and the rollout's record for the change ticket.
+fleetwave fleet history quickstart-h002 --limit 12
+echo
+fleetwave rollout report "$rollout" --html "$LAB-report.html" --force
 echo
 # The new kernel can run netkit and tcx on every host (the same checks as the playbook's).
 fleetwave kernel verify $(seq -f 'quickstart-h%03g' 1 6)

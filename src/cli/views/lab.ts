@@ -10,7 +10,7 @@ export function renderLabUp(result: LabUpResult): string {
       ? `${installed}lab "${result.name}" is up: ${result.hosts.length} QEMU guests booting the real kernel ${result.kernel}, on their private segment ${result.subnet} (slot ${result.slot}), SSH on 127.0.0.1 ports ${result.hosts.map((host) => host.port).join(', ')}`
       : `${installed}lab "${result.name}" is up: ${result.hosts.length} hosts on ${result.subnet} (slot ${result.slot}), each a real sshd in its own network namespace (kernels simulated)`,
     `SSH config: ${result.sshConfig}  (ssh -F ${result.sshConfig} ${result.hosts[0]?.hostname ?? ''})`,
-    `Use it with fleetwave: export FLEETWAVE_SSH_CONFIG=${result.sshConfig}`,
+    `fleetwave reaches these hosts through it with nothing to export: the database records it (try: fleetwave fleet probe lab=${result.name})`,
     ...(result.rolloutSpec && result.kernelPackage ? [`A kernel rollout for it (simulated ${result.kernelPackage.split('/').pop()}): fleetwave rollout plan ${result.rolloutSpec}`] : []),
   ].join('\n');
 }
