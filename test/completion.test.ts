@@ -11,7 +11,8 @@ import { tempDir } from './support/temp.js';
 const COMMANDS: CompletableCommand[] = [
   { id: 'fleet:list', args: [], flags: { where: { type: 'option' }, db: { type: 'option' }, json: { type: 'boolean' } } },
   { id: 'fleet:history', args: [{ name: 'hostname' }], flags: { since: { type: 'option' }, db: { type: 'option' } } },
-  { id: 'fleet:unquarantine', args: [{ name: 'hostnames' }], flags: { reason: { type: 'option' } } },
+  { id: 'fleet:unquarantine', args: [{ name: 'hostname' }], flags: { reason: { type: 'option' } } },
+  { id: 'debug:dump', args: [{ name: 'hosts' }], flags: { out: { type: 'option' } } },
   { id: 'rollout:status', args: [{ name: 'name' }], flags: { state: { type: 'option', options: ['failed', 'pending', 'running'] }, watch: { type: 'boolean' } } },
   { id: 'rollout:plan', args: [{ name: 'spec' }], flags: { 'dry-run': { type: 'boolean' } } },
   { id: 'schema', args: [{ name: 'kind', options: ['inventory', 'playbook', 'rollout'] }], flags: {} },
@@ -25,13 +26,14 @@ const names = {
 
 describe('what completes (pure)', () => {
   const cases: Array<[string, string[], string[]]> = [
-    ['topics and commands at the start, hidden ones left out', [''], ['audit', 'fleet', 'rollout', 'schema']],
+    ['topics and commands at the start, hidden ones left out', [''], ['audit', 'debug', 'fleet', 'rollout', 'schema']],
     ["a topic's commands", ['fleet', 'h'], ['history']],
     ['flags of the command', ['rollout', 'status', '--'], ['--help', '--state', '--watch']],
     ["a flag's options", ['rollout', 'status', 'k', '--state', 'p'], ['pending']],
     ['rollout names from the database', ['rollout', 'status', ''], ['cni-netkit', 'kernel-515']],
     ['host names from the database, after a flag and its value', ['fleet', 'history', '--since', '7d', 'web'], ['web-01', 'web-02']],
     ['every further host of a variadic host list', ['fleet', 'unquarantine', 'web-01', 'd'], ['db-01']],
+    ['debug dump takes host names', ['debug', 'dump', 'w'], ['web-01', 'web-02']],
     ['--host takes host names', ['audit', 'log', '--host', 'd'], ['db-01']],
     ['files where a file goes', ['rollout', 'plan', ''], [FILES]],
     ['--db is a file', ['fleet', 'list', '--db', ''], [FILES]],

@@ -232,7 +232,15 @@ describe('the fleet at any time, from the audit trail of a real SQLite fleet', (
     );
     assert.deepEqual(summarizeHosts({ dbPath, groupBy: 'zone', at: afterRollout.at, clock: clockNow }), { ...summarizeFleet(afterRollout.hosts, 'zone'), where: null, at: afterRollout.at });
     const gone = simulatedHostname(5);
-    assert.equal(showHost({ dbPath, hostname: gone, events: 3, at: afterFirstImport.at, clock: clockNow }).host.hostname, gone);
+    assert.deepEqual(
+      showHost({ dbPath, hostname: gone, events: 3, at: afterFirstImport.at, clock: clockNow }).host,
+      afterFirstImport.hosts.find((host) => host.hostname === gone),
+      "one host replayed from its own events is that host in the whole fleet's replay",
+    );
+    assert.deepEqual(
+      showHost({ dbPath, hostname: broken, events: 3, at: afterRollout.at, clock: clockNow }).host,
+      afterRollout.hosts.find((host) => host.hostname === broken),
+    );
     assert.throws(() => showHost({ dbPath, hostname: gone, events: 3, at: afterSecondImport.at, clock: clockNow }), /no host named sim-0000005 in the fleet at/);
 
     const history = hostHistory({ dbPath, hostname: broken, limit: 0, clock: clockNow });

@@ -29,9 +29,10 @@ export const FILES = '__files__';
 
 /** Which database names fit a positional argument or a flag value, by its name. */
 const ROLLOUT_ARGS = new Set(['name']);
-const HOST_ARGS = new Set(['hostname', 'hostnames', 'host']);
-const FILE_ARGS = new Set(['spec', 'file', 'rules', 'series']);
-const FILE_FLAGS = new Set(['db', 'html', 'out', 'ssh-config', 'lab-dir', 'tarball', 'tree', 'git', 'work-dir', 'base-config', 'fragment', 'anchor-file', 'kernel']);
+// Names of fleetwave's own arguments and flags (debug dump HOSTS..., fleet show HOSTNAME, audit log --host).
+const HOST_ARGS = new Set(['hostname', 'hosts', 'host']);
+const FILE_ARGS = new Set(['spec', 'file', 'rules']);
+const FILE_FLAGS = new Set(['db', 'html', 'out', 'ssh-config', 'lab-dir', 'tarball', 'tree', 'git', 'work-dir', 'base-config', 'fragment', 'kernel']);
 
 function startsWith(candidates: Iterable<string>, partial: string): string[] {
   return [...new Set(candidates)].filter((candidate) => candidate.startsWith(partial)).sort();

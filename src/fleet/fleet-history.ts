@@ -1,5 +1,5 @@
 import type { AuditEvent } from '../audit/event.js';
-import type { Host } from './host.js';
+import { notYetObserved, type Host } from './host.js';
 
 /**
  * The fleet as the audit trail tells it. Every write to the hosts table commits with an event
@@ -58,28 +58,11 @@ const FLEET_CHANGES = new Map<string, FleetChange>([
   [
     'host.added',
     (fleet, hostname, details, at) => {
-      fleet.set(hostname, {
-        hostname,
-        address: text(details, 'address') ?? hostname,
-        port: typeof details.port === 'number' ? details.port : null,
-        user: text(details, 'user'),
-        cluster: text(details, 'cluster'),
-        zone: text(details, 'zone'),
-        rack: text(details, 'rack'),
-        labels: labelsOf(details.labels),
-        runningKernel: text(details, 'runningKernel'),
-        defaultKernel: null,
-        nextBootKernel: null,
-        installedKernels: [],
-        bootId: null,
-        uptimeSeconds: null,
-        netkitCapable: null,
-        netkitDetail: null,
-        cniMode: null,
-        lastProbedAt: null,
-        createdAt: at,
-        updatedAt: at,
-      });
+      // An added host carries every inventory field (and the kernel, when the file saw it): each
+      // lands as an import's change would land it.
+      const host: Host = { hostname, address: hostname, port: null, user: null, cluster: null, zone: null, rack: null, labels: {}, ...notYetObserved(), createdAt: at, updatedAt: at };
+      for (const [field, land] of Object.entries(IMPORTED_FIELDS)) if (field in details) land(host, details[field]);
+      fleet.set(hostname, host);
     },
   ],
   [

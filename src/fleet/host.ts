@@ -87,6 +87,22 @@ export const ObservedFieldsSchema = z.object({
 });
 export type ObservedFields = z.infer<typeof ObservedFieldsSchema>;
 
+/** What fleetwave knows of a host no probe has reached yet (a fresh object: its list is the caller's). */
+export function notYetObserved(): ObservedFields {
+  return {
+    runningKernel: null,
+    defaultKernel: null,
+    nextBootKernel: null,
+    installedKernels: [],
+    bootId: null,
+    uptimeSeconds: null,
+    netkitCapable: null,
+    netkitDetail: null,
+    cniMode: null,
+    lastProbedAt: null,
+  };
+}
+
 export const HostSchema = InventoryFieldsSchema.extend(ObservedFieldsSchema.shape).extend({
   createdAt: z.string(),
   updatedAt: z.string(),

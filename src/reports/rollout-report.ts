@@ -4,6 +4,7 @@ import type { AuditEvent } from '../audit/event.js';
 import { eventTimeline, type TimelineEntry } from '../audit/event-timeline.js';
 import type { FleetSummary } from '../fleet/summary.js';
 import type { GateReading } from '../rollout/gates.js';
+import { reasonOf, WORKING_STATUSES, type HostState } from '../rollout/host-machine.js';
 
 /**
  * A rollout's record for a change ticket, built from the database and its audit trail. Pure: the
@@ -41,7 +42,7 @@ export interface ReportHost {
   hostname: string;
   wave: number;
   batch: number;
-  status: string;
+  status: HostState['status'];
   reason: string | null;
   dispatchedAt: string | null;
   /** When the host last changed state in this rollout, once it is done with it. */
@@ -102,8 +103,8 @@ const STEP_SECTIONS = new Map([
   ['rollout.host.cleanup', 'cleanup'],
 ]);
 
-/** Where a host's part in a rollout ends. */
-const SETTLED = new Set(['succeeded', 'rolled-back', 'rollback-failed', 'skipped', 'failed']);
+/** A host's part in a rollout has ended once it was dispatched and is no longer working (host-machine's WORKING_STATUSES). */
+const settled = (status: HostState['status']) => status !== 'pending' && !WORKING_STATUSES.has(status);
 
 /** Health reads and the runner noticing a change are shown where they belong, not in the lifecycle. */
 const NOT_LIFECYCLE = new Set(['rollout.health-read', 'rollout.runner-observed']);
@@ -111,10 +112,6 @@ const NOT_LIFECYCLE = new Set(['rollout.health-read', 'rollout.runner-observed']
 type Details = Record<string, unknown>;
 
 const num = (value: unknown): number | null => (typeof value === 'number' ? value : null);
-
-function reasonOf(state: RolloutHost['state']): string | null {
-  return 'reason' in state ? state.reason : null;
-}
 
 export function buildRolloutReport(input: RolloutReportInput): RolloutReport {
   const byHost = new Map<string, ReportHost>();
@@ -166,7 +163,7 @@ export function buildRolloutReport(input: RolloutReportInput): RolloutReport {
     } else if (event.action === 'rollout.host.dispatched') {
       host.dispatchedAt ??= event.at;
     }
-    if (SETTLED.has(host.status)) host.finishedAt = event.at;
+    if (settled(host.status)) host.finishedAt = event.at;
   }
   const hosts = [...byHost.values()];
   return {

@@ -92,6 +92,11 @@ export function transitionHost(state: HostState, event: HostEvent, playbook: { s
 }
 
 /** Does this host count against the failure budget? */
+/** Why a host is in its state, for the states that say (failed, rolled back, skipped, ...). */
+export function reasonOf(state: HostState): string | null {
+  return 'reason' in state ? state.reason : null;
+}
+
 export function countsAsFailure(state: HostState): boolean {
   if (state.status === 'failed') return true;
   return (state.status === 'rolling-back' || state.status === 'rolled-back' || state.status === 'rollback-failed') && state.hostFailed;

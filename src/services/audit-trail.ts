@@ -3,7 +3,7 @@ import { withStore, type Store } from '../adapters/store/store.js';
 import type { EventPage } from '../adapters/store/event-repository.js';
 import { formatAnchor, parseAnchor, verifyChain, type ChainAnchor, type ChainVerification } from '../audit/chain.js';
 import { FleetwaveError } from '../errors.js';
-import { parseTimeBound } from '../audit/time-bound.js';
+import { parseTimeWindow } from '../audit/time-bound.js';
 
 export interface AuditLogRequest {
   dbPath: string;
@@ -16,15 +16,12 @@ export interface AuditLogRequest {
 }
 
 export function readAuditLog(request: AuditLogRequest): EventPage & { limit: number } {
-  const now = request.clock.now();
-  const since = request.since === undefined ? undefined : parseTimeBound(request.since, now, '--since');
-  const until = request.until === undefined ? undefined : parseTimeBound(request.until, now, '--until');
+  const window = parseTimeWindow(request, request.clock.now());
   return withStore({ path: request.dbPath, create: false }, (store) => ({
     ...store.events.query({
       ...(request.host !== undefined ? { host: request.host } : {}),
       ...(request.action !== undefined ? { action: request.action } : {}),
-      ...(since !== undefined ? { since } : {}),
-      ...(until !== undefined ? { until } : {}),
+      ...window,
       limit: request.limit,
     }),
     limit: request.limit,

@@ -1,7 +1,7 @@
 import type { Clock } from '../adapters/clock.js';
 import { withStore, type Store } from '../adapters/store/store.js';
 import type { AuditEvent } from '../audit/event.js';
-import { parseTimeBound } from '../audit/time-bound.js';
+import { parseTimeBound, parseTimeWindow } from '../audit/time-bound.js';
 import { FleetwaveError } from '../errors.js';
 import { FLEET_CHANGING_ACTIONS, replayFleet } from '../fleet/fleet-history.js';
 import type { FailureDomain, Host } from '../fleet/host.js';
@@ -22,8 +22,14 @@ function resolveAt(query: Pick<FleetQuery, 'at' | 'clock'>): string | null {
   return query.at === undefined ? null : parseTimeBound(query.at, query.clock.now(), '--at');
 }
 
-function* parsedEvents(store: Store, actions: readonly string[], until: string | null) {
-  for (const row of store.events.iterateActions(actions, until)) yield { host: row.host, action: row.action, at: row.at, details: JSON.parse(row.details) as unknown };
+/** A query's selector compiled and its moment resolved before the database is touched, so a typo fails fast and cleanly. */
+export function fleetSelection(query: Omit<FleetQuery, 'dbPath'>): { at: string | null; matches: (host: Host) => boolean } {
+  return { matches: compileSelector(query.where ?? ''), at: resolveAt(query) };
+}
+
+/** The host-changing events before `until` (of one host, when given), details parsed, in id order. */
+function* fleetChanges(store: Store, until: string, hostname: string | null = null) {
+  for (const row of store.events.iterateActions(FLEET_CHANGING_ACTIONS, until, hostname)) yield { host: row.host, action: row.action, at: row.at, details: JSON.parse(row.details) as unknown };
 }
 
 /**
@@ -31,13 +37,11 @@ function* parsedEvents(store: Store, actions: readonly string[], until: string |
  * what it wrote); the live table when `at` is null.
  */
 export function fleetAt(store: Store, at: string | null): Host[] {
-  return at === null ? store.hosts.all() : replayFleet(parsedEvents(store, FLEET_CHANGING_ACTIONS, at));
+  return at === null ? store.hosts.all() : replayFleet(fleetChanges(store, at));
 }
 
-/** The selector is compiled before the database is touched, so a typo fails fast and cleanly. */
 export function selectHosts(query: FleetQuery): { at: string | null; hosts: Host[] } {
-  const matches = compileSelector(query.where ?? '');
-  const at = resolveAt(query);
+  const { at, matches } = fleetSelection(query);
   return withStore({ path: query.dbPath, create: false }, (store) => ({ at, hosts: fleetAt(store, at).filter(matches) }));
 }
 
@@ -55,7 +59,8 @@ export interface HostDetail {
 export function showHost(request: { dbPath: string; hostname: string; events: number; at?: string; clock: Clock }): HostDetail {
   const at = resolveAt(request);
   return withStore({ path: request.dbPath, create: false }, (store) => {
-    const host = at === null ? store.hosts.find(request.hostname) : fleetAt(store, at).find((candidate) => candidate.hostname === request.hostname);
+    // One host's past is its own events replayed (the host index finds them), not the whole fleet's.
+    const host = at === null ? store.hosts.find(request.hostname) : (replayFleet(fleetChanges(store, at, request.hostname))[0] ?? null);
     if (!host) {
       throw new FleetwaveError('HOST_NOT_FOUND', `no host named ${request.hostname} in the fleet${at === null ? '' : ` at ${at}`}`, {
         suggestions: [
@@ -90,16 +95,14 @@ export interface HostHistory {
 
 /** A host's timeline from the audit trail: imports, probes, key pins, rollout steps, reboots, rollbacks, quarantine. */
 export function hostHistory(request: HostHistoryRequest): HostHistory {
-  const now = request.clock.now();
-  const since = request.since === undefined ? null : parseTimeBound(request.since, now, '--since');
-  const until = request.until === undefined ? null : parseTimeBound(request.until, now, '--until');
+  const window = parseTimeWindow(request, request.clock.now());
   return withStore({ path: request.dbPath, create: false }, (store) => {
-    const page = store.events.query({ host: request.hostname, ...(since === null ? {} : { since }), ...(until === null ? {} : { until }), limit: request.limit });
+    const page = store.events.query({ host: request.hostname, ...window, limit: request.limit });
     if (page.totalMatching === 0 && store.events.query({ host: request.hostname, limit: 1, count: false }).events.length === 0) {
       throw new FleetwaveError('HOST_NOT_FOUND', `the audit trail holds no event about a host named ${request.hostname}`, {
         suggestions: [`Host names are exact; list hosts with: fleetwave fleet list --where 'hostname=${request.hostname.slice(0, 3)}*'`],
       });
     }
-    return { hostname: request.hostname, since, until, totalMatching: page.totalMatching, limit: request.limit, entries: eventTimeline(page.events) };
+    return { hostname: request.hostname, since: window.since ?? null, until: window.until ?? null, totalMatching: page.totalMatching, limit: request.limit, entries: eventTimeline(page.events) };
   });
 }

@@ -4,14 +4,12 @@ import path from 'node:path';
 import type { Clock } from '../adapters/clock.js';
 import { withStore } from '../adapters/store/store.js';
 import { FleetwaveError } from '../errors.js';
-import { compileSelector } from '../fleet/selector.js';
 import { summarizeFleet } from '../fleet/summary.js';
 import { buildFleetReport, type FleetReport } from '../reports/fleet-report.js';
 import { fleetReportHtml, rolloutReportHtml } from '../reports/report-html.js';
 import { buildRolloutReport, type RolloutReport } from '../reports/rollout-report.js';
-import { parseTimeBound } from '../audit/time-bound.js';
 import { verifyStoredTrail } from './audit-trail.js';
-import { fleetAt } from './fleet-queries.js';
+import { fleetAt, fleetSelection } from './fleet-queries.js';
 
 export interface WrittenFile {
   file: string;
@@ -96,11 +94,9 @@ export interface FleetReportRequest {
 }
 
 export function reportFleet(request: FleetReportRequest): { written: WrittenFile | null; report: FleetReport } {
-  const matches = compileSelector(request.where ?? '');
-  const now = request.clock.now();
-  const at = request.at === undefined ? null : parseTimeBound(request.at, now, '--at');
+  const { at, matches } = fleetSelection(request);
   const report = withStore({ path: request.dbPath, create: false }, (store) =>
-    buildFleetReport({ generatedAt: now.toISOString(), at, where: request.where ?? null, hosts: fleetAt(store, at).filter(matches), audit: verifyStoredTrail(store) }),
+    buildFleetReport({ generatedAt: request.clock.now().toISOString(), at, where: request.where ?? null, hosts: fleetAt(store, at).filter(matches), audit: verifyStoredTrail(store) }),
   );
   return { written: request.html === undefined ? null : writeReport(request.html, fleetReportHtml(report), request.force), report };
 }

@@ -1,4 +1,4 @@
-import type { Host } from '../../src/fleet/host.js';
+import { notYetObserved, type Host } from '../../src/fleet/host.js';
 import type { ProbeFacts } from '../../src/probe/probe-facts.js';
 
 /** A fully-formed Host for pure tests; override only what the case is about. */
@@ -11,16 +11,7 @@ export function makeHost(overrides: Partial<Host> & { hostname: string }): Host 
     zone: null,
     rack: null,
     labels: {},
-    runningKernel: null,
-    defaultKernel: null,
-    nextBootKernel: null,
-    installedKernels: [],
-    bootId: null,
-    uptimeSeconds: null,
-    netkitCapable: null,
-    netkitDetail: null,
-    cniMode: null,
-    lastProbedAt: null,
+    ...notYetObserved(),
     createdAt: '2026-01-01T00:00:00.000Z',
     updatedAt: '2026-01-01T00:00:00.000Z',
     ...overrides,

@@ -81,15 +81,14 @@ export class EventRepository {
 
   /**
    * Streams the events with these actions stamped before `until` (as the `until` of a query;
-   * all when null), in id order: the replay behind `fleet list --at`. One SELECT reads one
-   * consistent snapshot of the trail.
+   * all when null), of one host when `host` is given, in id order: the replay behind `--at`. One
+   * SELECT reads one consistent snapshot of the trail.
    */
-  iterateActions(actions: readonly string[], until: string | null): IterableIterator<StoredEvent> {
+  iterateActions(actions: readonly string[], until: string | null, host: string | null = null): IterableIterator<StoredEvent> {
     const placeholders = actions.map(() => '?').join(', ');
-    const bound = until === null ? '' : 'AND at < ?';
-    return this.db
-      .prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE action IN (${placeholders}) ${bound} ORDER BY id`)
-      .iterate(...actions, ...(until === null ? [] : [until])) as IterableIterator<StoredEvent>;
+    const bounds = [...(until === null ? [] : ['AND at < ?']), ...(host === null ? [] : ['AND host = ?'])].join(' ');
+    const params = [...actions, ...(until === null ? [] : [until]), ...(host === null ? [] : [host])];
+    return this.db.prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE action IN (${placeholders}) ${bounds} ORDER BY id`).iterate(...params) as IterableIterator<StoredEvent>;
   }
 
   query(query: EventQuery): EventPage {

@@ -3,6 +3,7 @@ import type { RolloutControlResult } from '../../services/rollout-control.js';
 import type { RunProgress } from '../../services/rollout-run/run-progress.js';
 import type { RunRolloutResult } from '../../services/rollout-run/run-rollout.js';
 import type { RolloutStatusResult } from '../../services/rollout-status.js';
+import { reasonOf } from '../../rollout/host-machine.js';
 import { renderTable } from '../render-table.js';
 
 const time = () => new Date().toISOString().slice(11, 19);
@@ -121,7 +122,7 @@ export function renderRolloutStatus(result: RolloutStatusResult, options: { allH
         { header: 'HOSTNAME', value: (host) => host.hostname },
         { header: 'WAVE', value: (host) => host.wave, align: 'right' },
         { header: 'STATE', value: (host) => (host.state.status === 'running' ? `running step ${host.state.step + 1}` : host.state.status) },
-        { header: 'REASON', value: (host) => ('reason' in host.state ? host.state.reason : '') },
+        { header: 'REASON', value: (host) => reasonOf(host.state) ?? '' },
       ]),
     );
     if (shown.length < interesting.length) lines.push(`(${interesting.length - shown.length} more; --all-hosts shows every host)`);

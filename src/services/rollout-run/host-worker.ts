@@ -3,7 +3,7 @@ import type { Host } from '../../fleet/host.js';
 import { PROBE_SCRIPT } from '../../probe/probe-script.js';
 import { parseProbeOutput, ProbeParseError, type ProbeFacts } from '../../probe/probe-facts.js';
 import { parseStepEffectId } from '../../rollout/effect-ids.js';
-import { transitionHost, type HostEvent, type HostState } from '../../rollout/host-machine.js';
+import { reasonOf, transitionHost, type HostEvent, type HostState } from '../../rollout/host-machine.js';
 import { rolloutKind } from '../../rollout/kinds/index.js';
 import { QUARANTINE_LABEL } from '../../rollout/planner.js';
 import { stepLabel } from '../../rollout/playbook.js';
@@ -40,7 +40,7 @@ function applyHostEvent(context: RunContext, row: RolloutHost, event: HostEvent,
   context.store.rollouts.saveHostState(context.name, row.hostname, next, nowIso(context));
   // Step to step (running -> running) is recorded by the step's own event; a change of status gets one too.
   if (next.status !== row.state.status) {
-    const detail = 'reason' in next ? next.reason : null;
+    const detail = reasonOf(next);
     audit(context, [
       {
         subject: `rollout:${context.name}`,

@@ -12,7 +12,7 @@ import { openStore, type Store } from '../../adapters/store/store.js';
 import { FleetwaveError } from '../../errors.js';
 import { judgeLease } from '../../rollout/lease.js';
 import { loadRolloutSpec } from '../../rollout/load-spec.js';
-import type { HostState } from '../../rollout/host-machine.js';
+import { reasonOf, type HostState } from '../../rollout/host-machine.js';
 import type { RolloutStatus } from '../../rollout/rollout-machine.js';
 import { countTallies } from '../../rollout/run-decision.js';
 import { resolveConnection } from '../../ssh/connection-settings.js';
@@ -108,7 +108,7 @@ function acquireLease(store: Store, name: string, owner: string, ttlMs: number, 
 }
 
 function summarize(store: Store, name: string, status: RolloutStatus, reason: string | null, stoppedBecause: RunRolloutResult['stoppedBecause'], tookOverFrom: string | null): RunRolloutResult {
-  const failed = store.rollouts.failedHosts(name).map((host) => ({ hostname: host.hostname, status: host.state.status, reason: 'reason' in host.state ? host.state.reason : '' }));
+  const failed = store.rollouts.failedHosts(name).map((host) => ({ hostname: host.hostname, status: host.state.status, reason: reasonOf(host.state) ?? '' }));
   return { name, status, stoppedBecause, reason, hosts: countTallies(store.rollouts.tallies(name)), failed, tookOverFrom };
 }
 
